@@ -1,0 +1,48 @@
+# Moderation Casework — the two commands: `make run` and `make test`.
+# Needs only Python 3.11, Node.js and make. Everything else is installed into .venv by uv,
+# which itself is installed into .tools from PyPI and told never to download a Python.
+
+PYTHON ?= python3.11
+UV_VERSION := 0.13.8
+UV := .tools/bin/uv
+VENV := .venv
+PY := $(VENV)/bin/python
+export UV_PYTHON_DOWNLOADS := never
+export UV_PYTHON := $(PYTHON)
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: help install run test test-integration lint check db-stop clean
+
+help:
+	@echo "make run   - install, start embedded PostgreSQL + Celery worker/beat, migrate, load demo data, serve"
+	@echo "make test  - install and run the whole test suite on real PostgreSQL"
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $@
+
+install: $(VENV)/.synced
+
+run: install
+	$(PY) scripts/run_local.py
+
+test: install
+	$(PY) -m pytest -m "not integration"; status=$$?; $(PY) -m config.localdb stop; exit $$status
+
+# Run by .ci/run against the machine's PostgreSQL server and Redis.
+test-integration: install
+	$(PY) -m pytest -m integration -p no:cacheprovider --create-db
+
+lint: install
+	$(PY) -m ruff check .
+	$(PY) manage.py makemigrations --check --dry-run
+
+db-stop: install
+	$(PY) -m config.localdb stop
+
+clean: db-stop
+	rm -rf .local

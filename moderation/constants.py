@@ -1,0 +1,89 @@
+"""Vocabularies shared across the product: platforms, post kinds, case states, timeline events."""
+
+from django.db import models
+
+
+class Platform(models.TextChoices):
+    FACEBOOK = "facebook", "Facebook"
+    INSTAGRAM = "instagram", "Instagram"
+    X = "x", "X (Twitter)"
+    LINKEDIN = "linkedin", "LinkedIn"
+    YOUTUBE = "youtube", "YouTube"
+    TIKTOK = "tiktok", "TikTok"
+    NEXTDOOR = "nextdoor", "Nextdoor"
+    OTHER = "other", "Other"
+
+
+class PostKind(models.TextChoices):
+    COMMENT = "comment", "Comment"
+    REPLY = "reply", "Reply"
+    MENTION = "mention", "Mention"
+    DIRECT_MESSAGE = "direct_message", "Direct message"
+
+
+class Visibility(models.TextChoices):
+    VISIBLE = "visible", "Visible"
+    HIDDEN = "hidden", "Hidden"
+    DELETED = "deleted", "Deleted"
+    RESTORED = "restored", "Restored"
+
+
+class Severity(models.IntegerChoices):
+    LOW = 1, "Low"
+    MEDIUM = 2, "Medium"
+    HIGH = 3, "High"
+
+
+class CaseStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    CLOSED = "closed", "Closed"
+
+
+class CaseOutcome(models.TextChoices):
+    NO_ACTION = "no_action", "No further action"
+    POST_REMOVED = "post_removed", "Post hidden or deleted"
+    WARNED = "warned", "Warning sent"
+    BLOCKED = "blocked", "Account blocked"
+    BANNED_FROM_CHANNEL = "banned_from_channel", "Banned from the channel"
+
+
+class Priority(models.IntegerChoices):
+    NORMAL = 2, "Normal"
+    HIGH = 1, "High"
+    URGENT = 0, "Urgent"
+
+
+class EventKind(models.TextChoices):
+    """The one event vocabulary of the product: every state change writes exactly one of these."""
+
+    CASE_RECORDED = "case_recorded", "Case recorded"
+    POSTS_ADDED = "posts_added", "Posts added to the case"
+    EVIDENCE_ADDED = "evidence_added", "Evidence added"
+    CASE_ASSIGNED = "case_assigned", "Case assigned"
+    CASE_CLOSED = "case_closed", "Case closed"
+    CASE_REOPENED = "case_reopened", "Case reopened"
+    POST_HIDDEN = "post_hidden", "Post hidden"
+    POST_DELETED = "post_deleted", "Post deleted"
+    POST_RESTORED = "post_restored", "Post restored"
+    WARNING_DRAFTED = "warning_drafted", "Warning drafted"
+    WARNING_SUBMITTED = "warning_submitted", "Warning sent for sign-off"
+    WARNING_APPROVED = "warning_approved", "Warning signed off"
+    WARNING_REFUSED = "warning_refused", "Warning sign-off refused"
+    WARNING_SENT = "warning_sent", "Warning sent to the account"
+    WARNING_WITHDRAWN = "warning_withdrawn", "Warning withdrawn"
+    BLOCK_PROPOSED = "block_proposed", "Block proposed"
+    BLOCK_APPROVED = "block_approved", "Block approved"
+    BLOCK_REFUSED = "block_refused", "Block refused"
+    BLOCK_IMMEDIATE = "block_immediate", "Immediate block for extreme behaviour"
+    CHANNEL_BAN = "channel_ban", "Banned from the channel (misinformation)"
+    MD_NOTIFIED = "md_notified", "Managing Director notified"
+    MD_ACKNOWLEDGED = "md_acknowledged", "Managing Director acknowledged"
+    POLICE_REPORTED = "police_reported", "Reported to the police"
+    APPEAL_RECEIVED = "appeal_received", "Appeal received"
+    APPEAL_PREMATURE = "appeal_premature", "Appeal received before the window opened"
+    APPEAL_UPHELD = "appeal_upheld", "Appeal decided: block upheld"
+    APPEAL_OVERTURNED = "appeal_overturned", "Appeal decided: block overturned and lifted"
+    BLOCK_UNDONE_ON_PLATFORM = "block_undone_on_platform", "Block undone on the platform"
+    APPEAL_WINDOW_OPENED = "appeal_window_opened", "Appeal window opened"
+    SIGNOFF_CHASED = "signoff_chased", "Overdue sign-off chased"
+    ACKNOWLEDGEMENT_CHASED = "acknowledgement_chased", "Overdue acknowledgement chased"

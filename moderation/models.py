@@ -1,0 +1,244 @@
+"""What happened: channels, accounts, posts, house rules, cases and their timeline."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from moderation import clock
+from moderation.constants import (
+    CaseOutcome,
+    CaseStatus,
+    EventKind,
+    Platform,
+    PostKind,
+    Priority,
+    Severity,
+    Visibility,
+)
+
+
+def normalise_handle(handle: str) -> str:
+    """``" @Some_User "`` → ``"some_user"``: handles compare without case or a leading @."""
+    return handle.strip().lstrip("@").strip().lower()
+
+
+class ServiceArea(models.Model):
+    """A council service (Waste, Planning …) whose Service Director may sign off warnings."""
+
+    name = models.CharField(max_length=120, unique=True)
+    directors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="service_areas",
+        help_text="Service Directors who may sign off warnings on this area's cases.",
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Channel(models.Model):
+    """One of the organisation's own social-media accounts."""
+
+    platform = models.CharField(max_length=20, choices=Platform.choices)
+    name = models.CharField(max_length=120)
+    handle = models.CharField(max_length=120)
+    url = models.URLField(blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["platform", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["platform", "handle"], name="channel_unique_platform_handle"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_platform_display()})"
+
+
+class SocialAccount(models.Model):
+    """A member of the public on one platform. ``handle`` is stored normalised (see normalise_handle)."""
+
+    platform = models.CharField(max_length=20, choices=Platform.choices)
+    handle = models.CharField(max_length=120)
+    display_name = models.CharField(max_length=200, blank=True)
+    platform_user_id = models.CharField(max_length=120, blank=True)
+    first_seen_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["platform", "handle"]
+        constraints = [
+            models.UniqueConstraint(fields=["platform", "handle"], name="account_unique_platform_handle"),
+            models.CheckConstraint(condition=~Q(handle=""), name="account_handle_not_blank"),
+        ]
+
+    def __str__(self) -> str:
+        return f"@{self.handle} ({self.get_platform_display()})"
+
+
+class HouseRule(models.Model):
+    """A category of unacceptable behaviour from the published policy."""
+
+    code = models.SlugField(max_length=50, unique=True)
+    title = models.CharField(max_length=200)
+    guidance = models.TextField(blank=True)
+    severity = models.PositiveSmallIntegerField(choices=Severity.choices, default=Severity.MEDIUM)
+    zero_tolerance = models.BooleanField(
+        default=False, help_text="Breaking it recommends a block straight away (HMPPS: discriminatory posts)."
+    )
+    safeguarding = models.BooleanField(default=False, help_text="Follow the safeguarding procedure.")
+    channel_only_ban = models.BooleanField(
+        default=False, help_text="The author is banned from that channel only (NHDC: misinformation)."
+    )
+    appeal_wait_months = models.PositiveSmallIntegerField(
+        default=12, help_text="Calendar months after a block starts before an appeal is heard; 0 for at once."
+    )
+    is_active = models.BooleanField(default=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Case(models.Model):
+    """One incident involving one account.
+
+    States: ``open`` → ``closed`` (with an outcome); a closed case can be reopened.
+    Posts, warnings, blocks and appeals hang off it; its timeline is ``CaseEvent``.
+    """
+
+    account = models.ForeignKey(SocialAccount, on_delete=models.PROTECT, related_name="cases")
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="cases")
+    rules = models.ManyToManyField(HouseRule, related_name="cases")
+    reason = models.TextField()
+    status = models.CharField(max_length=20, choices=CaseStatus.choices, default=CaseStatus.OPEN)
+    outcome = models.CharField(max_length=30, choices=CaseOutcome.choices, blank=True)
+    priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.NORMAL)
+    service_area = models.ForeignKey(
+        ServiceArea, on_delete=models.PROTECT, null=True, blank=True, related_name="cases"
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="assigned_cases",
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="recorded_cases"
+    )
+    recorded_at = models.DateTimeField(default=clock.now)
+    response_due_at = models.DateTimeField(help_text="Working-day deadline for the first response.")
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-recorded_at"]
+        permissions = [
+            ("record_case", "Can record a case"),
+            ("manage_case", "Can assign, close and reopen cases"),
+            ("moderate_post", "Can hide, delete and restore posts"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "response_due_at"], name="case_status_due_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status=CaseStatus.OPEN, closed_at__isnull=True, outcome="")
+                | Q(status=CaseStatus.CLOSED, closed_at__isnull=False) & ~Q(outcome=""),
+                name="case_closed_has_outcome",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Case {self.pk} — {self.account}"
+
+
+class Post(models.Model):
+    """A post, comment, reply or message on one of our channels.
+
+    Visibility: visible → hidden | deleted; hidden → restored | deleted; restored → hidden | deleted.
+    A deleted post cannot be restored (it is gone from the platform).
+    """
+
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="posts")
+    account = models.ForeignKey(SocialAccount, on_delete=models.PROTECT, related_name="posts")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, null=True, blank=True, related_name="posts")
+    external_id = models.CharField(max_length=200, blank=True, help_text="The platform's id for the post.")
+    url = models.URLField(max_length=500, blank=True)
+    text = models.TextField(blank=True)
+    kind = models.CharField(max_length=20, choices=PostKind.choices, default=PostKind.COMMENT)
+    posted_at = models.DateTimeField()
+    visibility = models.CharField(max_length=20, choices=Visibility.choices, default=Visibility.VISIBLE)
+    visibility_changed_at = models.DateTimeField(null=True, blank=True)
+    visibility_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["posted_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "external_id"], condition=~Q(external_id=""),
+                name="post_unique_channel_external_id",
+            ),
+            models.UniqueConstraint(
+                fields=["channel", "url"], condition=Q(external_id="") & ~Q(url=""),
+                name="post_unique_channel_url",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        text = self.text if len(self.text) <= 60 else self.text[:57] + "…"
+        return f"{self.get_kind_display()} by {self.account}: {text}"
+
+
+class Evidence(models.Model):
+    """A screenshot, PDF or link attached to a case."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="evidence")
+    file = models.FileField(upload_to="evidence/%Y/%m/", blank=True)
+    url = models.URLField(max_length=500, blank=True)
+    description = models.CharField(max_length=300, blank=True)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    added_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        verbose_name_plural = "evidence"
+        constraints = [
+            models.CheckConstraint(condition=~Q(file="") | ~Q(url=""), name="evidence_has_file_or_url"),
+        ]
+
+    def __str__(self) -> str:
+        return self.description or self.url or self.file.name
+
+
+class CaseEvent(models.Model):
+    """The case timeline. Append-only: PostgreSQL refuses UPDATE, DELETE and TRUNCATE on this table.
+
+    Written only by ``moderation.events.record_event`` from services, in their transaction.
+    ``actor`` is null for the system (scheduled tasks); ``actor_label`` keeps a readable name.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(max_length=40, choices=EventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    actor_label = models.CharField(max_length=200)
+    at = models.DateTimeField(default=clock.now)
+    subject_type = models.CharField(max_length=40, help_text="What changed: case, post, warning, block …")
+    subject_id = models.BigIntegerField()
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["case", "at"], name="caseevent_case_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} by {self.actor_label}"
