@@ -21,7 +21,7 @@ from moderation.models import Case, Channel, SocialAccount
 USER = settings.AUTH_USER_MODEL
 
 
-class Warning(models.Model):  # noqa: A001 - the domain's word; never shadows the builtin by import
+class Warning(models.Model):
     """A written warning to an account, usually a direct message linking to the policy.
 
     States (``constants.WARNING_TRANSITIONS``): draft → awaiting_signoff → approved → sent;
@@ -84,9 +84,7 @@ class Block(models.Model):
     md_last_chased_at = models.DateTimeField(null=True, blank=True)
     lifted_at = models.DateTimeField(null=True, blank=True)
     lifted_reason = models.TextField(blank=True)
-    undone_on_platform_by = models.ForeignKey(
-        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    undone_on_platform_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     undone_on_platform_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -100,15 +98,18 @@ class Block(models.Model):
         ]
         indexes = [
             models.Index(
-                fields=["appeal_opens_at"], condition=Q(status="active", appeal_window_flagged_at__isnull=True),
+                fields=["appeal_opens_at"],
+                condition=Q(status="active", appeal_window_flagged_at__isnull=True),
                 name="block_appeal_window_due_idx",
             ),
         ]
         constraints = [
             # one live block (proposed or active) per account and scope
             models.UniqueConstraint(
-                fields=["account", "scope", "channel"], condition=Q(status__in=["awaiting_signoff", "active"]),
-                nulls_distinct=False, name="block_one_live_per_account_scope",
+                fields=["account", "scope", "channel"],
+                condition=Q(status__in=["awaiting_signoff", "active"]),
+                nulls_distinct=False,
+                name="block_one_live_per_account_scope",
             ),
             models.CheckConstraint(
                 condition=Q(scope=BlockScope.ALL, channel__isnull=True)
@@ -128,8 +129,10 @@ class Block(models.Model):
 
     @property
     def appeal_window_open(self) -> bool:
-        return self.status == BlockStatus.ACTIVE and self.appeal_opens_at is not None and (
-            self.appeal_opens_at <= clock.now()
+        return (
+            self.status == BlockStatus.ACTIVE
+            and self.appeal_opens_at is not None
+            and (self.appeal_opens_at <= clock.now())
         )
 
 
@@ -222,8 +225,11 @@ class SignOff(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(status=SignOffStatus.PENDING, decided_by__isnull=True, decided_at__isnull=True)
-                | Q(status__in=[SignOffStatus.APPROVED, SignOffStatus.REFUSED],
-                    decided_by__isnull=False, decided_at__isnull=False),
+                | Q(
+                    status__in=[SignOffStatus.APPROVED, SignOffStatus.REFUSED],
+                    decided_by__isnull=False,
+                    decided_at__isnull=False,
+                ),
                 name="signoff_decided_is_stamped",
             ),
             models.CheckConstraint(
@@ -237,8 +243,10 @@ class SignOff(models.Model):
                 name="signoff_subject_matches_kind",
             ),
             models.UniqueConstraint(
-                fields=["kind", "warning", "block", "appeal"], condition=Q(status="pending"),
-                nulls_distinct=False, name="signoff_one_pending_per_subject",
+                fields=["kind", "warning", "block", "appeal"],
+                condition=Q(status="pending"),
+                nulls_distinct=False,
+                name="signoff_one_pending_per_subject",
             ),
         ]
 

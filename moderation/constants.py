@@ -66,6 +66,7 @@ class EventKind(models.TextChoices):
     POST_DELETED = "post_deleted", "Post deleted"
     POST_RESTORED = "post_restored", "Post restored"
     WARNING_DRAFTED = "warning_drafted", "Warning drafted"
+    WARNING_REVISED = "warning_revised", "Warning revised"
     WARNING_SUBMITTED = "warning_submitted", "Warning sent for sign-off"
     WARNING_APPROVED = "warning_approved", "Warning signed off"
     WARNING_REFUSED = "warning_refused", "Warning sign-off refused"

@@ -29,7 +29,9 @@ class ServiceArea(models.Model):
 
     name = models.CharField(max_length=120, unique=True)
     directors = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, blank=True, related_name="service_areas",
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="service_areas",
         help_text="Service Directors who may sign off warnings on this area's cases.",
     )
 
@@ -120,16 +122,15 @@ class Case(models.Model):
     status = models.CharField(max_length=20, choices=CaseStatus.choices, default=CaseStatus.OPEN)
     outcome = models.CharField(max_length=30, choices=CaseOutcome.choices, blank=True)
     priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.NORMAL)
-    service_area = models.ForeignKey(
-        ServiceArea, on_delete=models.PROTECT, null=True, blank=True, related_name="cases"
-    )
+    service_area = models.ForeignKey(ServiceArea, on_delete=models.PROTECT, null=True, blank=True, related_name="cases")
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="assigned_cases",
     )
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="recorded_cases"
-    )
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="recorded_cases")
     recorded_at = models.DateTimeField(default=clock.now)
     response_due_at = models.DateTimeField(help_text="Working-day deadline for the first response.")
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -182,11 +183,13 @@ class Post(models.Model):
         ordering = ["posted_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["channel", "external_id"], condition=~Q(external_id=""),
+                fields=["channel", "external_id"],
+                condition=~Q(external_id=""),
                 name="post_unique_channel_external_id",
             ),
             models.UniqueConstraint(
-                fields=["channel", "url"], condition=Q(external_id="") & ~Q(url=""),
+                fields=["channel", "url"],
+                condition=Q(external_id="") & ~Q(url=""),
                 name="post_unique_channel_url",
             ),
         ]

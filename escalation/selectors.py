@@ -1,0 +1,112 @@
+"""Reads about decisions: an account's standing and the recommended next step, sign-off inboxes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Q, QuerySet
+
+from escalation import routing
+from escalation.constants import BlockScope, BlockStatus, Recommendation, SignOffKind, SignOffStatus, WarningStatus
+from escalation.models import Block, SignOff, Warning
+from moderation import clock
+from moderation.constants import CaseStatus
+from moderation.models import HouseRule, SocialAccount
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where an account stands across all channels, and what the policy suggests next (advice only)."""
+
+    account: SocialAccount
+    active_blocks: list[Block] = field(default_factory=list)
+    recent_warnings: list[Warning] = field(default_factory=list)
+    zero_tolerance_rules: list[HouseRule] = field(default_factory=list)
+    recommendation: str = Recommendation.WARNING
+    reason: str = ""
+
+    @property
+    def blocked_everywhere(self) -> bool:
+        return any(b.scope == BlockScope.ALL for b in self.active_blocks)
+
+    @property
+    def next_appeal_opens_at(self) -> datetime | None:
+        dates = [b.appeal_opens_at for b in self.active_blocks if b.appeal_opens_at]
+        return min(dates) if dates else None
+
+    @property
+    def recommendation_label(self) -> str:
+        return Recommendation(self.recommendation).label
+
+
+def account_standing(account: SocialAccount, *, now: datetime | None = None) -> Standing:
+    """The account's standing and the recommended next step.
+
+    - an active block on all channels → nothing more;
+    - a zero-tolerance rule (discriminatory, per HMPPS) on an open case → block;
+    - a warning sent in the last 12 months → block;
+    - otherwise (no history) → warning.
+    Advice only: people decide. Three queries whatever the history.
+    """
+    now = now or clock.now()
+    active = list(
+        Block.objects.filter(account=account, status=BlockStatus.ACTIVE)
+        .select_related("channel")
+        .order_by("started_at")
+    )
+    since = now - relativedelta(months=settings.WARNING_LOOKBACK_MONTHS)
+    warnings = list(
+        Warning.objects.filter(case__account=account, status=WarningStatus.SENT, sent_at__gte=since).order_by(
+            "-sent_at"
+        )
+    )
+    zero = list(
+        HouseRule.objects.filter(zero_tolerance=True, cases__account=account, cases__status=CaseStatus.OPEN).distinct()
+    )
+    standing = dict(account=account, active_blocks=active, recent_warnings=warnings, zero_tolerance_rules=zero)
+    if any(b.scope == BlockScope.ALL for b in active):
+        return Standing(
+            **standing,
+            recommendation=Recommendation.NONE,
+            reason="The account is already blocked from all our channels.",
+        )
+    if zero:
+        titles = ", ".join(r.title.lower() for r in zero)
+        return Standing(
+            **standing, recommendation=Recommendation.BLOCK, reason=f"Zero tolerance: an open case cites {titles}."
+        )
+    if warnings:
+        sent = warnings[0].sent_at.astimezone(now.tzinfo).strftime("%d %B %Y")
+        return Standing(
+            **standing,
+            recommendation=Recommendation.BLOCK,
+            reason=f"The account was warned on {sent}, within the last {settings.WARNING_LOOKBACK_MONTHS} months.",
+        )
+    return Standing(
+        **standing,
+        recommendation=Recommendation.WARNING,
+        reason=f"No warning in the last {settings.WARNING_LOOKBACK_MONTHS} months: warn before blocking.",
+    )
+
+
+def signoffs_for(user: AbstractBaseUser) -> QuerySet[SignOff]:
+    """Pending sign-offs this user may decide (not their own requests), oldest first."""
+    condition = Q(pk__in=[])
+    if user.has_perm(routing.PERM_SIGNOFF_WARNING_ANY):
+        condition |= Q(kind=SignOffKind.WARNING)
+    elif user.has_perm(routing.PERM_SIGNOFF_WARNING_AREA):
+        condition |= Q(kind=SignOffKind.WARNING, case__service_area__directors=user)
+    if user.has_perm(routing.PERM_APPROVE_BLOCK):
+        condition |= Q(kind=SignOffKind.BLOCK)
+    if user.has_perm(routing.PERM_DECIDE_APPEAL):
+        condition |= Q(kind=SignOffKind.APPEAL)
+    return (
+        SignOff.objects.filter(condition, status=SignOffStatus.PENDING)
+        .exclude(requested_by=user)
+        .select_related("case__account", "case__channel", "requested_by", "warning", "block", "appeal")
+        .order_by("requested_at")
+    )

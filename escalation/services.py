@@ -1,0 +1,830 @@
+"""Every write about what was decided: warnings, blocks, sign-offs, acknowledgements, appeals.
+
+Same contract as ``moderation.services``: keyword-only, one transaction, the actor's permission
+checked, rows locked before a move, an illegal move refused with ``ValidationError(code="conflict")``
+naming the current state, a repeated move returning quietly, exactly one timeline event per state
+change. Emails are sent by Celery tasks enqueued when the transaction commits.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from functools import partial
+
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from escalation import routing
+from escalation.constants import (
+    APPEAL_TRANSITIONS,
+    BLOCK_TRANSITIONS,
+    WARNING_TRANSITIONS,
+    AppealStatus,
+    BlockKind,
+    BlockScope,
+    BlockStatus,
+    SignOffKind,
+    SignOffStatus,
+    WarningStatus,
+)
+from escalation.models import Appeal, Block, PoliceReport, SignOff, Warning
+from moderation import clock
+from moderation.constants import CaseStatus, EventKind, Visibility
+from moderation.deadlines import due_after
+from moderation.events import actor_label, record_event, record_events_bulk
+from moderation.models import Case, CaseEvent, Channel, Post
+from moderation.services import clean_text, conflict, require_perm
+
+APPEAL_WAIT_AFTER_DECISION_MONTHS = 12
+
+
+def _check_move(obj, table: dict[str, set[str]], target: str, noun: str) -> None:
+    if target not in table[obj.status]:
+        raise conflict(f"This {noun} is {obj.get_status_display().lower()}; that cannot be done now.")
+
+
+def add_calendar_months(moment: datetime, months: int) -> datetime:
+    """``moment`` + ``months`` calendar months, on the London wall clock (29 Feb → 28 Feb)."""
+    local = timezone.localtime(moment)
+    shifted = (local.replace(tzinfo=None) + relativedelta(months=months)).replace(tzinfo=local.tzinfo)
+    return shifted.astimezone(UTC)
+
+
+def _open_case(case: Case) -> Case:
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if case.status != CaseStatus.OPEN:
+        raise conflict(f"Case {case.pk} is closed; reopen it first.")
+    return case
+
+
+# --- Written warnings ------------------------------------------------------------------------
+
+
+def warning_default_text(case: Case) -> str:
+    """The warning message from the template, with the link to the policy."""
+    first_post = case.posts.order_by("posted_at").first()
+    removed = first_post is not None and first_post.visibility in (Visibility.HIDDEN, Visibility.DELETED)
+    return render_to_string(
+        "escalation/warning_message.txt",
+        {
+            "name": case.account.display_name or f"@{case.account.handle}",
+            "action": ("hidden" if first_post.visibility == Visibility.HIDDEN else "removed") if removed else "noted",
+            "post_kind": first_post.get_kind_display().lower() if first_post else "post",
+            "channel": case.channel.name,
+            "rules": "; ".join(r.title.lower() for r in case.rules.all()),
+            "policy_url": settings.SOCIAL_MEDIA_POLICY_URL,
+            "organisation": settings.ORGANISATION_NAME,
+        },
+    ).strip()
+
+
+def _validate_warning_text(text: str) -> str:
+    text = clean_text(text).strip()
+    if not text:
+        raise ValidationError({"text": "Write the warning."})
+    if settings.SOCIAL_MEDIA_POLICY_URL not in text:
+        raise ValidationError({"text": f"The warning must link to our policy: {settings.SOCIAL_MEDIA_POLICY_URL}"})
+    return text
+
+
+@transaction.atomic
+def warning_draft(*, actor: AbstractBaseUser, case: Case, text: str | None = None) -> Warning:
+    """Draft a written warning on an open case, from the template unless ``text`` is given.
+
+    Refused while the case has another warning in progress. Raises PermissionDenied, ValidationError.
+    """
+    require_perm(actor, routing.PERM_DRAFT_WARNING, "draft warnings")
+    case = _open_case(case)
+    live = case.warnings.filter(
+        status__in=[WarningStatus.DRAFT, WarningStatus.AWAITING_SIGNOFF, WarningStatus.APPROVED]
+    ).first()
+    if live is not None:
+        raise conflict(f"This case already has a warning in progress ({live.get_status_display().lower()}).")
+    warning = Warning(
+        case=case,
+        text=_validate_warning_text(text if text is not None else warning_default_text(case)),
+        drafted_by=actor,
+        drafted_at=clock.now(),
+    )
+    warning.full_clean()
+    warning.save()
+    record_event(case=case, kind=EventKind.WARNING_DRAFTED, actor=actor, subject=warning, after={"text": warning.text})
+    return warning
+
+
+@transaction.atomic
+def warning_revise(*, actor: AbstractBaseUser, warning: Warning, text: str) -> Warning:
+    """Change the text of a draft warning (e.g. after a refused sign-off)."""
+    require_perm(actor, routing.PERM_DRAFT_WARNING, "revise warnings")
+    warning = Warning.objects.select_for_update().get(pk=warning.pk)
+    if warning.status != WarningStatus.DRAFT:
+        raise conflict(f"This warning is {warning.get_status_display().lower()}; only a draft can be revised.")
+    text = _validate_warning_text(text)
+    if text == warning.text:
+        return warning
+    before = warning.text
+    warning.text = text
+    warning.save(update_fields=["text"])
+    record_event(
+        case=warning.case_id,
+        kind=EventKind.WARNING_REVISED,
+        actor=actor,
+        subject=warning,
+        before={"text": before},
+        after={"text": text},
+    )
+    return warning
+
+
+@transaction.atomic
+def warning_submit(*, actor: AbstractBaseUser, warning: Warning) -> SignOff:
+    """Send a draft warning for sign-off by the Communications Manager or the case's Service Director."""
+    require_perm(actor, routing.PERM_DRAFT_WARNING, "send warnings for sign-off")
+    warning = Warning.objects.select_for_update().get(pk=warning.pk)
+    if warning.status == WarningStatus.AWAITING_SIGNOFF:
+        return warning.signoffs.get(status=SignOffStatus.PENDING)
+    _check_move(warning, WARNING_TRANSITIONS, WarningStatus.AWAITING_SIGNOFF, "warning")
+    _open_case(warning.case)
+    _validate_warning_text(warning.text)
+    now = clock.now()
+    warning.status = WarningStatus.AWAITING_SIGNOFF
+    warning.save(update_fields=["status"])
+    signoff = SignOff.objects.create(
+        kind=SignOffKind.WARNING,
+        case_id=warning.case_id,
+        warning=warning,
+        requested_by=actor,
+        requested_at=now,
+        due_at=due_after(now, settings.SIGNOFF_DUE_WORKING_DAYS),
+    )
+    record_event(
+        case=warning.case_id,
+        kind=EventKind.WARNING_SUBMITTED,
+        actor=actor,
+        subject=warning,
+        before={"status": WarningStatus.DRAFT},
+        after={"status": warning.status, "signoff": signoff.pk},
+        note=f"To be signed off by the {routing.SIGNOFF_DECIDED_BY[SignOffKind.WARNING]}.",
+    )
+    return signoff
+
+
+@transaction.atomic
+def warning_mark_sent(*, actor: AbstractBaseUser, warning: Warning) -> Warning:
+    """Record that the signed-off warning was sent to the account."""
+    require_perm(actor, routing.PERM_DRAFT_WARNING, "send warnings")
+    warning = Warning.objects.select_for_update().get(pk=warning.pk)
+    if warning.status == WarningStatus.SENT:
+        return warning
+    _check_move(warning, WARNING_TRANSITIONS, WarningStatus.SENT, "warning")
+    warning.status, warning.sent_by, warning.sent_at = WarningStatus.SENT, actor, clock.now()
+    warning.save(update_fields=["status", "sent_by", "sent_at"])
+    record_event(
+        case=warning.case_id,
+        kind=EventKind.WARNING_SENT,
+        actor=actor,
+        subject=warning,
+        before={"status": WarningStatus.APPROVED},
+        after={"status": WarningStatus.SENT},
+    )
+    return warning
+
+
+@transaction.atomic
+def warning_withdraw(*, actor: AbstractBaseUser, warning: Warning, reason: str) -> Warning:
+    """Withdraw a draft or signed-off warning that will not be sent (a reason is required)."""
+    require_perm(actor, routing.PERM_DRAFT_WARNING, "withdraw warnings")
+    warning = Warning.objects.select_for_update().get(pk=warning.pk)
+    if warning.status == WarningStatus.WITHDRAWN:
+        return warning
+    _check_move(warning, WARNING_TRANSITIONS, WarningStatus.WITHDRAWN, "warning")
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the warning is withdrawn."})
+    before = warning.status
+    warning.status, warning.withdrawn_at = WarningStatus.WITHDRAWN, clock.now()
+    warning.save(update_fields=["status", "withdrawn_at"])
+    record_event(
+        case=warning.case_id,
+        kind=EventKind.WARNING_WITHDRAWN,
+        actor=actor,
+        subject=warning,
+        before={"status": before},
+        after={"status": WarningStatus.WITHDRAWN},
+        note=clean_text(reason),
+    )
+    return warning
+
+
+# --- Sign-off ----------------------------------------------------------------------------------
+
+
+def _lock_pending_signoff(*, actor: AbstractBaseUser, signoff: SignOff, approve: bool, reason: str) -> SignOff:
+    """Lock the sign-off and check that ``actor`` may decide it now. Changes nothing."""
+    signoff = (
+        SignOff.objects.select_for_update(of=("self",))
+        .select_related("case", "decided_by", "requested_by")
+        .get(pk=signoff.pk)
+    )
+    if signoff.status != SignOffStatus.PENDING:
+        when = timezone.localtime(signoff.decided_at).strftime("%d %B %Y at %H:%M")
+        raise conflict(
+            f"Already decided by {actor_label(signoff.decided_by)} on {when}: {signoff.get_status_display().lower()}."
+        )
+    if signoff.requested_by_id == actor.pk:
+        raise PermissionDenied("You asked for this decision, so someone else must make it.")
+    if not routing.can_decide_signoff(actor, kind=signoff.kind, service_area_id=signoff.case.service_area_id):
+        raise PermissionDenied(
+            f"This decision is for the {routing.SIGNOFF_DECIDED_BY[signoff.kind]}; your role cannot make it."
+        )
+    if not approve and not reason.strip():
+        raise ValidationError({"reason": "Give a reason for refusing."})
+    return signoff
+
+
+def _stamp_decision(signoff: SignOff, *, actor: AbstractBaseUser, approve: bool, reason: str, now: datetime) -> None:
+    signoff.status = SignOffStatus.APPROVED if approve else SignOffStatus.REFUSED
+    signoff.decided_by, signoff.decided_at, signoff.reason = actor, now, clean_text(reason).strip()
+    signoff.save(update_fields=["status", "decided_by", "decided_at", "reason"])
+
+
+@transaction.atomic
+def signoff_decide(*, actor: AbstractBaseUser, signoff: SignOff, approve: bool, reason: str = "") -> SignOff:
+    """Approve or refuse a pending warning or block sign-off.
+
+    Warning: approved, or returned to its drafter as a draft with the reason. Block: active (the
+    Managing Director is emailed) or refused. Raises PermissionDenied (own request, wrong role) and
+    ValidationError (already decided — "Already decided by …" —, refusal without reason).
+    Appeals are decided with ``appeal_decide``.
+    """
+    signoff = _lock_pending_signoff(actor=actor, signoff=signoff, approve=approve, reason=reason)
+    if signoff.kind == SignOffKind.APPEAL:
+        raise ValidationError("Appeals are decided as upheld or overturned; use the appeal decision.")
+    now = clock.now()
+    _stamp_decision(signoff, actor=actor, approve=approve, reason=reason, now=now)
+    if signoff.kind == SignOffKind.WARNING:
+        warning = Warning.objects.select_for_update().get(pk=signoff.warning_id)
+        target = WarningStatus.APPROVED if approve else WarningStatus.DRAFT
+        _check_move(warning, WARNING_TRANSITIONS, target, "warning")
+        warning.status = target
+        warning.save(update_fields=["status"])
+        record_event(
+            case=signoff.case_id,
+            kind=EventKind.WARNING_APPROVED if approve else EventKind.WARNING_REFUSED,
+            actor=actor,
+            subject=warning,
+            before={"status": WarningStatus.AWAITING_SIGNOFF},
+            after={"status": target, "signoff": signoff.pk},
+            note=signoff.reason,
+        )
+    else:
+        block = Block.objects.select_for_update().get(pk=signoff.block_id)
+        if approve:
+            _check_move(block, BLOCK_TRANSITIONS, BlockStatus.ACTIVE, "block")
+            _activate(block, now)
+        else:
+            _check_move(block, BLOCK_TRANSITIONS, BlockStatus.REFUSED, "block")
+            block.status = BlockStatus.REFUSED
+            block.save(update_fields=["status"])
+        record_event(
+            case=signoff.case_id,
+            kind=EventKind.BLOCK_APPROVED if approve else EventKind.BLOCK_REFUSED,
+            actor=actor,
+            subject=block,
+            before={"status": BlockStatus.AWAITING_SIGNOFF},
+            after=_block_state(block),
+            note=signoff.reason,
+        )
+    return signoff
+
+
+# --- Blocks ------------------------------------------------------------------------------------
+
+
+def _block_state(block: Block) -> dict:
+    return {
+        "status": block.status,
+        "scope": block.scope,
+        "channel": block.channel_id,
+        "started_at": block.started_at.isoformat() if block.started_at else None,
+        "appeal_opens_at": block.appeal_opens_at.isoformat() if block.appeal_opens_at else None,
+    }
+
+
+def appeal_wait_months(case: Case, kind: str) -> int:
+    """Months before an appeal is heard: the longest wait of the case's rules (a channel ban: its rule's)."""
+    rules = list(case.rules.all())
+    if kind == BlockKind.CHANNEL_BAN:
+        rules = [r for r in rules if r.channel_only_ban]
+    return max((r.appeal_wait_months for r in rules), default=12)
+
+
+def _activate(block: Block, now: datetime) -> None:
+    block.status = BlockStatus.ACTIVE
+    block.started_at = now
+    block.appeal_opens_at = add_calendar_months(now, appeal_wait_months(block.case, block.kind))
+    block.save(update_fields=["status", "started_at", "appeal_opens_at"])
+    from escalation import tasks
+
+    transaction.on_commit(partial(tasks.notify_managing_director.delay, block.pk))
+
+
+def _resolve_scope(case: Case, scope: str, channel: Channel | None) -> Channel | None:
+    if scope not in BlockScope.values:
+        raise ValidationError({"scope": "Choose one channel or all channels."})
+    if scope == BlockScope.ALL:
+        return None
+    channel = channel or case.channel
+    if channel.platform != case.account.platform:
+        raise ValidationError({"channel": "The channel must be on the account's platform."})
+    return channel
+
+
+def _refuse_if_already_blocked(case: Case, scope: str, channel: Channel | None) -> None:
+    live = Block.objects.filter(
+        account_id=case.account_id, status__in=[BlockStatus.AWAITING_SIGNOFF, BlockStatus.ACTIVE]
+    )
+    everywhere = live.filter(scope=BlockScope.ALL).first()
+    if everywhere is not None:
+        raise conflict(f"This account already has a block on all channels ({everywhere.get_status_display().lower()}).")
+    if scope == BlockScope.CHANNEL:
+        here = live.filter(scope=BlockScope.CHANNEL, channel=channel).first()
+        if here is not None:
+            raise conflict(f"This account already has a block on {channel} ({here.get_status_display().lower()}).")
+
+
+def _create_block(
+    *,
+    case: Case,
+    actor: AbstractBaseUser,
+    kind: str,
+    scope: str,
+    channel: Channel | None,
+    reason: str,
+    status: str,
+    now: datetime,
+) -> Block:
+    reason = clean_text(reason).strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why the account should be blocked."})
+    channel = _resolve_scope(case, scope, channel)
+    _refuse_if_already_blocked(case, scope, channel)
+    block = Block(
+        account_id=case.account_id,
+        case=case,
+        kind=kind,
+        scope=scope,
+        channel=channel,
+        status=status,
+        reason=reason,
+        proposed_by=actor,
+        proposed_at=now,
+    )
+    try:
+        with transaction.atomic():
+            block.save()
+    except IntegrityError as error:  # a concurrent proposal won the race
+        raise conflict("This account already has a block in that scope.") from error
+    return block
+
+
+@transaction.atomic
+def block_propose(
+    *, actor: AbstractBaseUser, case: Case, scope: str, reason: str, channel: Channel | None = None
+) -> Block:
+    """Propose blocking the case's account (one channel or all); the Communications Manager signs off."""
+    require_perm(actor, routing.PERM_PROPOSE_BLOCK, "propose blocks")
+    case = _open_case(case)
+    now = clock.now()
+    block = _create_block(
+        case=case,
+        actor=actor,
+        kind=BlockKind.STANDARD,
+        scope=scope,
+        channel=channel,
+        reason=reason,
+        status=BlockStatus.AWAITING_SIGNOFF,
+        now=now,
+    )
+    signoff = SignOff.objects.create(
+        kind=SignOffKind.BLOCK,
+        case=case,
+        block=block,
+        requested_by=actor,
+        requested_at=now,
+        due_at=due_after(now, settings.SIGNOFF_DUE_WORKING_DAYS),
+    )
+    record_event(
+        case=case,
+        kind=EventKind.BLOCK_PROPOSED,
+        actor=actor,
+        subject=block,
+        after={**_block_state(block), "signoff": signoff.pk},
+        note=block.reason,
+    )
+    return block
+
+
+@transaction.atomic
+def block_immediate(
+    *, actor: AbstractBaseUser, case: Case, scope: str, reason: str, channel: Channel | None = None
+) -> Block:
+    """Block at once for extreme behaviour (Communications Manager); the Managing Director is emailed."""
+    require_perm(actor, routing.PERM_IMMEDIATE_BLOCK, "block immediately")
+    case = _open_case(case)
+    now = clock.now()
+    block = _create_block(
+        case=case,
+        actor=actor,
+        kind=BlockKind.IMMEDIATE,
+        scope=scope,
+        channel=channel,
+        reason=reason,
+        status=BlockStatus.AWAITING_SIGNOFF,
+        now=now,
+    )
+    _activate(block, now)
+    record_event(
+        case=case,
+        kind=EventKind.BLOCK_IMMEDIATE,
+        actor=actor,
+        subject=block,
+        after=_block_state(block),
+        note=block.reason,
+    )
+    return block
+
+
+@transaction.atomic
+def channel_ban(*, actor: AbstractBaseUser, case: Case, reason: str) -> Block:
+    """Misinformation: remove the case's posts and ban the author from that channel only.
+
+    The ban can be challenged at once (its rule has no appeal wait). The case must cite a rule
+    marked channel-only (misinformation).
+    """
+    require_perm(actor, routing.PERM_CHANNEL_BAN, "ban accounts from a channel")
+    case = _open_case(case)
+    if not case.rules.filter(channel_only_ban=True).exists():
+        raise ValidationError("A channel ban is for misinformation: the case must cite that house rule.")
+    now = clock.now()
+    block = _create_block(
+        case=case,
+        actor=actor,
+        kind=BlockKind.CHANNEL_BAN,
+        scope=BlockScope.CHANNEL,
+        channel=case.channel,
+        reason=reason,
+        status=BlockStatus.AWAITING_SIGNOFF,
+        now=now,
+    )
+    _activate(block, now)
+    removed = list(
+        Post.objects.select_for_update()
+        .filter(case=case)
+        .exclude(visibility=Visibility.DELETED)
+        .values_list("pk", flat=True)
+    )
+    Post.objects.filter(pk__in=removed).update(
+        visibility=Visibility.DELETED, visibility_changed_at=now, visibility_changed_by=actor
+    )
+    record_event(
+        case=case,
+        kind=EventKind.CHANNEL_BAN,
+        actor=actor,
+        subject=block,
+        after={**_block_state(block), "posts_deleted": removed},
+        note=block.reason,
+    )
+    return block
+
+
+@transaction.atomic
+def block_notify_managing_director(*, block_id: int) -> bool:
+    """Email the Managing Director(s) about an active block, once. Returns True when sent now."""
+    from escalation.notifications import managing_director_emails, send
+
+    block = Block.objects.select_for_update(of=("self",)).select_related("account", "channel").get(pk=block_id)
+    if block.md_notified_at is not None or block.started_at is None:
+        return False
+    recipients = managing_director_emails()
+    send("block_notice", recipients, {"block": block})
+    block.md_notified_at = clock.now()
+    block.save(update_fields=["md_notified_at"])
+    record_event(
+        case=block.case_id,
+        kind=EventKind.MD_NOTIFIED,
+        actor=None,
+        subject=block,
+        after={"recipients": recipients},
+        note="" if recipients else "No Managing Director has an email address: tell them another way.",
+    )
+    return True
+
+
+@transaction.atomic
+def block_acknowledge(*, actor: AbstractBaseUser, block: Block, note: str = "") -> Block:
+    """The Managing Director records that they are aware of the block."""
+    require_perm(actor, routing.PERM_ACKNOWLEDGE_BLOCK, "acknowledge blocks")
+    block = Block.objects.select_for_update().get(pk=block.pk)
+    if block.md_acknowledged_at is not None:
+        return block
+    if block.started_at is None:
+        raise conflict(
+            f"This block is {block.get_status_display().lower()}; only a block that started is acknowledged."
+        )
+    block.md_acknowledged_by, block.md_acknowledged_at = actor, clock.now()
+    block.save(update_fields=["md_acknowledged_by", "md_acknowledged_at"])
+    record_event(case=block.case_id, kind=EventKind.MD_ACKNOWLEDGED, actor=actor, subject=block, note=clean_text(note))
+    return block
+
+
+@transaction.atomic
+def block_undone_on_platform(*, actor: AbstractBaseUser, block: Block) -> Block:
+    """The officer records that a lifted block was undone on the platform itself."""
+    require_perm(actor, routing.PERM_MODERATE_POST, "record that a block was undone")
+    block = Block.objects.select_for_update().get(pk=block.pk)
+    if block.undone_on_platform_at is not None:
+        return block
+    if block.status != BlockStatus.LIFTED:
+        raise conflict(f"This block is {block.get_status_display().lower()}; only a lifted block is undone.")
+    block.undone_on_platform_by, block.undone_on_platform_at = actor, clock.now()
+    block.save(update_fields=["undone_on_platform_by", "undone_on_platform_at"])
+    record_event(case=block.case_id, kind=EventKind.BLOCK_UNDONE_ON_PLATFORM, actor=actor, subject=block)
+    return block
+
+
+@transaction.atomic
+def police_report_record(
+    *, actor: AbstractBaseUser, case: Case, force: str, reference: str, reported_on: date, block: Block | None = None
+) -> PoliceReport:
+    """Record that the matter was reported to the police; the Managing Director is emailed."""
+    require_perm(actor, routing.PERM_REPORT_POLICE, "record police reports")
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    errors = {}
+    if not force.strip():
+        errors["force"] = "Name the police force."
+    if not reference.strip():
+        errors["reference"] = "Give the police reference."
+    if reported_on is None:
+        errors["reported_on"] = "Give the date it was reported."
+    elif reported_on > timezone.localdate(clock.now()):
+        errors["reported_on"] = "The date reported cannot be in the future."
+    if block is not None and block.case_id != case.pk:
+        errors["block"] = "That block belongs to another case."
+    if errors:
+        raise ValidationError(errors)
+    report = PoliceReport(
+        case=case,
+        block=block,
+        force=clean_text(force).strip(),
+        reference=clean_text(reference).strip(),
+        reported_on=reported_on,
+        recorded_by=actor,
+        recorded_at=clock.now(),
+    )
+    report.full_clean()
+    report.save()
+    record_event(
+        case=case,
+        kind=EventKind.POLICE_REPORTED,
+        actor=actor,
+        subject=report,
+        after={"force": report.force, "reference": report.reference, "reported_on": reported_on.isoformat()},
+    )
+    from escalation import tasks
+
+    transaction.on_commit(partial(tasks.notify_police_report.delay, report.pk))
+    return report
+
+
+# --- Appeals -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def appeal_record(
+    *,
+    actor: AbstractBaseUser,
+    block: Block,
+    received_at: datetime | None = None,
+    received_via: str = "",
+    grounds: str = "",
+) -> Appeal:
+    """Record an appeal when it arrives.
+
+    Before the block's appeal window opens it is recorded as premature with the date it opens;
+    otherwise it goes to the Managing Director for a decision. Raises PermissionDenied,
+    ValidationError (block not active, an appeal already under review, a future date).
+    """
+    require_perm(actor, routing.PERM_RECORD_APPEAL, "record appeals")
+    block = Block.objects.select_for_update().get(pk=block.pk)
+    now = clock.now()
+    received_at = received_at or now
+    if received_at > now:
+        raise ValidationError({"received_at": "The date received cannot be in the future."})
+    if block.status != BlockStatus.ACTIVE:
+        raise conflict(f"This block is {block.get_status_display().lower()}; only an active block can be appealed.")
+    under_review = block.appeals.filter(status=AppealStatus.UNDER_REVIEW).first()
+    if under_review is not None:
+        raise conflict(f"Appeal {under_review.pk} against this block is already with the Managing Director.")
+    premature = received_at < block.appeal_opens_at
+    appeal = Appeal(
+        block=block,
+        status=AppealStatus.PREMATURE if premature else AppealStatus.UNDER_REVIEW,
+        received_at=received_at,
+        received_via=clean_text(received_via).strip()[:120],
+        grounds=clean_text(grounds).strip(),
+        recorded_by=actor,
+        recorded_at=now,
+        window_opens_at=block.appeal_opens_at,
+    )
+    appeal.full_clean()
+    appeal.save()
+    if premature:
+        opens = timezone.localtime(block.appeal_opens_at).strftime("%d %B %Y")
+        record_event(
+            case=block.case_id,
+            kind=EventKind.APPEAL_PREMATURE,
+            actor=actor,
+            subject=appeal,
+            after={"status": appeal.status, "window_opens_at": block.appeal_opens_at.isoformat()},
+            note=f"Appeals against this block can be heard from {opens}.",
+        )
+        return appeal
+    signoff = SignOff.objects.create(
+        kind=SignOffKind.APPEAL,
+        case_id=block.case_id,
+        appeal=appeal,
+        requested_by=actor,
+        requested_at=now,
+        due_at=due_after(now, settings.SIGNOFF_DUE_WORKING_DAYS),
+    )
+    record_event(
+        case=block.case_id,
+        kind=EventKind.APPEAL_RECEIVED,
+        actor=actor,
+        subject=appeal,
+        after={"status": appeal.status, "signoff": signoff.pk},
+        note=appeal.grounds,
+    )
+    return appeal
+
+
+@transaction.atomic
+def appeal_decide(*, actor: AbstractBaseUser, appeal: Appeal, overturn: bool, reason: str) -> Appeal:
+    """The Managing Director decides an appeal under review (a reason is always required).
+
+    Upheld: the block stays and the next appeal opens 12 months after this decision. Overturned:
+    the block is lifted, for the officer to undo on the platform. Raises PermissionDenied,
+    ValidationError ("Already decided by …", missing reason, wrong state).
+    """
+    require_perm(actor, routing.PERM_DECIDE_APPEAL, "decide appeals")
+    if not reason.strip():
+        raise ValidationError({"reason": "Give the reason for the decision."})
+    pending = SignOff.objects.filter(appeal_id=appeal.pk).order_by("-requested_at").first()
+    if pending is None:
+        appeal.refresh_from_db()
+        raise conflict(f"This appeal is {appeal.get_status_display().lower()}; there is nothing to decide.")
+    signoff = _lock_pending_signoff(actor=actor, signoff=pending, approve=overturn, reason=reason)
+    appeal = Appeal.objects.select_for_update().get(pk=appeal.pk)
+    target = AppealStatus.OVERTURNED if overturn else AppealStatus.UPHELD
+    _check_move(appeal, APPEAL_TRANSITIONS, target, "appeal")
+    block = Block.objects.select_for_update().get(pk=appeal.block_id)
+    now = clock.now()
+    _stamp_decision(signoff, actor=actor, approve=overturn, reason=reason, now=now)
+    appeal.status, appeal.decided_by, appeal.decided_at = target, actor, now
+    appeal.decision_reason = clean_text(reason).strip()
+    appeal.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
+    before = _block_state(block)
+    if overturn:
+        _check_move(block, BLOCK_TRANSITIONS, BlockStatus.LIFTED, "block")
+        block.status, block.lifted_at, block.lifted_reason = BlockStatus.LIFTED, now, appeal.decision_reason
+        block.save(update_fields=["status", "lifted_at", "lifted_reason"])
+    else:
+        block.appeal_opens_at = add_calendar_months(now, APPEAL_WAIT_AFTER_DECISION_MONTHS)
+        block.appeal_window_flagged_at = None
+        block.save(update_fields=["appeal_opens_at", "appeal_window_flagged_at"])
+    record_event(
+        case=block.case_id,
+        kind=EventKind.APPEAL_OVERTURNED if overturn else EventKind.APPEAL_UPHELD,
+        actor=actor,
+        subject=appeal,
+        before={"appeal": AppealStatus.UNDER_REVIEW, "block": before},
+        after={"appeal": target, "block": _block_state(block)},
+        note=appeal.decision_reason,
+    )
+    return appeal
+
+
+# --- Scheduled work ----------------------------------------------------------------------------
+
+FLAG_OPEN_WINDOWS_SQL = """
+UPDATE escalation_block
+   SET appeal_window_flagged_at = %(now)s
+ WHERE status = 'active'
+   AND appeal_window_flagged_at IS NULL
+   AND appeal_opens_at <= %(now)s
+RETURNING id, case_id, appeal_opens_at
+"""
+
+
+@transaction.atomic
+def appeal_windows_flag(*, now: datetime | None = None) -> list[int]:
+    """Flag every active block whose appeal window has opened, in one set-based UPDATE.
+
+    Writes one timeline event per newly flagged block and emails the Communications team a digest.
+    Idempotent: a block is flagged once per window. Returns the ids flagged now.
+    """
+    now = now or clock.now()
+    with connection.cursor() as cursor:
+        cursor.execute(FLAG_OPEN_WINDOWS_SQL, {"now": now})
+        rows = cursor.fetchall()
+    if not rows:
+        return []
+    record_events_bulk(
+        [
+            CaseEvent(
+                case_id=case_id,
+                kind=EventKind.APPEAL_WINDOW_OPENED,
+                actor=None,
+                actor_label="system",
+                at=now,
+                subject_type="block",
+                subject_id=block_id,
+                after={"appeal_opens_at": opens_at.isoformat()},
+                note="The account owner may now appeal this block.",
+            )
+            for block_id, case_id, opens_at in rows
+        ]
+    )
+    ids = sorted(block_id for block_id, _, _ in rows)
+    from escalation import tasks
+
+    transaction.on_commit(partial(tasks.send_appeal_window_digest.delay, ids))
+    return ids
+
+
+def _due_for_chase(last_chased_at: datetime | None, now: datetime) -> bool:
+    return last_chased_at is None or due_after(last_chased_at, 1) <= now
+
+
+@transaction.atomic
+def overdue_chase(*, now: datetime | None = None) -> dict[str, int]:
+    """Email the deciders of overdue sign-offs and the Managing Director about unacknowledged blocks.
+
+    A reminder goes at most once per working day per item, with a timeline event. Returns counts.
+    """
+    from escalation.notifications import managing_director_emails, send
+
+    now = now or clock.now()
+    chased = {"signoffs": 0, "acknowledgements": 0}
+    signoffs = (
+        SignOff.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(status=SignOffStatus.PENDING, due_at__lte=now)
+        .select_related("case__account", "requested_by")
+    )
+    for signoff in signoffs:
+        if not _due_for_chase(signoff.last_chased_at, now):
+            continue
+        recipients = [
+            u.email
+            for u in routing.deciders_for(kind=signoff.kind, service_area_id=signoff.case.service_area_id)
+            if u.email and u.pk != signoff.requested_by_id
+        ]
+        send("signoff_chase", recipients, {"signoff": signoff, "decided_by": routing.SIGNOFF_DECIDED_BY[signoff.kind]})
+        signoff.last_chased_at = now
+        signoff.save(update_fields=["last_chased_at"])
+        record_event(
+            case=signoff.case_id,
+            kind=EventKind.SIGNOFF_CHASED,
+            actor=None,
+            subject=signoff,
+            after={"recipients": recipients},
+        )
+        chased["signoffs"] += 1
+
+    md_emails = managing_director_emails()
+    blocks = (
+        Block.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(started_at__isnull=False, md_acknowledged_at__isnull=True)
+        .select_related("account")
+    )
+    for block in blocks:
+        due = due_after(block.started_at, settings.ACKNOWLEDGEMENT_DUE_WORKING_DAYS)
+        if due > now or not _due_for_chase(block.md_last_chased_at, now):
+            continue
+        send("acknowledgement_chase", md_emails, {"block": block})
+        block.md_last_chased_at = now
+        block.save(update_fields=["md_last_chased_at"])
+        record_event(
+            case=block.case_id,
+            kind=EventKind.ACKNOWLEDGEMENT_CHASED,
+            actor=None,
+            subject=block,
+            after={"recipients": md_emails},
+        )
+        chased["acknowledgements"] += 1
+    return chased

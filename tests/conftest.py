@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from tests import factories
+
+
+@pytest.fixture
+def officer(db):
+    return factories.OfficerFactory(username="olivia.officer")
+
+
+@pytest.fixture
+def other_officer(db):
+    return factories.OfficerFactory(username="oscar.officer")
+
+
+@pytest.fixture
+def manager(db):
+    return factories.ManagerFactory(username="maya.manager")
+
+
+@pytest.fixture
+def other_manager(db):
+    return factories.ManagerFactory(username="mark.manager")
+
+
+@pytest.fixture
+def service_area(db):
+    return factories.ServiceAreaFactory(name="Waste and recycling")
+
+
+@pytest.fixture
+def director(db, service_area):
+    user = factories.ServiceDirectorFactory(username="dev.director")
+    service_area.directors.add(user)
+    return user
+
+
+@pytest.fixture
+def md(db):
+    return factories.ManagingDirectorFactory(username="martha.md")
+
+
+@pytest.fixture
+def channel(db):
+    return factories.ChannelFactory(name="NHDC Facebook", handle="northhertsdc")
+
+
+def _set_event_trigger(enabled: bool) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"ALTER TABLE moderation_caseevent {'ENABLE' if enabled else 'DISABLE'} TRIGGER USER")
+
+
+@pytest.fixture
+def _event_trigger_restored(django_db_setup, django_db_blocker):
+    """Set up before ``transactional_db``, so torn down after its flush: turn the trigger back on."""
+    yield
+    with django_db_blocker.unblock():
+        _set_event_trigger(True)
+
+
+@pytest.fixture
+def events_purgeable(_event_trigger_restored, transactional_db):
+    """For tests that commit (``transaction=True``): let the test teardown flush the timeline.
+
+    The append-only trigger refuses TRUNCATE, which Django's flush uses between such tests; it is
+    switched off (as the table owner) just for that flush and on again straight after.
+    """
+    yield
+    _set_event_trigger(False)
