@@ -8,7 +8,7 @@ refused call changes nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from django.conf import settings
@@ -82,6 +82,16 @@ def account_get_or_create(*, platform: str, handle: str, display_name: str = "")
     return account
 
 
+def _clean_post(data: PostData) -> PostData:
+    """The post as it is stored and looked up: no NUL characters, id and address without spaces."""
+    return replace(
+        data,
+        text=clean_text(data.text),
+        url=clean_text(data.url).strip(),
+        external_id=clean_text(data.external_id).strip(),
+    )
+
+
 def _find_post(data: PostData) -> Post | None:
     if data.external_id:
         return Post.objects.select_for_update().filter(channel=data.channel, external_id=data.external_id).first()
@@ -112,6 +122,7 @@ def case_record(
     require_perm(actor, routing.PERM_RECORD_CASE, "record a case")
     errors: dict[str, str] = {}
     reason = clean_text(reason).strip()
+    posts = [_clean_post(p) for p in posts]
     if not posts:
         errors["posts"] = "Record at least one post."
     if not rules:
@@ -134,7 +145,7 @@ def case_record(
 
     if linked_case is not None:
         case = Case.objects.select_for_update().get(pk=linked_case.pk)
-        new_posts = _create_posts(account, [d for d, p in found if p is None], now)
+        new_posts = _create_posts(account, [d for d, p in found if p is None], now, case=case)
         orphans = [p for p in existing if p.case_id is None]
         for post in orphans:
             post.case = case
@@ -311,7 +322,7 @@ def case_reopen(*, actor: AbstractBaseUser, case: Case, note: str) -> Case:
     case = Case.objects.select_for_update().get(pk=case.pk)
     if case.status == CaseStatus.OPEN:
         return case
-    if not note.strip():
+    if not clean_text(note).strip():
         raise ValidationError({"note": "Say why the case is reopened."})
     before = {"status": case.status, "outcome": case.outcome}
     case.status, case.outcome, case.closed_at = CaseStatus.OPEN, "", None

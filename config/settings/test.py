@@ -17,3 +17,8 @@ STORAGES = {
 # Unit tests run tasks inline; the integration suite sends them through a real worker.
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
+
+# Parallel runs on one server (e.g. two checkouts) can name their own test database.
+_test_name = os.environ.get("TEST_DATABASE_NAME")
+if _test_name:
+    DATABASES["default"]["TEST"] = {"NAME": _test_name}  # noqa: F405

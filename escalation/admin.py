@@ -1,0 +1,513 @@
+"""Admin for what was decided. Every change is an action that calls a service; the actions shown
+depend on the user's role (``@admin.action(permissions=...)``). Appeals are reviewed here with the
+block, the account's whole history and the timeline on one page; only the Managing Director decides."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
+from django.http import HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+
+from escalation import routing, services
+from escalation.constants import AppealStatus, SignOffKind, SignOffStatus, WarningStatus
+from escalation.models import Appeal, Block, PoliceReport, SignOff, Warning
+from moderation.admin import ReadOnlyCaseworkAdmin
+from moderation.admin_actions import ReasonForm, error_text, form_action, run_per_row
+from moderation.models import Case, CaseEvent, SocialAccount
+
+
+def _when(value) -> str:
+    return timezone.localtime(value).strftime("%d %b %Y %H:%M") if value else "—"
+
+
+def _link(obj, label=None) -> str:
+    url = reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
+    return format_html('<a href="{}">{}</a>', url, label or obj)
+
+
+def account_history_html(account: SocialAccount) -> str:
+    """Every case, warning, block and appeal of the account, newest first (five queries)."""
+    cases = list(Case.objects.filter(account=account).select_related("channel").prefetch_related("rules"))
+    warnings = list(Warning.objects.filter(case__account=account).order_by("-drafted_at"))
+    blocks = list(Block.objects.filter(account=account).select_related("channel"))
+    appeals = list(Appeal.objects.filter(block__account=account).select_related("decided_by"))
+    rows = []
+    for case in cases:
+        rows.append(
+            (
+                case.recorded_at,
+                "Case",
+                _link(case, f"Case {case.pk}"),
+                f"{case.channel.name}: {', '.join(r.title for r in case.rules.all())} — {case.get_status_display()}"
+                + (f" ({case.get_outcome_display()})" if case.outcome else ""),
+            )
+        )
+    for warning in warnings:
+        rows.append(
+            (
+                warning.sent_at or warning.drafted_at,
+                "Warning",
+                _link(warning, f"Warning {warning.pk}"),
+                f"{warning.get_status_display()} (case {warning.case_id})",
+            )
+        )
+    for block in blocks:
+        where = block.channel.name if block.channel else "all channels"
+        rows.append(
+            (
+                block.started_at or block.proposed_at,
+                "Block",
+                _link(block, f"Block {block.pk}"),
+                f"{block.get_kind_display()} on {where} — {block.get_status_display()}; "
+                f"appeals from {_when(block.appeal_opens_at)}",
+            )
+        )
+    for appeal in appeals:
+        rows.append(
+            (
+                appeal.received_at,
+                "Appeal",
+                _link(appeal, f"Appeal {appeal.pk}"),
+                f"{appeal.get_status_display()}"
+                + (f" by {appeal.decided_by} on {_when(appeal.decided_at)}" if appeal.decided_at else ""),
+            )
+        )
+    if not rows:
+        return "No history."
+    rows.sort(key=lambda row: row[0], reverse=True)
+    body = format_html_join(
+        "",
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        ((_when(at), kind, link, text) for at, kind, link, text in rows),
+    )
+    return format_html(
+        "<table><thead><tr><th>When</th><th>What</th><th></th><th>Detail</th></tr></thead><tbody>{}</tbody></table>",
+        body,
+    )
+
+
+def timeline_html(case_id: int) -> str:
+    events = CaseEvent.objects.filter(case_id=case_id).order_by("at", "id")
+    body = format_html_join(
+        "",
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        ((_when(e.at), e.get_kind_display(), e.actor_label, e.note) for e in events),
+    )
+    return format_html(
+        "<table><thead><tr><th>When</th><th>What</th><th>Who</th><th>Note</th></tr></thead><tbody>{}</tbody></table>",
+        body,
+    )
+
+
+class SignOffInline(admin.TabularInline):
+    model = SignOff
+    fk_name = "warning"
+    fields = ["status", "requested_by", "requested_at", "due_at", "decided_by", "decided_at", "reason"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class WarningTextForm(forms.ModelForm):
+    class Meta:
+        model = Warning
+        fields = ["text"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 10, "cols": 80})}
+
+
+@admin.register(Warning)
+class WarningAdmin(admin.ModelAdmin):
+    list_display = ["id", "case", "status", "drafted_by", "drafted_at", "sent_at"]
+    list_filter = ["status"]
+    list_select_related = ["case__account", "drafted_by"]
+    search_fields = ["text", "case__account__handle"]
+    form = WarningTextForm
+    readonly_fields = ["case", "status", "drafted_by", "drafted_at", "sent_by", "sent_at", "withdrawn_at"]
+    inlines = [SignOffInline]
+    actions = ["submit_for_signoff", "approve", "refuse", "mark_sent", "withdraw"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        """Only a draft's text is edited here, by the team, through ``warning_revise``."""
+        allowed = request.user.has_perm(routing.PERM_DRAFT_WARNING)
+        return allowed and (obj is None or obj.status == WarningStatus.DRAFT)
+
+    def has_draft_warning_permission(self, request):
+        return request.user.has_perm(routing.PERM_DRAFT_WARNING)
+
+    def has_signoff_warning_permission(self, request):
+        return request.user.has_perm(routing.PERM_SIGNOFF_WARNING_ANY) or request.user.has_perm(
+            routing.PERM_SIGNOFF_WARNING_AREA
+        )
+
+    def save_model(self, request, obj, form, change):
+        services.warning_revise(actor=request.user, warning=obj, text=form.cleaned_data["text"])
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except (ValidationError, PermissionDenied) as error:
+            self.message_user(request, f"Not saved. {error_text(error)}", messages.ERROR)
+            return HttpResponseRedirect(request.path)
+
+    @admin.action(description="Send for sign-off", permissions=["draft_warning"])
+    def submit_for_signoff(self, request, queryset):
+        run_per_row(
+            self,
+            request,
+            queryset,
+            lambda w: (
+                services.warning_submit(actor=request.user, warning=w)
+                and f"sent for sign-off by the {routing.SIGNOFF_DECIDED_BY[SignOffKind.WARNING]}."
+            ),
+        )
+
+    def _pending(self, warning):
+        signoff = warning.signoffs.filter(status=SignOffStatus.PENDING).first()
+        if signoff is None:
+            raise ValidationError(f"This warning is {warning.get_status_display().lower()}; nothing to sign off.")
+        return signoff
+
+    @admin.action(description="Sign off (approve)", permissions=["signoff_warning"])
+    def approve(self, request, queryset):
+        run_per_row(
+            self,
+            request,
+            queryset,
+            lambda w: (
+                services.signoff_decide(actor=request.user, signoff=self._pending(w), approve=True) and "signed off."
+            ),
+        )
+
+    @admin.action(description="Refuse sign-off (returns it to the drafter)", permissions=["signoff_warning"])
+    def refuse(self, request, queryset):
+        return form_action(
+            self,
+            request,
+            queryset,
+            form_class=ReasonForm,
+            title="Refuse sign-off",
+            apply=lambda w, d: (
+                services.signoff_decide(actor=request.user, signoff=self._pending(w), approve=False, reason=d["reason"])
+                and "refused and returned to the drafter."
+            ),
+        )
+
+    @admin.action(description="Mark as sent to the account", permissions=["draft_warning"])
+    def mark_sent(self, request, queryset):
+        run_per_row(
+            self,
+            request,
+            queryset,
+            lambda w: services.warning_mark_sent(actor=request.user, warning=w) and "marked as sent.",
+        )
+
+    @admin.action(description="Withdraw", permissions=["draft_warning"])
+    def withdraw(self, request, queryset):
+        return form_action(
+            self,
+            request,
+            queryset,
+            form_class=ReasonForm,
+            title="Withdraw the warnings",
+            apply=lambda w, d: (
+                services.warning_withdraw(actor=request.user, warning=w, reason=d["reason"]) and "withdrawn."
+            ),
+        )
+
+
+@admin.register(SignOff)
+class SignOffAdmin(ReadOnlyCaseworkAdmin):
+    """Every decision asked for; managers approve or refuse warnings and blocks from here."""
+
+    list_display = [
+        "id",
+        "kind",
+        "case",
+        "status",
+        "requested_by",
+        "requested_at",
+        "due_at",
+        "decided_by",
+        "decided_at",
+    ]
+    list_filter = ["kind", "status"]
+    list_select_related = ["case__account", "requested_by", "decided_by"]
+    search_fields = ["case__account__handle", "reason"]
+    actions = ["approve", "refuse"]
+
+    def has_decide_permission(self, request):
+        user = request.user
+        return any(
+            user.has_perm(p)
+            for p in (routing.PERM_SIGNOFF_WARNING_ANY, routing.PERM_SIGNOFF_WARNING_AREA, routing.PERM_APPROVE_BLOCK)
+        )
+
+    @admin.action(description="Approve", permissions=["decide"])
+    def approve(self, request, queryset):
+        run_per_row(
+            self,
+            request,
+            queryset,
+            lambda s: services.signoff_decide(actor=request.user, signoff=s, approve=True) and "approved.",
+        )
+
+    @admin.action(description="Refuse (with a reason)", permissions=["decide"])
+    def refuse(self, request, queryset):
+        return form_action(
+            self,
+            request,
+            queryset,
+            form_class=ReasonForm,
+            title="Refuse",
+            apply=lambda s, d: (
+                services.signoff_decide(actor=request.user, signoff=s, approve=False, reason=d["reason"]) and "refused."
+            ),
+        )
+
+
+class AppealForm(forms.Form):
+    received_at = forms.DateTimeField(required=False, help_text="When it arrived; leave empty for now.")
+    received_via = forms.CharField(max_length=120, required=False, help_text="Direct message, email, letter …")
+    grounds = forms.CharField(widget=forms.Textarea(attrs={"rows": 4, "cols": 60}), required=False)
+
+
+class PoliceReportForm(forms.Form):
+    force = forms.CharField(max_length=120)
+    reference = forms.CharField(max_length=120)
+    reported_on = forms.DateField(help_text="YYYY-MM-DD")
+
+
+@admin.register(Block)
+class BlockAdmin(ReadOnlyCaseworkAdmin):
+    list_display = [
+        "id",
+        "account",
+        "kind",
+        "scope",
+        "channel",
+        "status",
+        "started_at",
+        "appeal_opens_at",
+        "appeal_window_flagged_at",
+        "md_acknowledged_at",
+    ]
+    list_filter = [
+        "status",
+        "kind",
+        "scope",
+        ("md_acknowledged_at", admin.EmptyFieldListFilter),
+        ("appeal_window_flagged_at", admin.EmptyFieldListFilter),
+    ]
+    list_select_related = ["account", "channel"]
+    search_fields = ["account__handle", "account__display_name", "reason"]
+    date_hierarchy = "proposed_at"
+    change_list_template = "admin/escalation/block/change_list.html"
+    actions = ["acknowledge", "record_appeal", "report_police", "undone_on_platform"]
+
+    def has_acknowledge_block_permission(self, request):
+        return request.user.has_perm(routing.PERM_ACKNOWLEDGE_BLOCK)
+
+    def has_record_appeal_permission(self, request):
+        return request.user.has_perm(routing.PERM_RECORD_APPEAL)
+
+    def has_report_police_permission(self, request):
+        return request.user.has_perm(routing.PERM_REPORT_POLICE)
+
+    def has_moderate_post_permission(self, request):
+        return request.user.has_perm(routing.PERM_MODERATE_POST)
+
+    def get_urls(self):
+        return [
+            path(
+                "check-appeal-windows/",
+                self.admin_site.admin_view(self.check_appeal_windows),
+                name="escalation_block_check_appeal_windows",
+            ),
+            *super().get_urls(),
+        ]
+
+    def check_appeal_windows(self, request):
+        """On demand: the same task beat runs daily at 07:00, sent to the worker."""
+        if request.method != "POST" or not request.user.has_perm("escalation.view_block"):
+            raise PermissionDenied
+        from escalation.tasks import flag_open_appeal_windows
+
+        flag_open_appeal_windows.delay()
+        self.message_user(
+            request,
+            "The appeal-window check was sent to the worker; flagged blocks appear on "
+            "their timelines and in the digest email.",
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(reverse("admin:escalation_block_changelist"))
+
+    @admin.action(description="Acknowledge (Managing Director)", permissions=["acknowledge_block"])
+    def acknowledge(self, request, queryset):
+        run_per_row(
+            self,
+            request,
+            queryset,
+            lambda b: services.block_acknowledge(actor=request.user, block=b) and "acknowledged.",
+        )
+
+    @admin.action(description="Record an appeal that arrived", permissions=["record_appeal"])
+    def record_appeal(self, request, queryset):
+        def apply(block, d):
+            appeal = services.appeal_record(
+                actor=request.user,
+                block=block,
+                received_at=d["received_at"],
+                received_via=d["received_via"],
+                grounds=d["grounds"],
+            )
+            if appeal.status == AppealStatus.PREMATURE:
+                opens = _when(appeal.window_opens_at)
+                return f"appeal {appeal.pk} recorded as premature: appeals can be heard from {opens}."
+            return f"appeal {appeal.pk} recorded and sent to the Managing Director."
+
+        return form_action(self, request, queryset, form_class=AppealForm, title="Record an appeal", apply=apply)
+
+    @admin.action(description="Record a police report", permissions=["report_police"])
+    def report_police(self, request, queryset):
+        return form_action(
+            self,
+            request,
+            queryset,
+            form_class=PoliceReportForm,
+            title="Record a police report",
+            apply=lambda b, d: (
+                services.police_report_record(
+                    actor=request.user,
+                    case=b.case,
+                    block=b,
+                    force=d["force"],
+                    reference=d["reference"],
+                    reported_on=d["reported_on"],
+                )
+                and "police report recorded; the Managing Director is told."
+            ),
+        )
+
+    @admin.action(description="Record that the block was undone on the platform", permissions=["moderate_post"])
+    def undone_on_platform(self, request, queryset):
+        run_per_row(
+            self,
+            request,
+            queryset,
+            lambda b: (
+                services.block_undone_on_platform(actor=request.user, block=b) and "recorded as undone on the platform."
+            ),
+        )
+
+
+@admin.register(Appeal)
+class AppealAdmin(ReadOnlyCaseworkAdmin):
+    """The Managing Director's review page: the block, the account's history and the timeline."""
+
+    list_display = ["id", "block", "status", "received_at", "window_opens_at", "decided_by", "decided_at"]
+    list_filter = ["status"]
+    list_select_related = ["block__account", "block__channel", "decided_by"]
+    search_fields = ["block__account__handle", "grounds", "decision_reason"]
+    fields = [
+        "status",
+        "received_at",
+        "received_via",
+        "grounds",
+        "window_opens_at",
+        "recorded_by",
+        "decided_by",
+        "decided_at",
+        "decision_reason",
+        "block_summary",
+        "account_history",
+        "timeline",
+    ]
+    readonly_fields = fields
+    actions = ["uphold", "overturn"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(Prefetch("signoffs", queryset=SignOff.objects.filter(status=SignOffStatus.PENDING)))
+        )
+
+    def has_decide_appeal_permission(self, request):
+        return request.user.has_perm(routing.PERM_DECIDE_APPEAL)
+
+    @admin.display(description="The block")
+    def block_summary(self, obj):
+        block = obj.block
+        where = block.channel.name if block.channel else "all channels"
+        return format_html(
+            "{} — {} on {}; started {}; {}.<br>Reason: {}<br>Managing Director acknowledged: {}",
+            _link(block, f"Block {block.pk}"),
+            block.get_kind_display(),
+            where,
+            _when(block.started_at),
+            block.get_status_display(),
+            block.reason,
+            _when(block.md_acknowledged_at),
+        )
+
+    @admin.display(description="The account's whole history")
+    def account_history(self, obj):
+        return account_history_html(obj.block.account)
+
+    @admin.display(description="Timeline of the case")
+    def timeline(self, obj):
+        return timeline_html(obj.block.case_id)
+
+    def _decide(self, request, queryset, *, overturn: bool, title: str, done: str):
+        return form_action(
+            self,
+            request,
+            queryset,
+            form_class=ReasonForm,
+            title=title,
+            apply=lambda a, d: (
+                services.appeal_decide(actor=request.user, appeal=a, overturn=overturn, reason=d["reason"]) and done
+            ),
+        )
+
+    @admin.action(description="Uphold: the block stays", permissions=["decide_appeal"])
+    def uphold(self, request, queryset):
+        return self._decide(
+            request,
+            queryset,
+            overturn=False,
+            title="Uphold the block",
+            done="upheld; the next appeal can be heard in 12 months.",
+        )
+
+    @admin.action(description="Overturn: lift the block", permissions=["decide_appeal"])
+    def overturn(self, request, queryset):
+        return self._decide(
+            request,
+            queryset,
+            overturn=True,
+            title="Overturn and lift the block",
+            done="overturned; the block is lifted — undo it on the platform.",
+        )
+
+
+@admin.register(PoliceReport)
+class PoliceReportAdmin(ReadOnlyCaseworkAdmin):
+    list_display = ["reference", "force", "reported_on", "case", "block", "recorded_by"]
+    list_select_related = ["case__account", "block__account", "recorded_by"]
+    search_fields = ["reference", "force", "case__account__handle"]
+    date_hierarchy = "reported_on"

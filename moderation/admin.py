@@ -1,0 +1,509 @@
+"""Admin for what happened. Configuration (channels, rules, service areas) is edited here by
+administrators; casework is read-only and changes only through actions that call services."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+
+from escalation import routing
+from escalation import services as escalation
+from escalation.constants import BlockScope
+from moderation import clock, services
+from moderation.admin_actions import OptionalNoteForm, ReasonForm, error_text, form_action, run_per_row
+from moderation.constants import CaseOutcome, Platform, PostKind, Visibility
+from moderation.deadlines import working_time_left
+from moderation.models import Case, CaseEvent, Channel, Evidence, HouseRule, Post, ServiceArea, SocialAccount
+
+
+class ReadOnlyCaseworkAdmin(admin.ModelAdmin):
+    """Casework rows are never edited or deleted in forms: services change them."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ServiceArea)
+class ServiceAreaAdmin(admin.ModelAdmin):
+    list_display = ["name", "director_names"]
+    search_fields = ["name"]
+    filter_horizontal = ["directors"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("directors")
+
+    @admin.display(description="Service directors")
+    def director_names(self, obj):
+        return ", ".join(str(u.get_full_name() or u) for u in obj.directors.all()) or "—"
+
+
+@admin.register(Channel)
+class ChannelAdmin(admin.ModelAdmin):
+    list_display = ["name", "platform", "handle", "is_active"]
+    list_filter = ["platform", "is_active"]
+    search_fields = ["name", "handle"]
+
+
+@admin.register(HouseRule)
+class HouseRuleAdmin(admin.ModelAdmin):
+    list_display = [
+        "title",
+        "code",
+        "severity",
+        "zero_tolerance",
+        "safeguarding",
+        "channel_only_ban",
+        "appeal_wait_months",
+        "is_active",
+        "position",
+    ]
+    list_filter = ["severity", "zero_tolerance", "safeguarding", "channel_only_ban", "is_active"]
+    list_editable = ["position"]
+    search_fields = ["title", "code", "guidance"]
+
+
+@admin.register(SocialAccount)
+class SocialAccountAdmin(ReadOnlyCaseworkAdmin):
+    list_display = ["__str__", "display_name", "platform", "first_seen_at"]
+    list_filter = ["platform"]
+    search_fields = ["handle", "display_name", "platform_user_id"]
+    readonly_fields = ["standing", "history"]
+
+    @admin.display(description="Standing and recommended next step")
+    def standing(self, obj):
+        from escalation.selectors import account_standing
+
+        standing = account_standing(obj)
+        return format_html("<strong>{}</strong> — {}", standing.recommendation_label, standing.reason)
+
+    @admin.display(description="Whole history")
+    def history(self, obj):
+        from escalation.admin import account_history_html
+
+        return account_history_html(obj)
+
+
+class PostInline(admin.TabularInline):
+    model = Post
+    fields = ["kind", "text", "url", "posted_at", "visibility", "visibility_changed_by", "visibility_changed_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class EventInline(admin.TabularInline):
+    model = CaseEvent
+    verbose_name_plural = "Timeline"
+    fields = ["at", "kind", "actor_label", "note"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ["at", "id"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class EvidenceInline(admin.TabularInline):
+    model = Evidence
+    fields = ["description", "file", "url", "added_by", "added_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class CaseRecordForm(forms.ModelForm):
+    """Record a case: the account, its post, the rules broken and why (saved by ``case_record``)."""
+
+    platform = forms.ChoiceField(choices=Platform.choices)
+    handle = forms.CharField(max_length=120, help_text="The account's handle, with or without @.")
+    display_name = forms.CharField(max_length=200, required=False)
+    post_text = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False, label="Post text")
+    post_url = forms.URLField(max_length=500, required=False, label="Post address (URL)")
+    post_external_id = forms.CharField(max_length=200, required=False, label="Platform post id")
+    post_kind = forms.ChoiceField(choices=PostKind.choices, initial=PostKind.COMMENT, label="Kind of post")
+    posted_at = forms.DateTimeField(label="Posted at", help_text="Date and time, e.g. 2026-11-20 14:30")
+
+    class Meta:
+        model = Case
+        fields = ["channel", "rules", "reason", "service_area", "priority"]
+        widgets = {"rules": forms.CheckboxSelectMultiple}
+
+    def clean(self):
+        data = super().clean()
+        if not (data.get("post_text") or data.get("post_url") or data.get("post_external_id")):
+            raise ValidationError("Give the post's text, its address or its platform id.")
+        channel = data.get("channel")
+        if channel and data.get("platform") and channel.platform != data["platform"]:
+            self.add_error("platform", "The account must be on the same platform as the channel.")
+        return data
+
+
+@admin.register(Case)
+class CaseAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "account",
+        "channel",
+        "rule_titles",
+        "status",
+        "outcome",
+        "assignee",
+        "service_area",
+        "recorded_at",
+        "due",
+    ]
+    list_filter = [
+        "status",
+        "outcome",
+        "channel",
+        "rules",
+        "service_area",
+        "priority",
+        ("assignee", admin.EmptyFieldListFilter),
+    ]
+    list_select_related = ["account", "channel", "assignee", "service_area"]
+    search_fields = ["account__handle", "account__display_name", "posts__text", "reason"]
+    date_hierarchy = "recorded_at"
+    inlines = [PostInline, EvidenceInline, EventInline]
+    readonly_fields = [
+        "account_link",
+        "channel",
+        "rules_list",
+        "reason",
+        "status",
+        "outcome",
+        "priority",
+        "service_area",
+        "assignee",
+        "recorded_by",
+        "recorded_at",
+        "response_due_at",
+        "closed_at",
+        "standing",
+    ]
+    fields = readonly_fields
+    actions = [
+        "assign_to_me",
+        "close_cases",
+        "reopen_cases",
+        "draft_warning",
+        "propose_block",
+        "block_immediately",
+        "ban_from_channel",
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("rules")
+
+    # --- permissions: add = record a case through the service; never edited or deleted in a form
+    def has_add_permission(self, request):
+        return request.user.has_perm(routing.PERM_RECORD_CASE)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_manage_case_permission(self, request):
+        return request.user.has_perm(routing.PERM_MANAGE_CASE)
+
+    def has_draft_warning_permission(self, request):
+        return request.user.has_perm(routing.PERM_DRAFT_WARNING)
+
+    def has_propose_block_permission(self, request):
+        return request.user.has_perm(routing.PERM_PROPOSE_BLOCK)
+
+    def has_immediate_block_permission(self, request):
+        return request.user.has_perm(routing.PERM_IMMEDIATE_BLOCK)
+
+    def has_channel_ban_permission(self, request):
+        return request.user.has_perm(routing.PERM_CHANNEL_BAN)
+
+    # --- the record form
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = CaseRecordForm
+            kwargs["fields"] = None
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return [
+                "channel",
+                "platform",
+                "handle",
+                "display_name",
+                "post_kind",
+                "post_text",
+                "post_url",
+                "post_external_id",
+                "posted_at",
+                "rules",
+                "reason",
+                "service_area",
+                "priority",
+            ]
+        return self.fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.readonly_fields
+
+    def get_inlines(self, request, obj):
+        return [] if obj is None else self.inlines
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        result = services.case_record(
+            actor=request.user,
+            platform=data["platform"],
+            handle=data["handle"],
+            display_name=data["display_name"],
+            posts=[
+                services.PostData(
+                    channel=data["channel"],
+                    posted_at=data["posted_at"],
+                    text=data["post_text"],
+                    url=data["post_url"],
+                    external_id=data["post_external_id"],
+                    kind=data["post_kind"],
+                )
+            ],
+            rules=list(data["rules"]),
+            reason=data["reason"],
+            service_area=data["service_area"],
+            priority=data["priority"],
+        )
+        obj.pk = result.case.pk
+        obj.__dict__.update({k: v for k, v in result.case.__dict__.items() if not k.startswith("_")})
+        if not result.created:
+            messages.warning(request, f"That post was already recorded: it is on case {result.case.pk}, shown here.")
+
+    def save_related(self, request, form, formsets, change):
+        """Rules were saved by the service."""
+
+    def add_view(self, request, form_url="", extra_context=None):
+        """The form checks what it can; a refusal from the service itself comes back as a message."""
+        try:
+            return super().add_view(request, form_url, extra_context)
+        except (ValidationError, PermissionDenied) as error:
+            self.message_user(request, f"The case was not recorded. {error_text(error)}", messages.ERROR)
+            return HttpResponseRedirect(request.path)
+
+    # --- display
+    @admin.display(description="Rules broken")
+    def rule_titles(self, obj):
+        return ", ".join(r.title for r in obj.rules.all())
+
+    @admin.display(description="Rules broken")
+    def rules_list(self, obj):
+        return format_html_join("", "<div>{}</div>", ((r.title,) for r in obj.rules.all()))
+
+    @admin.display(description="Account")
+    def account_link(self, obj):
+        url = reverse("admin:moderation_socialaccount_change", args=[obj.account_id])
+        return format_html('<a href="{}">{}</a>', url, obj.account)
+
+    @admin.display(description="Response due", ordering="response_due_at")
+    def due(self, obj):
+        if obj.status != "open":
+            return "—"
+        left = working_time_left(clock.now(), obj.response_due_at)
+        when = timezone.localtime(obj.response_due_at).strftime("%d %b %H:%M")
+        if left.total_seconds() < 0:
+            return format_html('<strong style="color:#d4351c">Overdue</strong> (was due {})', when)
+        hours = int(left.total_seconds() // 3600)
+        return f"{when} ({hours}h {int(left.total_seconds() % 3600 // 60)}m working time left)"
+
+    @admin.display(description="Standing and recommended next step")
+    def standing(self, obj):
+        return SocialAccountAdmin.standing(self, obj.account)
+
+    # --- actions
+    @admin.action(description="Assign to me", permissions=["manage_case"])
+    def assign_to_me(self, request, queryset):
+        run_per_row(
+            self,
+            request,
+            queryset,
+            lambda case: (
+                services.case_assign(actor=request.user, case=case, assignee=request.user) and "assigned to you."
+            ),
+        )
+
+    @admin.action(description="Close with an outcome", permissions=["manage_case"])
+    def close_cases(self, request, queryset):
+        class CloseForm(OptionalNoteForm):
+            outcome = forms.ChoiceField(choices=CaseOutcome.choices)
+            field_order = ["outcome", "note"]
+
+        return form_action(
+            self,
+            request,
+            queryset,
+            form_class=CloseForm,
+            title="Close the cases",
+            apply=lambda case, d: (
+                services.case_close(actor=request.user, case=case, outcome=d["outcome"], note=d["note"])
+                and f"closed ({CaseOutcome(d['outcome']).label.lower()})."
+            ),
+        )
+
+    @admin.action(description="Reopen", permissions=["manage_case"])
+    def reopen_cases(self, request, queryset):
+        return form_action(
+            self,
+            request,
+            queryset,
+            form_class=ReasonForm,
+            title="Reopen the cases",
+            apply=lambda case, d: services.case_reopen(actor=request.user, case=case, note=d["reason"]) and "reopened.",
+        )
+
+    @admin.action(description="Draft a written warning (from the template)", permissions=["draft_warning"])
+    def draft_warning(self, request, queryset):
+        run_per_row(
+            self,
+            request,
+            queryset,
+            lambda case: (
+                f"warning {escalation.warning_draft(actor=request.user, case=case).pk} drafted; "
+                "review it under Warnings and send it for sign-off."
+            ),
+        )
+
+    @admin.action(description="Propose a block (needs the Communications Manager)", permissions=["propose_block"])
+    def propose_block(self, request, queryset):
+        return form_action(
+            self,
+            request,
+            queryset,
+            form_class=BlockForm,
+            title="Propose a block",
+            apply=lambda case, d: (
+                f"block {escalation.block_propose(actor=request.user, case=case, **d).pk} proposed; "
+                "waiting for the Communications Manager."
+            ),
+        )
+
+    @admin.action(description="Block immediately (extreme behaviour)", permissions=["immediate_block"])
+    def block_immediately(self, request, queryset):
+        return form_action(
+            self,
+            request,
+            queryset,
+            form_class=BlockForm,
+            title="Block immediately",
+            intro="The block starts now and the Managing Director is told.",
+            apply=lambda case, d: (
+                f"blocked now (block {escalation.block_immediate(actor=request.user, case=case, **d).pk}); "
+                "the Managing Director is being told."
+            ),
+        )
+
+    @admin.action(description="Misinformation: remove posts and ban from the channel", permissions=["channel_ban"])
+    def ban_from_channel(self, request, queryset):
+        return form_action(
+            self,
+            request,
+            queryset,
+            form_class=ReasonForm,
+            title="Ban from the channel",
+            intro="The case's posts are removed and the author banned from that channel only; "
+            "the ban can be challenged at once.",
+            apply=lambda case, d: (
+                f"posts removed; banned from {escalation.channel_ban(actor=request.user, case=case, **d).channel}."
+            ),
+        )
+
+
+class BlockForm(forms.Form):
+    scope = forms.ChoiceField(
+        choices=BlockScope.choices,
+        initial=BlockScope.ALL,
+        widget=forms.RadioSelect,
+        help_text="“This channel only” blocks the account on the case's channel.",
+    )
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 4, "cols": 60}))
+
+
+@admin.register(Post)
+class PostAdmin(ReadOnlyCaseworkAdmin):
+    list_display = ["id", "account", "channel", "kind", "short_text", "posted_at", "visibility", "case_link"]
+    list_filter = ["visibility", "kind", "channel"]
+    list_select_related = ["account", "channel"]
+    search_fields = ["text", "account__handle", "external_id", "url"]
+    date_hierarchy = "posted_at"
+    actions = ["hide", "delete_on_platform", "restore"]
+
+    def has_moderate_post_permission(self, request):
+        return request.user.has_perm(routing.PERM_MODERATE_POST)
+
+    @admin.display(description="Text")
+    def short_text(self, obj):
+        return obj.text if len(obj.text) <= 80 else obj.text[:77] + "…"
+
+    @admin.display(description="Case", ordering="case")
+    def case_link(self, obj):
+        if obj.case_id is None:
+            return "—"
+        return format_html(
+            '<a href="{}">Case {}</a>', reverse("admin:moderation_case_change", args=[obj.case_id]), obj.case_id
+        )
+
+    def _moderate(self, request, queryset, visibility: str, done: str):
+        run_per_row(
+            self,
+            request,
+            queryset,
+            lambda post: services.post_set_visibility(actor=request.user, post=post, visibility=visibility) and done,
+        )
+
+    @admin.action(description="Hide", permissions=["moderate_post"])
+    def hide(self, request, queryset):
+        self._moderate(request, queryset, Visibility.HIDDEN, "hidden.")
+
+    @admin.action(description="Delete (on the platform)", permissions=["moderate_post"])
+    def delete_on_platform(self, request, queryset):
+        self._moderate(request, queryset, Visibility.DELETED, "deleted.")
+
+    @admin.action(description="Restore", permissions=["moderate_post"])
+    def restore(self, request, queryset):
+        self._moderate(request, queryset, Visibility.RESTORED, "restored.")
+
+
+@admin.register(Evidence)
+class EvidenceAdmin(ReadOnlyCaseworkAdmin):
+    list_display = ["case", "description", "file", "url", "added_by", "added_at"]
+    list_select_related = ["case__account", "added_by"]
+    search_fields = ["description", "url", "case__account__handle"]
+
+
+@admin.register(CaseEvent)
+class CaseEventAdmin(ReadOnlyCaseworkAdmin):
+    """The audit trail: read-only (PostgreSQL refuses changes anyway)."""
+
+    list_display = ["at", "case", "kind", "actor_label", "subject_type", "subject_id", "note"]
+    list_filter = ["kind", "subject_type", ("actor", admin.EmptyFieldListFilter)]
+    list_select_related = ["case__account"]
+    search_fields = ["actor_label", "note", "case__account__handle"]
+    date_hierarchy = "at"

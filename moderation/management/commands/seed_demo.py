@@ -1,0 +1,352 @@
+"""Load demo data for a local run: a user per role and cases at every stage of the process.
+
+Idempotent: users, channels and service areas are created once; the cases only when there are
+none yet. Passwords are random, kept in .local/demo-passwords.json so they stay the same from run
+to run, and printed. Refuses to run unless DEBUG is on (never in production).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from escalation import routing
+from escalation import services as esc
+from escalation.constants import BlockScope
+from moderation import clock
+from moderation import services as mod
+from moderation.constants import CaseOutcome, Platform, PostKind, Priority, Visibility
+from moderation.models import Case, Channel, HouseRule, ServiceArea
+
+USERS = [
+    ("admin", "Ada", "Administrator", None),
+    ("olivia", "Olivia", "Okafor", routing.OFFICER),
+    ("oscar", "Oscar", "Owusu", routing.OFFICER),
+    ("maya", "Maya", "Mistry", routing.MANAGER),
+    ("sam", "Sam", "Sutherland", routing.SERVICE_DIRECTOR),
+    ("martha", "Martha", "Marsh", routing.MANAGING_DIRECTOR),
+]
+CHANNELS = [
+    (Platform.FACEBOOK, "North Herts Council (Facebook)", "northhertsdc", "https://www.facebook.com/northhertsdc"),
+    (Platform.X, "North Herts Council (X)", "north_herts", "https://x.com/north_herts"),
+    (Platform.INSTAGRAM, "North Herts Council (Instagram)", "northhertsdc", "https://www.instagram.com/northhertsdc"),
+]
+AREAS = ["Waste and recycling", "Planning", "Parking", "Housing", "Leisure and culture"]
+
+
+def london(year: int, month: int, day: int, hour: int = 10, minute: int = 0) -> datetime:
+    return timezone.make_aware(datetime(year, month, day, hour, minute))  # noqa: DTZ001 - made aware in London
+
+
+class Command(BaseCommand):
+    help = "Load demo users, channels and cases at every stage (local runs only; idempotent)."
+
+    def handle(self, *args, **options):
+        if not settings.DEBUG:
+            raise CommandError("seed_demo is for local runs only (DEBUG is off).")
+        users = self.users()
+        channels = self.channels()
+        areas = self.areas(users)
+        if Case.objects.exists():
+            self.stdout.write("Demo cases already loaded; nothing added.")
+        else:
+            with transaction.atomic():
+                self.cases(users, channels, areas)
+            self.stdout.write(self.style.SUCCESS(f"Loaded {Case.objects.count()} demo cases."))
+        self.print_logins()
+
+    # --- people and configuration
+    def passwords(self) -> dict[str, str]:
+        path = settings.BASE_DIR / ".local" / "demo-passwords.json"
+        stored = json.loads(path.read_text()) if path.exists() else {}
+        for username, *_ in USERS:
+            stored.setdefault(username, secrets.token_urlsafe(9))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(stored, indent=2))
+        path.chmod(0o600)
+        return stored
+
+    def users(self) -> dict:
+        passwords = self.passwords()
+        User = get_user_model()
+        users = {}
+        for username, first, last, role in USERS:
+            user, _ = User.objects.get_or_create(
+                username=username,
+                defaults={"first_name": first, "last_name": last, "email": f"{username}@north-herts.example"},
+            )
+            user.is_staff = True
+            user.is_superuser = role is None
+            user.set_password(passwords[username])
+            user.save()
+            if role:
+                user.groups.add(Group.objects.get(name=role))
+            users[username] = user
+        self._passwords = passwords
+        return users
+
+    def channels(self) -> dict:
+        channels = {}
+        for platform, name, handle, url in CHANNELS:
+            channels[platform], _ = Channel.objects.get_or_create(
+                platform=platform, handle=handle, defaults={"name": name, "url": url}
+            )
+        return channels
+
+    def areas(self, users) -> dict:
+        areas = {name: ServiceArea.objects.get_or_create(name=name)[0] for name in AREAS}
+        areas["Waste and recycling"].directors.add(users["sam"])
+        areas["Planning"].directors.add(users["sam"])
+        return areas
+
+    def print_logins(self) -> None:
+        self.stdout.write("\nDemo sign-ins (local only) at http://127.0.0.1:8000/admin/")
+        for username, _first, _last, role in USERS:
+            self.stdout.write(f"  {username:8} {self._passwords[username]:14} {role or 'Administrator (superuser)'}")
+        self.stdout.write("")
+
+    # --- cases at every stage, made through the services with the clock moved back
+    def record(self, at, who, channel, handle, text, rules, reason, area=None, name="", priority=Priority.NORMAL):
+        with clock.travel_to(at):
+            return mod.case_record(
+                actor=who,
+                platform=channel.platform,
+                handle=handle,
+                display_name=name,
+                posts=[
+                    mod.PostData(
+                        channel=channel,
+                        posted_at=at - timedelta(minutes=40),
+                        text=text,
+                        external_id=f"demo-{secrets.token_hex(6)}",
+                        kind=PostKind.COMMENT,
+                    )
+                ],
+                rules=[HouseRule.objects.get(code=c) for c in rules],
+                reason=reason,
+                service_area=area,
+                priority=priority,
+            ).case
+
+    def cases(self, u, ch, areas) -> None:
+        now = clock.now()
+        fb, x, ig = ch[Platform.FACEBOOK], ch[Platform.X], ch[Platform.INSTAGRAM]
+        waste, planning, parking = areas["Waste and recycling"], areas["Planning"], areas["Parking"]
+
+        # 1. Just recorded, nothing done yet.
+        self.record(
+            now - timedelta(minutes=20),
+            u["olivia"],
+            fb,
+            "@BinRage77",
+            "Bin men are lazy scum, I know where the depot is and I'll sort them out myself.",
+            ["abusive"],
+            "Threat towards waste crews.",
+            waste,
+            "Gary Pike",
+            Priority.HIGH,
+        )
+        # 2. Recorded days ago and not yet answered: overdue.
+        self.record(
+            now - timedelta(days=6),
+            u["oscar"],
+            x,
+            "@parkingwarrior",
+            "@north_herts your wardens are thieves in uniform #scam",
+            ["abusive", "spam"],
+            "Repeated insulting posts about civil enforcement officers.",
+            parking,
+            "Parking Warrior",
+        )
+        # 3. Post hidden, warning drafted.
+        case = self.record(
+            now - timedelta(hours=5),
+            u["olivia"],
+            fb,
+            "karen.h.1962",
+            "Typical council, full of foreigners who can't speak English.",
+            ["discriminatory"],
+            "Racist remark under the recycling-day post.",
+            waste,
+            "Karen H",
+        )
+        with clock.travel_to(now - timedelta(hours=4)):
+            mod.post_set_visibility(actor=u["olivia"], post=case.posts.first(), visibility=Visibility.HIDDEN)
+            esc.warning_draft(actor=u["olivia"], case=case)
+        # 4. Warning waiting for sign-off (Planning: the manager or Sam may sign it off).
+        case = self.record(
+            now - timedelta(days=1, hours=2),
+            u["oscar"],
+            fb,
+            "NimbyNigel",
+            "The planning officer is obviously taking bribes from the developer.",
+            ["defamatory"],
+            "Accuses a named officer of corruption.",
+            planning,
+            "Nigel Brooks",
+        )
+        with clock.travel_to(now - timedelta(days=1)):
+            mod.post_set_visibility(actor=u["oscar"], post=case.posts.first(), visibility=Visibility.HIDDEN)
+            esc.warning_submit(actor=u["oscar"], warning=esc.warning_draft(actor=u["oscar"], case=case))
+        # 5. Warned six months ago, offended again: block proposed, waiting for the manager.
+        first = self.record(
+            now - timedelta(days=180),
+            u["olivia"],
+            x,
+            "@angry_of_hitchin",
+            "Councillors should be hanged, every last one.",
+            ["abusive"],
+            "Violent language about councillors.",
+            None,
+            "Angry of Hitchin",
+        )
+        self.warn(first, u["olivia"], u["maya"], now - timedelta(days=180))
+        second = self.record(
+            now - timedelta(hours=3),
+            u["olivia"],
+            x,
+            "@angry_of_hitchin",
+            "Told you lot before. Hang the lot of them.",
+            ["abusive"],
+            "Second offence after a written warning.",
+            None,
+            "Angry of Hitchin",
+        )
+        with clock.travel_to(now - timedelta(hours=2)):
+            mod.post_set_visibility(actor=u["olivia"], post=second.posts.first(), visibility=Visibility.DELETED)
+            esc.block_propose(
+                actor=u["olivia"],
+                case=second,
+                scope=BlockScope.ALL,
+                reason="Continued abuse six months after a written warning.",
+            )
+        # 6. Blocked last week, the Managing Director has not acknowledged yet.
+        case = self.record(
+            now - timedelta(days=9),
+            u["oscar"],
+            ig,
+            "troll_factory_uk",
+            "Posting the home address of your housing officer: …",
+            ["illegal", "abusive"],
+            "Doxxing a member of staff.",
+            areas["Housing"],
+            "Troll Factory",
+        )
+        with clock.travel_to(now - timedelta(days=8)):
+            mod.post_set_visibility(actor=u["oscar"], post=case.posts.first(), visibility=Visibility.DELETED)
+            block = esc.block_immediate(
+                actor=u["maya"], case=case, scope=BlockScope.ALL, reason="Published a member of staff's home address."
+            )
+            esc.police_report_record(
+                actor=u["maya"],
+                case=case,
+                block=block,
+                force="Hertfordshire Constabulary",
+                reference="41/98765/26",
+                reported_on=(now - timedelta(days=8)).date(),
+            )
+        # 7. Blocked 13 months ago and acknowledged: the scheduled task flags its appeal window.
+        self.old_block(u, fb, now - timedelta(days=396), "repeat_offender_99", "Repeat Offender")
+        # 8. Blocked three months ago; an appeal arrived too early.
+        block = self.old_block(u, x, now - timedelta(days=90), "@early_bird_appeals", "Early Bird")
+        with clock.travel_to(now - timedelta(days=2)):
+            esc.appeal_record(
+                actor=u["oscar"],
+                block=block,
+                received_via="Direct message",
+                grounds="I have changed, please unblock me.",
+            )
+        # 9. Blocked 14 months ago; appeal with the Managing Director now.
+        block = self.old_block(u, fb, now - timedelta(days=430), "reformed_rob", "Rob Fletcher")
+        with clock.travel_to(now - timedelta(days=1)):
+            esc.appeal_windows_flag()
+            esc.appeal_record(
+                actor=u["olivia"],
+                block=block,
+                received_via="Email to the Communications Team",
+                grounds="It has been over a year. I apologise for what I wrote and would like to "
+                "take part in the bin-collection consultation.",
+            )
+        # 10. Misinformation: removed and banned from that channel, can be challenged at once.
+        case = self.record(
+            now - timedelta(days=3),
+            u["oscar"],
+            fb,
+            "truth_seeker_herts",
+            "The council is putting chemicals in the tap water to control us. Share!",
+            ["misinformation"],
+            "False public-health claim under the water-safety post.",
+            None,
+            "Truth Seeker",
+        )
+        with clock.travel_to(now - timedelta(days=3) + timedelta(minutes=30)):
+            esc.channel_ban(actor=u["oscar"], case=case, reason="Spreading false public-health information.")
+        # 11. Closed with no further action.
+        case = self.record(
+            now - timedelta(days=12),
+            u["olivia"],
+            fb,
+            "grumpy_gran",
+            "Absolute shambles, the bins were late AGAIN.",
+            ["abusive"],
+            "Reported by a resident; on review it is fair criticism.",
+            waste,
+            "Jean Smith",
+        )
+        with clock.travel_to(now - timedelta(days=11)):
+            mod.case_close(
+                actor=u["maya"], case=case, outcome=CaseOutcome.NO_ACTION, note="Frustrated but not abusive: no action."
+            )
+
+    def warn(self, case, drafter, manager, at) -> None:
+        with clock.travel_to(at + timedelta(minutes=30)):
+            mod.post_set_visibility(actor=drafter, post=case.posts.first(), visibility=Visibility.HIDDEN)
+            signoff = esc.warning_submit(actor=drafter, warning=esc.warning_draft(actor=drafter, case=case))
+        with clock.travel_to(at + timedelta(hours=2)):
+            esc.signoff_decide(actor=manager, signoff=signoff, approve=True)
+        with clock.travel_to(at + timedelta(hours=3)):
+            esc.warning_mark_sent(actor=drafter, warning=signoff.warning)
+
+    def old_block(self, u, channel, started, handle, name):
+        first = self.record(
+            started - timedelta(days=60),
+            u["olivia"],
+            channel,
+            handle,
+            "You're all useless, I hope you get what's coming.",
+            ["abusive"],
+            "Abusive reply to a resident.",
+            None,
+            name,
+        )
+        self.warn(first, u["olivia"], u["maya"], started - timedelta(days=60))
+        case = self.record(
+            started - timedelta(hours=4),
+            u["olivia"],
+            channel,
+            handle,
+            "Still useless. I'll keep posting until someone gets hurt.",
+            ["abusive"],
+            "Continued abuse after a warning.",
+            None,
+            name,
+        )
+        with clock.travel_to(started - timedelta(hours=3)):
+            block = esc.block_propose(
+                actor=u["olivia"], case=case, scope=BlockScope.ALL, reason="Continued abuse after a written warning."
+            )
+        with clock.travel_to(started):
+            esc.signoff_decide(actor=u["maya"], signoff=block.signoffs.get(), approve=True)
+        with clock.travel_to(started + timedelta(days=1)):
+            block.refresh_from_db()
+            esc.block_notify_managing_director(block_id=block.pk)
+            esc.block_acknowledge(actor=u["martha"], block=block)
+        return block
