@@ -99,7 +99,8 @@ def signoffs_for(user: AbstractBaseUser) -> QuerySet[SignOff]:
     if user.has_perm(routing.PERM_SIGNOFF_WARNING_ANY):
         condition |= Q(kind=SignOffKind.WARNING)
     elif user.has_perm(routing.PERM_SIGNOFF_WARNING_AREA):
-        condition |= Q(kind=SignOffKind.WARNING, case__service_area__directors=user)
+        # a subquery, not a join: a join through the area's directors repeats the other rows
+        condition |= Q(kind=SignOffKind.WARNING, case__service_area__in=user.service_areas.all())
     if user.has_perm(routing.PERM_APPROVE_BLOCK):
         condition |= Q(kind=SignOffKind.BLOCK)
     if user.has_perm(routing.PERM_DECIDE_APPEAL):

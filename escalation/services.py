@@ -224,22 +224,31 @@ def warning_withdraw(*, actor: AbstractBaseUser, warning: Warning, reason: str) 
 
 
 def _lock_pending_signoff(*, actor: AbstractBaseUser, signoff: SignOff, approve: bool, reason: str) -> SignOff:
-    """Lock the sign-off and check that ``actor`` may decide it now. Changes nothing."""
+    """Lock the sign-off and check that ``actor`` may decide it now. Changes nothing.
+
+    Order of refusals: wrong role, own request (the asker, or the author of what is asked
+    about), already decided ("Already decided by …"), missing reason.
+    """
     signoff = (
         SignOff.objects.select_for_update(of=("self",))
-        .select_related("case", "decided_by", "requested_by")
+        .select_related("case", "decided_by", "requested_by", "warning", "block", "appeal")
         .get(pk=signoff.pk)
     )
+    if not routing.can_decide_signoff(actor, kind=signoff.kind, service_area_id=signoff.case.service_area_id):
+        raise PermissionDenied(
+            f"This decision is for the {routing.SIGNOFF_DECIDED_BY[signoff.kind]}; your role cannot make it."
+        )
+    authors = {signoff.requested_by_id}
+    if signoff.warning is not None:
+        authors.add(signoff.warning.drafted_by_id)
+    if signoff.block is not None:
+        authors.add(signoff.block.proposed_by_id)
+    if actor.pk in authors:
+        raise PermissionDenied("You asked for this decision, so someone else must make it.")
     if signoff.status != SignOffStatus.PENDING:
         when = timezone.localtime(signoff.decided_at).strftime("%d %B %Y at %H:%M")
         raise conflict(
             f"Already decided by {actor_label(signoff.decided_by)} on {when}: {signoff.get_status_display().lower()}."
-        )
-    if signoff.requested_by_id == actor.pk:
-        raise PermissionDenied("You asked for this decision, so someone else must make it.")
-    if not routing.can_decide_signoff(actor, kind=signoff.kind, service_area_id=signoff.case.service_area_id):
-        raise PermissionDenied(
-            f"This decision is for the {routing.SIGNOFF_DECIDED_BY[signoff.kind]}; your role cannot make it."
         )
     if not approve and not reason.strip():
         raise ValidationError({"reason": "Give a reason for refusing."})

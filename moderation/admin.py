@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
@@ -137,7 +137,7 @@ class CaseRecordForm(forms.ModelForm):
     handle = forms.CharField(max_length=120, help_text="The account's handle, with or without @.")
     display_name = forms.CharField(max_length=200, required=False)
     post_text = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False, label="Post text")
-    post_url = forms.URLField(max_length=500, required=False, label="Post address (URL)")
+    post_url = forms.URLField(max_length=500, required=False, label="Post address (URL)", assume_scheme="https")
     post_external_id = forms.CharField(max_length=200, required=False, label="Platform post id")
     post_kind = forms.ChoiceField(choices=PostKind.choices, initial=PostKind.COMMENT, label="Kind of post")
     posted_at = forms.DateTimeField(label="Posted at", help_text="Date and time, e.g. 2026-11-20 14:30")
@@ -305,7 +305,7 @@ class CaseAdmin(admin.ModelAdmin):
         """The form checks what it can; a refusal from the service itself comes back as a message."""
         try:
             return super().add_view(request, form_url, extra_context)
-        except (ValidationError, PermissionDenied) as error:
+        except ValidationError as error:
             self.message_user(request, f"The case was not recorded. {error_text(error)}", messages.ERROR)
             return HttpResponseRedirect(request.path)
 

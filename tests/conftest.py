@@ -3,6 +3,8 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
+from escalation.constants import BlockStatus
+from moderation import clock
 from tests import factories
 
 
@@ -70,3 +72,31 @@ def events_purgeable(_event_trigger_restored, transactional_db):
     """
     yield
     _set_event_trigger(False)
+
+
+@pytest.fixture
+def block_in_state(db):
+    """Make a block in a given status: ``make(status, **factory_kwargs)``.
+
+    ``awaiting_signoff`` comes with its pending sign-off; ``refused`` never started; ``active`` and
+    ``lifted`` started 13 months ago, so their appeal window is open (only the status can refuse them).
+    """
+
+    def make(status: str, **kwargs):
+        if status == BlockStatus.AWAITING_SIGNOFF:
+            return factories.ProposedBlockFactory(**kwargs)
+        if status == BlockStatus.REFUSED:
+            return factories.ProposedBlockFactory(status=status, signoff=None, **kwargs)
+        if status == BlockStatus.LIFTED:
+            kwargs = {"lifted_at": clock.now(), "lifted_reason": "Appeal overturned.", **kwargs}
+        return factories.AppealEligibleBlockFactory(status=status, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def other_director(db):
+    """A Service Director of another service area (Planning) than ``service_area``."""
+    user = factories.ServiceDirectorFactory(username="pat.planning")
+    factories.ServiceAreaFactory(name="Planning").directors.add(user)
+    return user

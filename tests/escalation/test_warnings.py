@@ -48,14 +48,6 @@ def case(db, service_area):
 
 
 @pytest.fixture
-def other_director(db):
-    """A Service Director of another service area than the case's."""
-    user = factories.ServiceDirectorFactory(username="pat.planning")
-    factories.ServiceAreaFactory(name="Planning").directors.add(user)
-    return user
-
-
-@pytest.fixture
 def draft(case, officer):
     return warning_draft(actor=officer, case=case)
 
@@ -178,9 +170,7 @@ class TestWarningDraft:
         assert warning.status == WarningStatus.DRAFT
 
     def test_refused_on_a_closed_case(self, officer):
-        case = factories.OpenCaseFactory(
-            status=CaseStatus.CLOSED, outcome=CaseOutcome.NO_ACTION, closed_at=clock.now()
-        )
+        case = factories.OpenCaseFactory(status=CaseStatus.CLOSED, outcome=CaseOutcome.NO_ACTION, closed_at=clock.now())
         before = events()
 
         with pytest.raises(ValidationError) as excinfo:
@@ -473,9 +463,7 @@ class TestWarningMarkSent:
         assert warning_row(warning) == before_row
         assert events() == before
 
-    @pytest.mark.parametrize(
-        "status", [WarningStatus.DRAFT, WarningStatus.AWAITING_SIGNOFF, WarningStatus.WITHDRAWN]
-    )
+    @pytest.mark.parametrize("status", [WarningStatus.DRAFT, WarningStatus.AWAITING_SIGNOFF, WarningStatus.WITHDRAWN])
     def test_only_an_approved_warning_can_be_sent(self, case, officer, status):
         warning = warning_in(status, case)
         before_row, before = warning_row(warning), events()

@@ -330,9 +330,7 @@ class TestCaseRecord:
             pytest.param({"external_id": "fb-\x001001"}, id="external-id-with-nul"),
         ],
     )
-    def test_the_same_post_written_slightly_differently_is_still_the_same_post(
-        self, officer, channel, written_again
-    ):
+    def test_the_same_post_written_slightly_differently_is_still_the_same_post(self, officer, channel, written_again):
         first = record(officer, channel, posts=[a_post(channel, external_id="fb-1001")])
         before = stored()
 
@@ -777,4 +775,3 @@ class TestEvidenceAdd:
             evidence_add(actor=factories.UserFactory(role=role), case=case, url="https://facebook.example/p/1")
 
         assert stored() == before
-

@@ -1,0 +1,300 @@
+"""Scheduled work: flagging blocks whose appeal window opened, chasing overdue decisions."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from celery.schedules import crontab
+from django.conf import settings
+
+from escalation import services, tasks
+from escalation.constants import BlockScope, BlockStatus
+from escalation.models import Block
+from moderation import clock
+from moderation.constants import EventKind
+from moderation.models import CaseEvent
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+LONDON = ZoneInfo("Europe/London")
+NOW = datetime(2027, 5, 10, 7, 0, tzinfo=LONDON)  # a Monday, when beat runs the flagging task
+MONDAY = datetime(2027, 3, 15, 10, 0, tzinfo=LONDON)
+
+
+def at(day: int, hour: int, minute: int = 0, month: int = 3) -> datetime:
+    return datetime(2027, month, day, hour, minute, tzinfo=LONDON)
+
+
+def flagged_events():
+    return CaseEvent.objects.filter(kind=EventKind.APPEAL_WINDOW_OPENED)
+
+
+@pytest.fixture
+def blocks(block_in_state):
+    """Two blocks whose window has opened, and three that must not be flagged."""
+    with clock.travel_to(NOW):
+        return {
+            "open": factories.AppealEligibleBlockFactory(),
+            "opens_now": factories.ActiveBlockFactory(started_at=services.add_calendar_months(NOW, -12)),
+            "future": factories.ActiveBlockFactory(started_at=NOW - timedelta(days=300)),
+            "lifted": block_in_state(BlockStatus.LIFTED),
+            "flagged": factories.AppealEligibleBlockFactory(appeal_window_flagged_at=NOW - timedelta(days=3)),
+        }
+
+
+class TestAppealWindowsFlag:
+    def test_flags_the_active_blocks_whose_window_opened(self, blocks, mailoutbox, django_capture_on_commit_callbacks):
+        assert blocks["opens_now"].appeal_opens_at == NOW
+
+        with clock.travel_to(NOW), django_capture_on_commit_callbacks(execute=True):
+            flagged = services.appeal_windows_flag()
+
+        assert flagged == sorted([blocks["open"].pk, blocks["opens_now"].pk])
+        stamped = dict(Block.objects.values_list("pk", "appeal_window_flagged_at"))
+        assert stamped[blocks["open"].pk] == NOW
+        assert stamped[blocks["opens_now"].pk] == NOW
+        assert stamped[blocks["future"].pk] is None
+        assert stamped[blocks["lifted"].pk] is None
+        assert stamped[blocks["flagged"].pk] == NOW - timedelta(days=3)
+
+    def test_one_timeline_event_per_block_written_by_the_system(self, blocks):
+        with clock.travel_to(NOW):
+            services.appeal_windows_flag()
+
+        written = {(e.case_id, e.subject_type, e.subject_id) for e in flagged_events()}
+        assert flagged_events().count() == 2
+        assert written == {(b.case_id, "block", b.pk) for b in (blocks["open"], blocks["opens_now"])}
+        assert {(e.actor, e.actor_label, e.at) for e in flagged_events()} == {(None, "system", NOW)}
+        assert CaseEvent.objects.count() == 2
+
+    def test_the_communications_team_gets_a_digest(self, blocks, mailoutbox, django_capture_on_commit_callbacks):
+        with clock.travel_to(NOW), django_capture_on_commit_callbacks(execute=True):
+            services.appeal_windows_flag()
+
+        [email] = mailoutbox
+        assert email.to == [settings.COMMUNICATIONS_TEAM_EMAIL]
+        assert "2 blocks can now be appealed" in email.subject
+        for name in ("open", "opens_now"):
+            block = blocks[name]
+            assert f"{block.account}: block {block.pk} on case {block.case_id}" in email.body
+        for name in ("future", "lifted", "flagged"):
+            assert str(blocks[name].account) not in email.body
+        assert "appeals from 10 May 2027" in email.body
+
+    def test_a_second_run_does_nothing(self, blocks, mailoutbox, django_capture_on_commit_callbacks):
+        with clock.travel_to(NOW), django_capture_on_commit_callbacks(execute=True):
+            services.appeal_windows_flag()
+
+        with clock.travel_to(NOW + timedelta(days=1)), django_capture_on_commit_callbacks(execute=True) as callbacks:
+            again = services.appeal_windows_flag()
+
+        assert again == []
+        assert callbacks == []
+        assert len(mailoutbox) == 1
+        assert flagged_events().count() == 2
+        assert Block.objects.get(pk=blocks["open"].pk).appeal_window_flagged_at == NOW
+
+    def test_nothing_open_sends_nothing(self, mailoutbox, django_capture_on_commit_callbacks):
+        with clock.travel_to(NOW):
+            factories.ActiveBlockFactory()
+
+        with clock.travel_to(NOW), django_capture_on_commit_callbacks(execute=True):
+            assert services.appeal_windows_flag() == []
+
+        assert mailoutbox == []
+        assert not flagged_events().exists()
+
+    @pytest.mark.parametrize("count", [3, 30])
+    def test_the_query_count_does_not_grow_with_the_number_of_blocks(
+        self, count, mailoutbox, django_assert_max_num_queries, django_capture_on_commit_callbacks
+    ):
+        with clock.travel_to(NOW):
+            factories.AppealEligibleBlockFactory.create_batch(count)
+
+        with (
+            clock.travel_to(NOW),
+            django_assert_max_num_queries(1),
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            flagged = services.appeal_windows_flag()
+
+        assert len(flagged) == count
+        assert flagged_events().count() == count
+        [email] = mailoutbox
+        assert f"{count} blocks can now be appealed" in email.subject
+
+    def test_the_celery_task_does_the_same(self, blocks, mailoutbox, django_capture_on_commit_callbacks):
+        with clock.travel_to(NOW), django_capture_on_commit_callbacks(execute=True):
+            result = tasks.flag_open_appeal_windows.delay()
+
+        assert result.get() == sorted([blocks["open"].pk, blocks["opens_now"].pk])
+        assert Block.objects.get(pk=blocks["open"].pk).appeal_window_flagged_at == NOW
+        assert flagged_events().count() == 2
+        [email] = mailoutbox
+        assert email.to == [settings.COMMUNICATIONS_TEAM_EMAIL]
+
+    def test_an_upheld_appeal_is_flagged_again_when_the_next_window_opens(self, officer, md):
+        with clock.travel_to(NOW):
+            block = factories.AppealEligibleBlockFactory()
+            services.appeal_windows_flag()
+            appeal = services.appeal_record(actor=officer, block=block)
+            services.appeal_decide(actor=md, appeal=appeal, overturn=False, reason="Abuse resumed.")
+
+        with clock.travel_to(NOW + timedelta(days=364)):
+            assert services.appeal_windows_flag() == []
+        with clock.travel_to(NOW + timedelta(days=366)):
+            assert services.appeal_windows_flag() == [block.pk]
+
+        assert flagged_events().filter(subject_id=block.pk).count() == 2
+
+    def test_beat_runs_it_every_day_at_seven_london_time(self):
+        [entry] = [
+            e for e in settings.CELERY_BEAT_SCHEDULE.values() if e["task"] == tasks.flag_open_appeal_windows.name
+        ]
+        schedule = entry["schedule"]
+
+        assert isinstance(schedule, crontab)
+        assert (schedule.hour, schedule.minute) == ({7}, {0})
+        assert schedule.day_of_week == set(range(7))
+        assert schedule.day_of_month == set(range(1, 32))
+        assert settings.CELERY_TIMEZONE == "Europe/London"
+        assert settings.CELERY_BEAT_SCHEDULER == "django_celery_beat.schedulers:DatabaseScheduler"
+
+
+@pytest.fixture
+def proposed_by_manager(manager, other_manager, officer, md):
+    """Maya (a manager) proposes a block on Monday 10:00; its sign-off is due Tuesday 10:00."""
+    case = factories.OpenCaseFactory()
+    with clock.travel_to(MONDAY):
+        return services.block_propose(actor=manager, case=case, scope=BlockScope.ALL, reason="Repeated abuse.")
+
+
+class TestOverdueSignOffChase:
+    def test_not_chased_before_it_is_due(self, proposed_by_manager, mailoutbox):
+        with clock.travel_to(at(16, 9, 59)):
+            chased = services.overdue_chase()
+
+        assert chased["signoffs"] == 0
+        assert mailoutbox == []
+        assert proposed_by_manager.signoffs.get().last_chased_at is None
+
+    def test_overdue_sign_off_chases_its_deciders_but_not_the_requester(
+        self, proposed_by_manager, manager, other_manager, mailoutbox
+    ):
+        with clock.travel_to(at(16, 11)):
+            chased = services.overdue_chase()
+
+        assert chased["signoffs"] == 1
+        [email] = mailoutbox
+        assert email.to == [other_manager.email]  # not Maya, who asked; not the officer or the MD
+        case_id = proposed_by_manager.case_id
+        assert f"Overdue: block sign-off on case {case_id}" in email.subject
+        assert "was due by 16 March 2027 10:00" in email.body
+        signoff = proposed_by_manager.signoffs.get()
+        assert signoff.last_chased_at == at(16, 11)
+        event = CaseEvent.objects.get(case=case_id, kind=EventKind.SIGNOFF_CHASED)
+        assert (event.actor, event.actor_label, event.subject_id) == (None, "system", signoff.pk)
+        assert event.after["recipients"] == [other_manager.email]
+
+    def test_chased_at_most_once_a_working_day(self, proposed_by_manager, mailoutbox):
+        with clock.travel_to(at(16, 11)):
+            services.overdue_chase()
+        with clock.travel_to(at(16, 16, 30)):
+            later_that_day = services.overdue_chase()
+
+        assert later_that_day["signoffs"] == 0
+        assert len(mailoutbox) == 1
+        assert proposed_by_manager.signoffs.get().last_chased_at == at(16, 11)
+        assert CaseEvent.objects.filter(kind=EventKind.SIGNOFF_CHASED).count() == 1
+
+        with clock.travel_to(at(17, 11)):
+            next_day = services.overdue_chase()
+        assert next_day["signoffs"] == 1
+        assert len(mailoutbox) == 2
+
+    def test_a_decided_sign_off_is_not_chased(self, proposed_by_manager, other_manager, mailoutbox):
+        with clock.travel_to(at(16, 11)):
+            services.signoff_decide(actor=other_manager, signoff=proposed_by_manager.signoffs.get(), approve=True)
+            mailoutbox.clear()  # the Managing Director's notice, if it was sent
+            chased = services.overdue_chase()
+
+        assert chased["signoffs"] == 0
+        assert not CaseEvent.objects.filter(kind=EventKind.SIGNOFF_CHASED).exists()
+
+
+class TestUnacknowledgedBlockChase:
+    @pytest.mark.parametrize(
+        ("started", "not_yet", "due"),
+        [
+            pytest.param(MONDAY, at(17, 9, 59), at(17, 10), id="two-working-days"),
+            # Good Friday and Easter Monday 2027 are bank holidays (and the clocks go forward)
+            pytest.param(at(25, 10), at(31, 9, 59), at(31, 10), id="over-easter"),
+        ],
+    )
+    def test_the_managing_director_is_chased_after_two_working_days(
+        self, md, manager, started, not_yet, due, mailoutbox
+    ):
+        with clock.travel_to(started):
+            block = factories.ActiveBlockFactory()
+
+        with clock.travel_to(not_yet):
+            assert services.overdue_chase()["acknowledgements"] == 0
+        assert mailoutbox == []
+
+        with clock.travel_to(due):
+            assert services.overdue_chase()["acknowledgements"] == 1
+
+        [email] = mailoutbox
+        assert email.to == [md.email]
+        assert f"Please acknowledge: block of {block.account}" in email.subject
+        block.refresh_from_db()
+        assert block.md_last_chased_at == due
+        event = CaseEvent.objects.get(case=block.case, kind=EventKind.ACKNOWLEDGEMENT_CHASED)
+        assert (event.actor, event.actor_label) == (None, "system")
+        assert event.after["recipients"] == [md.email]
+
+    def test_chased_once_a_working_day(self, md, mailoutbox):
+        with clock.travel_to(MONDAY):
+            factories.ActiveBlockFactory()
+
+        with clock.travel_to(at(17, 10)):
+            services.overdue_chase()
+        with clock.travel_to(at(17, 16)):
+            assert services.overdue_chase()["acknowledgements"] == 0
+
+        assert len(mailoutbox) == 1
+        assert CaseEvent.objects.filter(kind=EventKind.ACKNOWLEDGEMENT_CHASED).count() == 1
+
+    def test_an_acknowledged_block_is_not_chased(self, md, mailoutbox):
+        with clock.travel_to(MONDAY):
+            block = factories.ActiveBlockFactory()
+            services.block_acknowledge(actor=md, block=block)
+
+        with clock.travel_to(at(24, 10)):
+            chased = services.overdue_chase()
+
+        assert chased["acknowledgements"] == 0
+        assert mailoutbox == []
+        assert not CaseEvent.objects.filter(kind=EventKind.ACKNOWLEDGEMENT_CHASED).exists()
+
+    def test_a_proposed_block_is_not_chased(self, md, mailoutbox):
+        with clock.travel_to(MONDAY):
+            factories.ProposedBlockFactory()
+
+        with clock.travel_to(at(24, 10)):
+            assert services.overdue_chase()["acknowledgements"] == 0
+
+        assert not CaseEvent.objects.filter(kind=EventKind.ACKNOWLEDGEMENT_CHASED).exists()
+
+    def test_the_celery_task_chases_too(self, md, mailoutbox):
+        with clock.travel_to(MONDAY):
+            factories.ActiveBlockFactory()
+
+        with clock.travel_to(at(17, 10)):
+            result = tasks.chase_overdue.delay()
+
+        assert result.get()["acknowledgements"] == 1
+        assert [m.to for m in mailoutbox] == [[md.email]]
