@@ -15,7 +15,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from escalation import routing
 from moderation import clock
@@ -137,15 +137,14 @@ def case_record(
     if errors:
         raise ValidationError(errors)
 
-    account = account_get_or_create(platform=platform, handle=handle, display_name=display_name)
     found = [(data, _find_post(data)) for data in posts]
     existing = [post for _, post in found if post is not None]
     linked_case = next((post.case for post in existing if post.case_id is not None), None)
     now = clock.now()
 
     if linked_case is not None:
-        case = Case.objects.select_for_update().get(pk=linked_case.pk)
-        new_posts = _create_posts(account, [d for d, p in found if p is None], now, case=case)
+        case = Case.objects.select_for_update().select_related("account").get(pk=linked_case.pk)
+        new_posts = _create_posts(case.account, [d for d, p in found if p is None], now, case=case)
         orphans = [p for p in existing if p.case_id is None]
         for post in orphans:
             post.case = case
@@ -161,6 +160,7 @@ def case_record(
             )
         return RecordResult(case=case, created=False, existing_posts=existing)
 
+    account = account_get_or_create(platform=platform, handle=handle, display_name=display_name)
     case = Case(
         account=account,
         channel=posts[0].channel,
@@ -209,7 +209,13 @@ def _create_posts(account: SocialAccount, items: list[PostData], now: datetime, 
             created_at=now,
         )
         post.full_clean(exclude=["case"], validate_unique=False, validate_constraints=False)
-        post.save()
+        try:
+            with transaction.atomic():
+                post.save()
+        except IntegrityError as error:  # recorded by someone else a moment ago
+            raise conflict(
+                "That post was recorded by someone else a moment ago; record it again to open its case."
+            ) from error
         created.append(post)
     return created
 

@@ -116,7 +116,7 @@ class TestAppealWindowsFlag:
 
         with (
             clock.travel_to(NOW),
-            django_assert_max_num_queries(1),
+            django_assert_max_num_queries(5),
             django_capture_on_commit_callbacks(execute=True),
         ):
             flagged = services.appeal_windows_flag()

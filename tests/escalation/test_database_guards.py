@@ -1,0 +1,155 @@
+"""Invariants PostgreSQL holds by itself, whatever the code above it does."""
+
+from __future__ import annotations
+
+import importlib
+import re
+import threading
+
+import pytest
+from django.apps import apps
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db.models import F
+
+from escalation import services
+from escalation.constants import BlockStatus, SignOffStatus
+from escalation.models import SignOff
+from moderation import clock
+from moderation.constants import EventKind
+from moderation.events import record_event
+from moderation.models import CaseEvent
+from tests import factories
+
+
+@pytest.mark.django_db
+class TestSignOffConstraints:
+    def test_the_requester_cannot_be_the_decider_even_written_straight_to_the_database(self):
+        block = factories.ProposedBlockFactory()
+        signoff = block.signoffs.get()
+
+        with pytest.raises(IntegrityError, match="signoff_decider_is_not_requester"), transaction.atomic():
+            SignOff.objects.filter(pk=signoff.pk).update(
+                status=SignOffStatus.APPROVED, decided_by=F("requested_by"), decided_at=clock.now()
+            )
+
+        signoff.refresh_from_db()
+        assert (signoff.status, signoff.decided_by) == (SignOffStatus.PENDING, None)
+
+    def test_a_refusal_without_a_reason_is_refused_by_the_database(self, manager):
+        signoff = factories.ProposedBlockFactory().signoffs.get()
+        decided = {"status": SignOffStatus.REFUSED, "decided_by": manager, "decided_at": clock.now()}
+
+        with pytest.raises(IntegrityError, match="signoff_refusal_has_reason"), transaction.atomic():
+            SignOff.objects.filter(pk=signoff.pk).update(**decided, reason="")
+
+        signoff.refresh_from_db()
+        assert signoff.status == SignOffStatus.PENDING
+        # the same refusal with a reason is stored: the constraint refuses exactly the missing reason
+        SignOff.objects.filter(pk=signoff.pk).update(**decided, reason="Warn first.")
+        signoff.refresh_from_db()
+        assert (signoff.status, signoff.decided_by) == (SignOffStatus.REFUSED, manager)
+
+
+@pytest.fixture
+def event(db):
+    case = factories.OpenCaseFactory()
+    with transaction.atomic():
+        return record_event(case=case, kind=EventKind.CASE_RECORDED, actor=case.recorded_by, subject=case, note="v1")
+
+
+@pytest.mark.django_db
+class TestTimelineIsAppendOnly:
+    @pytest.mark.parametrize(
+        "sql",
+        [
+            pytest.param("UPDATE moderation_caseevent SET note = 'rewritten' WHERE id = %(id)s", id="update"),
+            pytest.param("DELETE FROM moderation_caseevent WHERE id = %(id)s", id="delete"),
+            pytest.param("TRUNCATE moderation_caseevent", id="truncate"),
+        ],
+    )
+    def test_raw_sql_cannot_change_or_remove_events(self, event, sql):
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, {"id": event.pk})
+
+        assert list(CaseEvent.objects.values_list("pk", "note")) == [(event.pk, "v1")]
+
+    def test_the_orm_cannot_either(self, event):
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            CaseEvent.objects.filter(pk=event.pk).update(note="rewritten")
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            CaseEvent.objects.filter(pk=event.pk).delete()
+
+        assert list(CaseEvent.objects.values_list("pk", "note")) == [(event.pk, "v1")]
+
+    def test_appending_still_works(self, event):
+        with transaction.atomic():
+            record_event(case=event.case, kind=EventKind.CASE_ASSIGNED, actor=None, subject=event.case)
+
+        assert CaseEvent.objects.filter(case=event.case).count() == 2
+
+
+def _seed() -> None:
+    """House rules and roles, as the data migrations create them (idempotent)."""
+    importlib.import_module("moderation.migrations.0003_house_rules").seed(apps, None)
+    importlib.import_module("escalation.migrations.0002_roles").create_roles(apps, None)
+
+
+@pytest.fixture
+def seeded_before_and_after(django_db_setup, django_db_blocker):
+    """A transactional test's flush empties every table, seed data included: seed before and after.
+
+    Requested before ``events_purgeable`` so that it is torn down after the flush.
+    """
+    with django_db_blocker.unblock():
+        _seed()
+    yield
+    with django_db_blocker.unblock():
+        _seed()
+
+
+class TestConcurrentSignOff:
+    """Two managers press "Approve" on the same block at the same moment (real commits, two connections).
+
+    Not marked ``django_db``: the marker's fixture would flush before ``events_purgeable`` lets the
+    flush through the append-only trigger. ``events_purgeable`` requests ``transactional_db`` itself.
+    """
+
+    def test_exactly_one_decision_is_stored(self, seeded_before_and_after, events_purgeable, mailoutbox):
+        factories.ManagingDirectorFactory(username="martha.md")
+        first, second = factories.ManagerFactory(username="maya.manager"), factories.ManagerFactory(username="mo.mgr")
+        block = factories.ProposedBlockFactory()
+        signoff = block.signoffs.get()
+        barrier = threading.Barrier(2)
+        outcomes: dict[int, object] = {}
+
+        def decide(manager) -> None:
+            try:
+                barrier.wait(timeout=10)
+                services.signoff_decide(actor=manager, signoff=signoff, approve=True)
+                outcomes[manager.pk] = "approved"
+            except ValidationError as error:
+                outcomes[manager.pk] = error
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=decide, args=(manager,)) for manager in (first, second)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+
+        assert not any(thread.is_alive() for thread in threads)
+        [winner] = [m for m in (first, second) if outcomes.get(m.pk) == "approved"]
+        [loser] = [m for m in (first, second) if m != winner]
+        refusal = outcomes[loser.pk]
+        assert isinstance(refusal, ValidationError), refusal
+        assert refusal.code == "conflict"
+        assert re.match(rf"Already decided by {re.escape(winner.get_full_name())} on ", refusal.message), refusal
+        signoff.refresh_from_db()
+        block.refresh_from_db()
+        assert (signoff.status, signoff.decided_by) == (SignOffStatus.APPROVED, winner)
+        assert block.status == BlockStatus.ACTIVE
+        assert CaseEvent.objects.filter(case=block.case, kind=EventKind.BLOCK_APPROVED).count() == 1
+        assert CaseEvent.objects.filter(case=block.case, kind=EventKind.MD_NOTIFIED).count() == 1
+        assert len(mailoutbox) == 1  # the Managing Director is told once
