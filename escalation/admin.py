@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.http import HttpResponseRedirect
@@ -418,8 +419,9 @@ class BlockAdmin(ReadOnlyCaseworkAdmin):
 class AppealAdmin(ReadOnlyCaseworkAdmin):
     """The Managing Director's review page: the block, the account's history and the timeline."""
 
-    list_display = ["id", "block", "status", "received_at", "window_opens_at", "decided_by", "decided_at"]
+    list_display = ["id", "account", "status", "received_at", "window_opens_at", "decided_by", "decided_at"]
     list_filter = ["status"]
+    change_form_template = "admin/escalation/appeal/change_form.html"
     list_select_related = ["block__account", "block__channel", "decided_by"]
     search_fields = ["block__account__handle", "grounds", "decision_reason"]
     fields = [
@@ -448,6 +450,21 @@ class AppealAdmin(ReadOnlyCaseworkAdmin):
 
     def has_decide_appeal_permission(self, request):
         return request.user.has_perm(routing.PERM_DECIDE_APPEAL)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        appeal = self.get_object(request, object_id)
+        can_decide = (
+            appeal is not None
+            and appeal.status == AppealStatus.UNDER_REVIEW
+            and self.has_decide_appeal_permission(request)
+            and not appeal.signoffs.filter(status=SignOffStatus.PENDING, requested_by=request.user).exists()
+        )
+        extra = {"can_decide": can_decide, "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME}
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
+
+    @admin.display(description="Account", ordering="block__account__handle")
+    def account(self, obj):
+        return obj.block.account
 
     @admin.display(description="The block")
     def block_summary(self, obj):

@@ -22,7 +22,7 @@ WARNING_TRANSITIONS: dict[str, set[str]] = {
 
 
 class BlockStatus(models.TextChoices):
-    AWAITING_SIGNOFF = "awaiting_signoff", "Proposed, awaiting sign-off"
+    AWAITING_SIGNOFF = "awaiting_signoff", "Awaiting sign-off"
     ACTIVE = "active", "Active"
     REFUSED = "refused", "Refused"
     LIFTED = "lifted", "Lifted"
@@ -42,16 +42,16 @@ class BlockScope(models.TextChoices):
 
 
 class BlockKind(models.TextChoices):
-    STANDARD = "standard", "Block (signed off)"
-    IMMEDIATE = "immediate", "Immediate block (extreme behaviour)"
+    STANDARD = "standard", "Block"
+    IMMEDIATE = "immediate", "Immediate block"
     CHANNEL_BAN = "channel_ban", "Channel ban (misinformation)"
 
 
 class AppealStatus(models.TextChoices):
-    PREMATURE = "premature", "Premature: window not yet open"
-    UNDER_REVIEW = "under_review", "Under review by the Managing Director"
-    UPHELD = "upheld", "Upheld: block stays"
-    OVERTURNED = "overturned", "Overturned: block lifted"
+    PREMATURE = "premature", "Premature"
+    UNDER_REVIEW = "under_review", "Under review"
+    UPHELD = "upheld", "Upheld"
+    OVERTURNED = "overturned", "Overturned"
 
 
 APPEAL_TRANSITIONS: dict[str, set[str]] = {

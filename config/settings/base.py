@@ -93,6 +93,8 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / ".local" / "media")
 
 LOGIN_URL = "admin:login"
+# `manage.py seed_demo` (local runs only) keeps the demo users' random passwords here.
+DEMO_PASSWORDS_PATH = BASE_DIR / ".local" / "demo-passwords.json"
 
 # --- Email -------------------------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import re
 import threading
+import time
 
 import pytest
 from django.apps import apps
@@ -69,6 +70,10 @@ class TestTimelineIsAppendOnly:
         ],
     )
     def test_raw_sql_cannot_change_or_remove_events(self, event, sql):
+        with connection.cursor() as cursor:
+            # run the deferred foreign-key checks of the insert now: PostgreSQL refuses to TRUNCATE a
+            # table with pending trigger events before our trigger is even asked
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(sql, {"id": event.pk})
 
@@ -108,6 +113,22 @@ def seeded_before_and_after(django_db_setup, django_db_blocker):
         _seed()
 
 
+def _wait_until_blocked(backend_pids: dict[int, int], *, count: int, timeout: float = 10) -> None:
+    """Wait until ``count`` database sessions are waiting for a lock."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        pids = list(backend_pids.values())
+        if len(pids) == count:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT count(*) FROM unnest(%s::int[]) AS pid WHERE pg_blocking_pids(pid) <> '{}'", [pids]
+                )
+                if cursor.fetchone()[0] == count:
+                    return
+        time.sleep(0.01)
+    pytest.fail(f"the {count} sessions never both waited for the sign-off's row lock")
+
+
 class TestConcurrentSignOff:
     """Two managers press "Approve" on the same block at the same moment (real commits, two connections).
 
@@ -121,10 +142,14 @@ class TestConcurrentSignOff:
         block = factories.ProposedBlockFactory()
         signoff = block.signoffs.get()
         barrier = threading.Barrier(2)
+        backend_pids: dict[int, int] = {}
         outcomes: dict[int, object] = {}
 
         def decide(manager) -> None:
             try:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_backend_pid()")
+                    backend_pids[manager.pk] = cursor.fetchone()[0]
                 barrier.wait(timeout=10)
                 services.signoff_decide(actor=manager, signoff=signoff, approve=True)
                 outcomes[manager.pk] = "approved"
@@ -134,8 +159,13 @@ class TestConcurrentSignOff:
                 connection.close()
 
         threads = [threading.Thread(target=decide, args=(manager,)) for manager in (first, second)]
-        for thread in threads:
-            thread.start()
+        with transaction.atomic():
+            # Hold the sign-off until both managers are queued on it, so that neither can finish
+            # before the other has asked: the same moment, every run.
+            SignOff.objects.select_for_update().get(pk=signoff.pk)
+            for thread in threads:
+                thread.start()
+            _wait_until_blocked(backend_pids, count=2)
         for thread in threads:
             thread.join(timeout=30)
 

@@ -8,8 +8,9 @@ to run, and printed. Refuses to run unless DEBUG is on (never in production).
 from __future__ import annotations
 
 import json
+from pathlib import Path
 import secrets
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -24,6 +25,7 @@ from escalation.constants import BlockScope
 from moderation import clock
 from moderation import services as mod
 from moderation.constants import CaseOutcome, Platform, PostKind, Priority, Visibility
+from moderation.deadlines import office_hours
 from moderation.models import Case, Channel, HouseRule, ServiceArea
 
 USERS = [
@@ -42,8 +44,16 @@ CHANNELS = [
 AREAS = ["Waste and recycling", "Planning", "Parking", "Housing", "Leisure and culture"]
 
 
-def london(year: int, month: int, day: int, hour: int = 10, minute: int = 0) -> datetime:
-    return timezone.make_aware(datetime(year, month, day, hour, minute))  # noqa: DTZ001 - made aware in London
+def demo_anchor() -> datetime:
+    """The latest working day's 15:30 (London) before now: demo events happen in office hours."""
+    hours = office_hours()
+    now = clock.now()
+    day = timezone.localdate(now)
+    while True:
+        anchor = timezone.make_aware(datetime.combine(day, time(15, 30)))
+        if hours.is_working_day(day) and anchor <= now:
+            return anchor
+        day -= timedelta(days=1)
 
 
 class Command(BaseCommand):
@@ -65,7 +75,7 @@ class Command(BaseCommand):
 
     # --- people and configuration
     def passwords(self) -> dict[str, str]:
-        path = settings.BASE_DIR / ".local" / "demo-passwords.json"
+        path = Path(settings.DEMO_PASSWORDS_PATH)
         stored = json.loads(path.read_text()) if path.exists() else {}
         for username, *_ in USERS:
             stored.setdefault(username, secrets.token_urlsafe(9))
@@ -137,7 +147,7 @@ class Command(BaseCommand):
             ).case
 
     def cases(self, u, ch, areas) -> None:
-        now = clock.now()
+        now = demo_anchor()
         fb, x, ig = ch[Platform.FACEBOOK], ch[Platform.X], ch[Platform.INSTAGRAM]
         waste, planning, parking = areas["Waste and recycling"], areas["Planning"], areas["Parking"]
 
