@@ -231,7 +231,8 @@ def _lock_pending_signoff(*, actor: AbstractBaseUser, signoff: SignOff, approve:
     """
     signoff = (
         SignOff.objects.select_for_update(of=("self",))
-        .select_related("case", "decided_by", "requested_by", "warning", "block", "appeal")
+        # not decided_by: after waiting on the lock PostgreSQL re-reads this row but not the joined user
+        .select_related("case", "requested_by", "warning", "block", "appeal")
         .get(pk=signoff.pk)
     )
     if not routing.can_decide_signoff(actor, kind=signoff.kind, service_area_id=signoff.case.service_area_id):
@@ -246,7 +247,8 @@ def _lock_pending_signoff(*, actor: AbstractBaseUser, signoff: SignOff, approve:
     if actor.pk in authors:
         raise PermissionDenied("You asked for this decision, so someone else must make it.")
     if signoff.status != SignOffStatus.PENDING:
-        when = timezone.localtime(signoff.decided_at).strftime("%d %B %Y at %H:%M")
+        decided = timezone.localtime(signoff.decided_at)
+        when = f"{decided.day} {decided:%B %Y at %H:%M}"
         raise conflict(
             f"Already decided by {actor_label(signoff.decided_by)} on {when}: {signoff.get_status_display().lower()}."
         )
@@ -325,10 +327,11 @@ def _block_state(block: Block) -> dict:
 
 
 def appeal_wait_months(case: Case, kind: str) -> int:
-    """Months before an appeal is heard: the longest wait of the case's rules (a channel ban: its rule's)."""
-    rules = list(case.rules.all())
-    if kind == BlockKind.CHANNEL_BAN:
-        rules = [r for r in rules if r.channel_only_ban]
+    """Months before an appeal is heard: the longest wait of the rules that apply (12 when none does).
+
+    A channel ban takes its channel-only rules (misinformation: no wait); any other block the rest.
+    """
+    rules = [r for r in case.rules.all() if r.channel_only_ban == (kind == BlockKind.CHANNEL_BAN)]
     return max((r.appeal_wait_months for r in rules), default=12)
 
 
@@ -686,7 +689,8 @@ def appeal_record(
 def appeal_decide(*, actor: AbstractBaseUser, appeal: Appeal, overturn: bool, reason: str) -> Appeal:
     """The Managing Director decides an appeal under review (a reason is always required).
 
-    Upheld: the block stays and the next appeal opens 12 months after this decision. Overturned:
+    Upheld: the block stays and the next appeal opens 12 months after this decision (a channel ban:
+    after its rule's wait, none for misinformation, which can be challenged at any time). Overturned:
     the block is lifted, for the officer to undo on the platform. Raises PermissionDenied,
     ValidationError ("Already decided by …", missing reason, wrong state).
     """
@@ -713,7 +717,11 @@ def appeal_decide(*, actor: AbstractBaseUser, appeal: Appeal, overturn: bool, re
         block.status, block.lifted_at, block.lifted_reason = BlockStatus.LIFTED, now, appeal.decision_reason
         block.save(update_fields=["status", "lifted_at", "lifted_reason"])
     else:
-        block.appeal_opens_at = add_calendar_months(now, APPEAL_WAIT_AFTER_DECISION_MONTHS)
+        if block.kind == BlockKind.CHANNEL_BAN:
+            months = appeal_wait_months(block.case, block.kind)
+        else:
+            months = APPEAL_WAIT_AFTER_DECISION_MONTHS
+        block.appeal_opens_at = add_calendar_months(now, months)
         block.appeal_window_flagged_at = None
         block.save(update_fields=["appeal_opens_at", "appeal_window_flagged_at"])
     record_event(
@@ -818,7 +826,7 @@ def overdue_chase(*, now: datetime | None = None) -> dict[str, int]:
     md_emails = managing_director_emails()
     blocks = (
         Block.objects.select_for_update(skip_locked=True, of=("self",))
-        .filter(started_at__isnull=False, md_acknowledged_at__isnull=True)
+        .filter(status=BlockStatus.ACTIVE, md_acknowledged_at__isnull=True)
         .select_related("account")
     )
     for block in blocks:

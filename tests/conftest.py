@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import importlib
+
 import pytest
+from django.apps import apps
 from django.db import connection
 
 from escalation.constants import BlockStatus
@@ -55,20 +58,28 @@ def _set_event_trigger(enabled: bool) -> None:
         cursor.execute(f"ALTER TABLE moderation_caseevent {'ENABLE' if enabled else 'DISABLE'} TRIGGER USER")
 
 
+def seed_reference_data() -> None:
+    """House rules and roles, as the data migrations create them (idempotent)."""
+    importlib.import_module("moderation.migrations.0003_house_rules").seed(apps, None)
+    importlib.import_module("escalation.migrations.0002_roles").create_roles(apps, None)
+
+
 @pytest.fixture
-def _event_trigger_restored(django_db_setup, django_db_blocker):
-    """Set up before ``transactional_db``, so torn down after its flush: turn the trigger back on."""
+def _after_flush(django_db_setup, django_db_blocker):
+    """Set up before ``transactional_db``, so torn down after its flush: trigger on, seed data back."""
     yield
     with django_db_blocker.unblock():
         _set_event_trigger(True)
+        seed_reference_data()
 
 
 @pytest.fixture
-def events_purgeable(_event_trigger_restored, transactional_db):
-    """For tests that commit (``transaction=True``): let the test teardown flush the timeline.
+def events_purgeable(_after_flush, transactional_db):
+    """For tests that commit: request this instead of ``django_db(transaction=True)``.
 
-    The append-only trigger refuses TRUNCATE, which Django's flush uses between such tests; it is
-    switched off (as the table owner) just for that flush and on again straight after.
+    Django's flush between such tests TRUNCATEs every table, which the append-only trigger refuses
+    and which empties the house rules and roles the data migrations seeded. The trigger is switched
+    off (as the table owner) just for that flush, then on again, and the seed data is put back.
     """
     yield
     _set_event_trigger(False)

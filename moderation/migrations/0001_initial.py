@@ -8,7 +8,6 @@ import moderation.clock
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -17,152 +16,423 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='HouseRule',
+            name="HouseRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(unique=True)),
-                ('title', models.CharField(max_length=200)),
-                ('guidance', models.TextField(blank=True)),
-                ('severity', models.PositiveSmallIntegerField(choices=[(1, 'Low'), (2, 'Medium'), (3, 'High')], default=2)),
-                ('zero_tolerance', models.BooleanField(default=False, help_text='Breaking it recommends a block straight away (HMPPS: discriminatory posts).')),
-                ('safeguarding', models.BooleanField(default=False, help_text='Follow the safeguarding procedure.')),
-                ('channel_only_ban', models.BooleanField(default=False, help_text='The author is banned from that channel only (NHDC: misinformation).')),
-                ('appeal_wait_months', models.PositiveSmallIntegerField(default=12, help_text='Calendar months after a block starts before an appeal is heard; 0 for at once.')),
-                ('is_active', models.BooleanField(default=True)),
-                ('position', models.PositiveSmallIntegerField(default=0)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.SlugField(unique=True)),
+                ("title", models.CharField(max_length=200)),
+                ("guidance", models.TextField(blank=True)),
+                (
+                    "severity",
+                    models.PositiveSmallIntegerField(choices=[(1, "Low"), (2, "Medium"), (3, "High")], default=2),
+                ),
+                (
+                    "zero_tolerance",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Breaking it recommends a block straight away (HMPPS: discriminatory posts).",
+                    ),
+                ),
+                ("safeguarding", models.BooleanField(default=False, help_text="Follow the safeguarding procedure.")),
+                (
+                    "channel_only_ban",
+                    models.BooleanField(
+                        default=False, help_text="The author is banned from that channel only (NHDC: misinformation)."
+                    ),
+                ),
+                (
+                    "appeal_wait_months",
+                    models.PositiveSmallIntegerField(
+                        default=12,
+                        help_text="Calendar months after a block starts before an appeal is heard; 0 for at once.",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True)),
+                ("position", models.PositiveSmallIntegerField(default=0)),
             ],
             options={
-                'ordering': ['position', 'title'],
+                "ordering": ["position", "title"],
             },
         ),
         migrations.CreateModel(
-            name='Channel',
+            name="Channel",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('platform', models.CharField(choices=[('facebook', 'Facebook'), ('instagram', 'Instagram'), ('x', 'X (Twitter)'), ('linkedin', 'LinkedIn'), ('youtube', 'YouTube'), ('tiktok', 'TikTok'), ('nextdoor', 'Nextdoor'), ('other', 'Other')], max_length=20)),
-                ('name', models.CharField(max_length=120)),
-                ('handle', models.CharField(max_length=120)),
-                ('url', models.URLField(blank=True)),
-                ('is_active', models.BooleanField(default=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "platform",
+                    models.CharField(
+                        choices=[
+                            ("facebook", "Facebook"),
+                            ("instagram", "Instagram"),
+                            ("x", "X (Twitter)"),
+                            ("linkedin", "LinkedIn"),
+                            ("youtube", "YouTube"),
+                            ("tiktok", "TikTok"),
+                            ("nextdoor", "Nextdoor"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("name", models.CharField(max_length=120)),
+                ("handle", models.CharField(max_length=120)),
+                ("url", models.URLField(blank=True)),
+                ("is_active", models.BooleanField(default=True)),
             ],
             options={
-                'ordering': ['platform', 'name'],
-                'constraints': [models.UniqueConstraint(fields=('platform', 'handle'), name='channel_unique_platform_handle')],
+                "ordering": ["platform", "name"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("platform", "handle"), name="channel_unique_platform_handle")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ServiceArea',
+            name="ServiceArea",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, unique=True)),
-                ('directors', models.ManyToManyField(blank=True, help_text="Service Directors who may sign off warnings on this area's cases.", related_name='service_areas', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=120, unique=True)),
+                (
+                    "directors",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Service Directors who may sign off warnings on this area's cases.",
+                        related_name="service_areas",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='SocialAccount',
+            name="SocialAccount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('platform', models.CharField(choices=[('facebook', 'Facebook'), ('instagram', 'Instagram'), ('x', 'X (Twitter)'), ('linkedin', 'LinkedIn'), ('youtube', 'YouTube'), ('tiktok', 'TikTok'), ('nextdoor', 'Nextdoor'), ('other', 'Other')], max_length=20)),
-                ('handle', models.CharField(max_length=120)),
-                ('display_name', models.CharField(blank=True, max_length=200)),
-                ('platform_user_id', models.CharField(blank=True, max_length=120)),
-                ('first_seen_at', models.DateTimeField(default=moderation.clock.now)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "platform",
+                    models.CharField(
+                        choices=[
+                            ("facebook", "Facebook"),
+                            ("instagram", "Instagram"),
+                            ("x", "X (Twitter)"),
+                            ("linkedin", "LinkedIn"),
+                            ("youtube", "YouTube"),
+                            ("tiktok", "TikTok"),
+                            ("nextdoor", "Nextdoor"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("handle", models.CharField(max_length=120)),
+                ("display_name", models.CharField(blank=True, max_length=200)),
+                ("platform_user_id", models.CharField(blank=True, max_length=120)),
+                ("first_seen_at", models.DateTimeField(default=moderation.clock.now)),
             ],
             options={
-                'ordering': ['platform', 'handle'],
-                'constraints': [models.UniqueConstraint(fields=('platform', 'handle'), name='account_unique_platform_handle'), models.CheckConstraint(condition=models.Q(('handle', ''), _negated=True), name='account_handle_not_blank')],
+                "ordering": ["platform", "handle"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("platform", "handle"), name="account_unique_platform_handle"),
+                    models.CheckConstraint(
+                        condition=models.Q(("handle", ""), _negated=True), name="account_handle_not_blank"
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Case',
+            name="Case",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.TextField()),
-                ('status', models.CharField(choices=[('open', 'Open'), ('closed', 'Closed')], default='open', max_length=20)),
-                ('outcome', models.CharField(blank=True, choices=[('no_action', 'No further action'), ('post_removed', 'Post hidden or deleted'), ('warned', 'Warning sent'), ('blocked', 'Account blocked'), ('banned_from_channel', 'Banned from the channel')], max_length=30)),
-                ('priority', models.PositiveSmallIntegerField(choices=[(2, 'Normal'), (1, 'High'), (0, 'Urgent')], default=2)),
-                ('recorded_at', models.DateTimeField(default=moderation.clock.now)),
-                ('response_due_at', models.DateTimeField(help_text='Working-day deadline for the first response.')),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('assignee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='assigned_cases', to=settings.AUTH_USER_MODEL)),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='recorded_cases', to=settings.AUTH_USER_MODEL)),
-                ('channel', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='moderation.channel')),
-                ('rules', models.ManyToManyField(related_name='cases', to='moderation.houserule')),
-                ('service_area', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='moderation.servicearea')),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='moderation.socialaccount')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("reason", models.TextField()),
+                (
+                    "status",
+                    models.CharField(choices=[("open", "Open"), ("closed", "Closed")], default="open", max_length=20),
+                ),
+                (
+                    "outcome",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("no_action", "No further action"),
+                            ("post_removed", "Post hidden or deleted"),
+                            ("warned", "Warning sent"),
+                            ("blocked", "Account blocked"),
+                            ("banned_from_channel", "Banned from the channel"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                (
+                    "priority",
+                    models.PositiveSmallIntegerField(choices=[(2, "Normal"), (1, "High"), (0, "Urgent")], default=2),
+                ),
+                ("recorded_at", models.DateTimeField(default=moderation.clock.now)),
+                ("response_due_at", models.DateTimeField(help_text="Working-day deadline for the first response.")),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "assignee",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assigned_cases",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="recorded_cases",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "channel",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="cases", to="moderation.channel"
+                    ),
+                ),
+                ("rules", models.ManyToManyField(related_name="cases", to="moderation.houserule")),
+                (
+                    "service_area",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="cases",
+                        to="moderation.servicearea",
+                    ),
+                ),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="cases", to="moderation.socialaccount"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-recorded_at'],
-                'permissions': [('record_case', 'Can record a case'), ('manage_case', 'Can assign, close and reopen cases'), ('moderate_post', 'Can hide, delete and restore posts')],
+                "ordering": ["-recorded_at"],
+                "permissions": [
+                    ("record_case", "Can record a case"),
+                    ("manage_case", "Can assign, close and reopen cases"),
+                    ("moderate_post", "Can hide, delete and restore posts"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='CaseEvent',
+            name="CaseEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('case_recorded', 'Case recorded'), ('posts_added', 'Posts added to the case'), ('evidence_added', 'Evidence added'), ('case_assigned', 'Case assigned'), ('case_closed', 'Case closed'), ('case_reopened', 'Case reopened'), ('post_hidden', 'Post hidden'), ('post_deleted', 'Post deleted'), ('post_restored', 'Post restored'), ('warning_drafted', 'Warning drafted'), ('warning_revised', 'Warning revised'), ('warning_submitted', 'Warning sent for sign-off'), ('warning_approved', 'Warning signed off'), ('warning_refused', 'Warning sign-off refused'), ('warning_sent', 'Warning sent to the account'), ('warning_withdrawn', 'Warning withdrawn'), ('block_proposed', 'Block proposed'), ('block_approved', 'Block approved'), ('block_refused', 'Block refused'), ('block_immediate', 'Immediate block for extreme behaviour'), ('channel_ban', 'Banned from the channel (misinformation)'), ('md_notified', 'Managing Director notified'), ('md_acknowledged', 'Managing Director acknowledged'), ('police_reported', 'Reported to the police'), ('appeal_received', 'Appeal received'), ('appeal_premature', 'Appeal received before the window opened'), ('appeal_upheld', 'Appeal decided: block upheld'), ('appeal_overturned', 'Appeal decided: block overturned and lifted'), ('block_undone_on_platform', 'Block undone on the platform'), ('appeal_window_opened', 'Appeal window opened'), ('signoff_chased', 'Overdue sign-off chased'), ('acknowledgement_chased', 'Overdue acknowledgement chased')], max_length=40)),
-                ('actor_label', models.CharField(max_length=200)),
-                ('at', models.DateTimeField(default=moderation.clock.now)),
-                ('subject_type', models.CharField(help_text='What changed: case, post, warning, block …', max_length=40)),
-                ('subject_id', models.BigIntegerField()),
-                ('before', models.JSONField(blank=True, default=dict)),
-                ('after', models.JSONField(blank=True, default=dict)),
-                ('note', models.TextField(blank=True)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='events', to='moderation.case')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("case_recorded", "Case recorded"),
+                            ("posts_added", "Posts added to the case"),
+                            ("evidence_added", "Evidence added"),
+                            ("case_assigned", "Case assigned"),
+                            ("case_closed", "Case closed"),
+                            ("case_reopened", "Case reopened"),
+                            ("post_hidden", "Post hidden"),
+                            ("post_deleted", "Post deleted"),
+                            ("post_restored", "Post restored"),
+                            ("warning_drafted", "Warning drafted"),
+                            ("warning_revised", "Warning revised"),
+                            ("warning_submitted", "Warning sent for sign-off"),
+                            ("warning_approved", "Warning signed off"),
+                            ("warning_refused", "Warning sign-off refused"),
+                            ("warning_sent", "Warning sent to the account"),
+                            ("warning_withdrawn", "Warning withdrawn"),
+                            ("block_proposed", "Block proposed"),
+                            ("block_approved", "Block approved"),
+                            ("block_refused", "Block refused"),
+                            ("block_immediate", "Immediate block for extreme behaviour"),
+                            ("channel_ban", "Banned from the channel (misinformation)"),
+                            ("md_notified", "Managing Director notified"),
+                            ("md_acknowledged", "Managing Director acknowledged"),
+                            ("police_reported", "Reported to the police"),
+                            ("appeal_received", "Appeal received"),
+                            ("appeal_premature", "Appeal received before the window opened"),
+                            ("appeal_upheld", "Appeal decided: block upheld"),
+                            ("appeal_overturned", "Appeal decided: block overturned and lifted"),
+                            ("block_undone_on_platform", "Block undone on the platform"),
+                            ("appeal_window_opened", "Appeal window opened"),
+                            ("signoff_chased", "Overdue sign-off chased"),
+                            ("acknowledgement_chased", "Overdue acknowledgement chased"),
+                        ],
+                        max_length=40,
+                    ),
+                ),
+                ("actor_label", models.CharField(max_length=200)),
+                ("at", models.DateTimeField(default=moderation.clock.now)),
+                (
+                    "subject_type",
+                    models.CharField(help_text="What changed: case, post, warning, block …", max_length=40),
+                ),
+                ("subject_id", models.BigIntegerField()),
+                ("before", models.JSONField(blank=True, default=dict)),
+                ("after", models.JSONField(blank=True, default=dict)),
+                ("note", models.TextField(blank=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="events", to="moderation.case"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['at', 'id'],
-                'indexes': [models.Index(fields=['case', 'at'], name='caseevent_case_at_idx')],
+                "ordering": ["at", "id"],
+                "indexes": [models.Index(fields=["case", "at"], name="caseevent_case_at_idx")],
             },
         ),
         migrations.CreateModel(
-            name='Evidence',
+            name="Evidence",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(blank=True, upload_to='evidence/%Y/%m/')),
-                ('url', models.URLField(blank=True, max_length=500)),
-                ('description', models.CharField(blank=True, max_length=300)),
-                ('added_at', models.DateTimeField(default=moderation.clock.now)),
-                ('added_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='evidence', to='moderation.case')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("file", models.FileField(blank=True, upload_to="evidence/%Y/%m/")),
+                ("url", models.URLField(blank=True, max_length=500)),
+                ("description", models.CharField(blank=True, max_length=300)),
+                ("added_at", models.DateTimeField(default=moderation.clock.now)),
+                (
+                    "added_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="evidence", to="moderation.case"
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'evidence',
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('file', ''), _negated=True), models.Q(('url', ''), _negated=True), _connector='OR'), name='evidence_has_file_or_url')],
+                "verbose_name_plural": "evidence",
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("file", ""), _negated=True), models.Q(("url", ""), _negated=True), _connector="OR"
+                        ),
+                        name="evidence_has_file_or_url",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Post',
+            name="Post",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('external_id', models.CharField(blank=True, help_text="The platform's id for the post.", max_length=200)),
-                ('url', models.URLField(blank=True, max_length=500)),
-                ('text', models.TextField(blank=True)),
-                ('kind', models.CharField(choices=[('comment', 'Comment'), ('reply', 'Reply'), ('mention', 'Mention'), ('direct_message', 'Direct message')], default='comment', max_length=20)),
-                ('posted_at', models.DateTimeField()),
-                ('visibility', models.CharField(choices=[('visible', 'Visible'), ('hidden', 'Hidden'), ('deleted', 'Deleted'), ('restored', 'Restored')], default='visible', max_length=20)),
-                ('visibility_changed_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=moderation.clock.now)),
-                ('case', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='posts', to='moderation.case')),
-                ('channel', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='posts', to='moderation.channel')),
-                ('visibility_changed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='posts', to='moderation.socialaccount')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "external_id",
+                    models.CharField(blank=True, help_text="The platform's id for the post.", max_length=200),
+                ),
+                ("url", models.URLField(blank=True, max_length=500)),
+                ("text", models.TextField(blank=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("comment", "Comment"),
+                            ("reply", "Reply"),
+                            ("mention", "Mention"),
+                            ("direct_message", "Direct message"),
+                        ],
+                        default="comment",
+                        max_length=20,
+                    ),
+                ),
+                ("posted_at", models.DateTimeField()),
+                (
+                    "visibility",
+                    models.CharField(
+                        choices=[
+                            ("visible", "Visible"),
+                            ("hidden", "Hidden"),
+                            ("deleted", "Deleted"),
+                            ("restored", "Restored"),
+                        ],
+                        default="visible",
+                        max_length=20,
+                    ),
+                ),
+                ("visibility_changed_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(default=moderation.clock.now)),
+                (
+                    "case",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="posts",
+                        to="moderation.case",
+                    ),
+                ),
+                (
+                    "channel",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="posts", to="moderation.channel"
+                    ),
+                ),
+                (
+                    "visibility_changed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="posts", to="moderation.socialaccount"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['posted_at'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('external_id', ''), _negated=True), fields=('channel', 'external_id'), name='post_unique_channel_external_id'), models.UniqueConstraint(condition=models.Q(('external_id', ''), models.Q(('url', ''), _negated=True)), fields=('channel', 'url'), name='post_unique_channel_url')],
+                "ordering": ["posted_at"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("external_id", ""), _negated=True),
+                        fields=("channel", "external_id"),
+                        name="post_unique_channel_external_id",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("external_id", ""), models.Q(("url", ""), _negated=True)),
+                        fields=("channel", "url"),
+                        name="post_unique_channel_url",
+                    ),
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['status', 'response_due_at'], name='case_status_due_idx'),
+            model_name="case",
+            index=models.Index(fields=["status", "response_due_at"], name="case_status_due_idx"),
         ),
         migrations.AddConstraint(
-            model_name='case',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('closed_at__isnull', True), ('outcome', ''), ('status', 'open')), models.Q(('closed_at__isnull', False), ('status', 'closed'), models.Q(('outcome', ''), _negated=True)), _connector='OR'), name='case_closed_has_outcome'),
+            model_name="case",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("closed_at__isnull", True), ("outcome", ""), ("status", "open")),
+                    models.Q(
+                        ("closed_at__isnull", False), ("status", "closed"), models.Q(("outcome", ""), _negated=True)
+                    ),
+                    _connector="OR",
+                ),
+                name="case_closed_has_outcome",
+            ),
         ),
     ]

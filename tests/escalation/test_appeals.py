@@ -313,3 +313,19 @@ class TestMisinformationChallenge:
         services.appeal_decide(actor=md, appeal=appeal, overturn=True, reason="Corrected the post.")
         ban.refresh_from_db()
         assert ban.status == BlockStatus.LIFTED
+
+    def test_after_an_upheld_challenge_the_ban_can_be_challenged_again_at_once(self, officer, md, channel):
+        """NHDC: the ban "can be challenged" at any time, so an upheld challenge starts no 12-month wait."""
+        case = factories.OpenCaseFactory(channel=channel, rules=[factories.rule("misinformation")])
+        with clock.travel_to(STARTED):
+            ban = services.channel_ban(actor=officer, case=case, reason="False claim about bin collections.")
+            first = services.appeal_record(actor=officer, block=ban)
+        with clock.travel_to(DECIDED):
+            services.appeal_decide(actor=md, appeal=first, overturn=False, reason="The claim is still false.")
+
+        ban.refresh_from_db()
+        assert ban.status == BlockStatus.ACTIVE
+        assert ban.appeal_opens_at == DECIDED
+        with clock.travel_to(DECIDED + timedelta(days=7)):
+            second = services.appeal_record(actor=officer, block=ban, grounds="I have corrected it.")
+        assert second.status == AppealStatus.UNDER_REVIEW

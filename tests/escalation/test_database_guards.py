@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import importlib
 import re
 import threading
 import time
 
 import pytest
-from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F
@@ -94,25 +92,6 @@ class TestTimelineIsAppendOnly:
         assert CaseEvent.objects.filter(case=event.case).count() == 2
 
 
-def _seed() -> None:
-    """House rules and roles, as the data migrations create them (idempotent)."""
-    importlib.import_module("moderation.migrations.0003_house_rules").seed(apps, None)
-    importlib.import_module("escalation.migrations.0002_roles").create_roles(apps, None)
-
-
-@pytest.fixture
-def seeded_before_and_after(django_db_setup, django_db_blocker):
-    """A transactional test's flush empties every table, seed data included: seed before and after.
-
-    Requested before ``events_purgeable`` so that it is torn down after the flush.
-    """
-    with django_db_blocker.unblock():
-        _seed()
-    yield
-    with django_db_blocker.unblock():
-        _seed()
-
-
 def _wait_until_blocked(backend_pids: dict[int, int], *, count: int, timeout: float = 10) -> None:
     """Wait until ``count`` database sessions are waiting for a lock."""
     deadline = time.monotonic() + timeout
@@ -136,7 +115,7 @@ class TestConcurrentSignOff:
     flush through the append-only trigger. ``events_purgeable`` requests ``transactional_db`` itself.
     """
 
-    def test_exactly_one_decision_is_stored(self, seeded_before_and_after, events_purgeable, mailoutbox):
+    def test_exactly_one_decision_is_stored(self, events_purgeable, mailoutbox):
         factories.ManagingDirectorFactory(username="martha.md")
         first, second = factories.ManagerFactory(username="maya.manager"), factories.ManagerFactory(username="mo.mgr")
         block = factories.ProposedBlockFactory()
@@ -153,7 +132,7 @@ class TestConcurrentSignOff:
                 barrier.wait(timeout=10)
                 services.signoff_decide(actor=manager, signoff=signoff, approve=True)
                 outcomes[manager.pk] = "approved"
-            except ValidationError as error:
+            except Exception as error:  # judged by the assertions below
                 outcomes[manager.pk] = error
             finally:
                 connection.close()

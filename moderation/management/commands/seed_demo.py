@@ -8,9 +8,9 @@ to run, and printed. Refuses to run unless DEBUG is on (never in production).
 from __future__ import annotations
 
 import json
-from pathlib import Path
 import secrets
 from datetime import datetime, time, timedelta
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
