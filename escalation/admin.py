@@ -17,6 +17,7 @@ from django.utils.html import format_html, format_html_join
 from escalation import routing, services
 from escalation.constants import AppealStatus, SignOffKind, SignOffStatus, WarningStatus
 from escalation.models import Appeal, Block, PoliceReport, SignOff, Warning
+from escalation.selectors import signoffs_for
 from moderation.admin import ReadOnlyCaseworkAdmin
 from moderation.admin_actions import ReasonForm, error_text, form_action, run_per_row
 from moderation.models import Case, CaseEvent, SocialAccount
@@ -230,6 +231,19 @@ class WarningAdmin(admin.ModelAdmin):
         )
 
 
+class WaitingForMeFilter(admin.SimpleListFilter):
+    title = "decisions"
+    parameter_name = "for"
+
+    def lookups(self, request, model_admin):
+        return [("me", "Waiting for me")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "me":
+            return queryset.filter(pk__in=signoffs_for(request.user).values("pk"))
+        return queryset
+
+
 @admin.register(SignOff)
 class SignOffAdmin(ReadOnlyCaseworkAdmin):
     """Every decision asked for; managers approve or refuse warnings and blocks from here."""
@@ -245,7 +259,7 @@ class SignOffAdmin(ReadOnlyCaseworkAdmin):
         "decided_by",
         "decided_at",
     ]
-    list_filter = ["kind", "status"]
+    list_filter = [WaitingForMeFilter, "kind", "status"]
     list_select_related = ["case__account", "requested_by", "decided_by"]
     search_fields = ["case__account__handle", "reason"]
     actions = ["approve", "refuse"]

@@ -202,6 +202,7 @@ class CaseAdmin(admin.ModelAdmin):
     ]
     fields = readonly_fields
     actions = [
+        "attach_evidence",
         "assign_to_me",
         "close_cases",
         "reopen_cases",
@@ -330,7 +331,7 @@ class CaseAdmin(admin.ModelAdmin):
         left = working_time_left(clock.now(), obj.response_due_at)
         when = timezone.localtime(obj.response_due_at).strftime("%d %b %H:%M")
         if left.total_seconds() < 0:
-            return format_html('<strong style="color:#d4351c">Overdue</strong> (was due {})', when)
+            return format_html('<strong class="mc-overdue">Overdue</strong> (was due {})', when)
         hours = int(left.total_seconds() // 3600)
         return f"{when} ({hours}h {int(left.total_seconds() % 3600 // 60)}m working time left)"
 
@@ -339,6 +340,20 @@ class CaseAdmin(admin.ModelAdmin):
         return SocialAccountAdmin.standing(self, obj.account)
 
     # --- actions
+    @admin.action(description="Attach evidence (screenshot, PDF or link)", permissions=["record_case"])
+    def attach_evidence(self, request, queryset):
+        return form_action(
+            self,
+            request,
+            queryset,
+            form_class=EvidenceForm,
+            title="Attach evidence",
+            apply=lambda case, d: services.evidence_add(actor=request.user, case=case, **d) and "evidence attached.",
+        )
+
+    def has_record_case_permission(self, request):
+        return request.user.has_perm(routing.PERM_RECORD_CASE)
+
     @admin.action(description="Assign to me", permissions=["manage_case"])
     def assign_to_me(self, request, queryset):
         run_per_row(
@@ -434,6 +449,18 @@ class CaseAdmin(admin.ModelAdmin):
                 f"posts removed; banned from {escalation.channel_ban(actor=request.user, case=case, **d).channel}."
             ),
         )
+
+
+class EvidenceForm(forms.Form):
+    file = forms.FileField(required=False, help_text="An image (PNG, JPEG, GIF, WebP) or a PDF, up to 10 MB.")
+    url = forms.URLField(max_length=500, required=False, assume_scheme="https", label="Link")
+    description = forms.CharField(max_length=300, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("file") and not data.get("url"):
+            raise ValidationError("Attach a file or give a link.")
+        return data
 
 
 class BlockForm(forms.Form):

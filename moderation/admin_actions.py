@@ -52,7 +52,7 @@ def form_action(
     intro: str = "",
 ):
     """Ask for ``form_class`` on an intermediate page, then ``apply(obj, cleaned_data)`` per row."""
-    form = form_class(request.POST if "apply" in request.POST else None)
+    form = form_class(request.POST, request.FILES) if "apply" in request.POST else form_class()
     if "apply" in request.POST and form.is_valid():
         run_per_row(modeladmin, request, queryset, lambda obj: apply(obj, form.cleaned_data))
         return None

@@ -349,6 +349,24 @@ MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
 EVIDENCE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf"}
 
 
+def sniff_evidence_type(file: UploadedFile) -> str | None:
+    """The evidence type the file's first bytes show (the browser's word is not trusted), or None."""
+    file.seek(0)
+    head = file.read(12)
+    file.seek(0)
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head.startswith((b"GIF87a", b"GIF89a")):
+        return "image/gif"
+    if head.startswith(b"RIFF") and head[8:12] == b"WEBP":
+        return "image/webp"
+    if head.startswith(b"%PDF-"):
+        return "application/pdf"
+    return None
+
+
 @transaction.atomic
 def evidence_add(
     *, actor: AbstractBaseUser, case: Case, file: UploadedFile | None = None, url: str = "", description: str = ""
@@ -360,7 +378,7 @@ def evidence_add(
     if file is not None:
         if file.size > MAX_EVIDENCE_BYTES:
             raise ValidationError({"file": "The file must be 10 MB or smaller."})
-        if getattr(file, "content_type", None) not in EVIDENCE_TYPES:
+        if sniff_evidence_type(file) not in EVIDENCE_TYPES:
             raise ValidationError({"file": "The file must be an image (PNG, JPEG, GIF, WebP) or a PDF."})
     evidence = Evidence(
         case=case, file=file or "", url=url, description=clean_text(description), added_by=actor, added_at=clock.now()

@@ -282,3 +282,49 @@ def test_walk_one_case_from_record_to_a_decided_appeal(
         EventKind.APPEAL_OVERTURNED,
     ]
     assert Case.objects.get(pk=first.pk).status == CaseStatus.OPEN
+
+
+class TestEvidenceAndInbox:
+    def test_officer_attaches_a_screenshot(self, client, officer):
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        case = factories.OpenCaseFactory()
+        client.force_login(staff(officer))
+        png = SimpleUploadedFile("shot.png", b"\x89PNG\r\n\x1a\n" + b"0" * 100, content_type="image/png")
+        response = client.post(
+            CASES,
+            {
+                "action": "attach_evidence",
+                ACTION_CHECKBOX_NAME: [case.pk],
+                "apply": "yes",
+                "file": png,
+                "description": "Screenshot before hiding",
+            },
+            follow=True,
+        )
+        assert any("evidence attached" in m for m in messages_of(response))
+        evidence = case.evidence.get()
+        assert evidence.description == "Screenshot before hiding"
+        assert CaseEvent.objects.filter(case=case, kind=EventKind.EVIDENCE_ADDED).count() == 1
+
+    def test_evidence_of_the_wrong_type_is_refused(self, client, officer):
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        case = factories.OpenCaseFactory()
+        client.force_login(staff(officer))
+        exe = SimpleUploadedFile("virus.exe", b"MZ" * 10, content_type="application/x-msdownload")
+        response = client.post(
+            CASES,
+            {"action": "attach_evidence", ACTION_CHECKBOX_NAME: [case.pk], "apply": "yes", "file": exe},
+            follow=True,
+        )
+        assert any("image" in m and "PDF" in m for m in messages_of(response))
+        assert not case.evidence.exists()
+
+    def test_waiting_for_me_lists_only_what_i_may_decide(self, client, director, service_area, other_director):
+        mine = factories.AwaitingSignoffWarningFactory(case__service_area=service_area)
+        factories.AwaitingSignoffWarningFactory()  # no service area: the manager's
+        factories.ProposedBlockFactory()  # a block: the manager's
+        client.force_login(staff(director))
+        response = client.get(SIGNOFFS + "?for=me")
+        assert [s.pk for s in response.context["cl"].result_list] == [mine.signoffs.get().pk]

@@ -88,8 +88,19 @@ def closed_case(**overrides) -> Case:
     return factories.OpenCaseFactory(**values)
 
 
+MAGIC = {
+    "image/png": b"\x89PNG\r\n\x1a\n",
+    "image/jpeg": b"\xff\xd8\xff\xe0",
+    "image/gif": b"GIF89a",
+    "image/webp": b"RIFF\x00\x00\x00\x00WEBP",
+    "application/pdf": b"%PDF-1.7\n",
+}
+
+
 def upload(name: str = "screenshot.png", size: int = 1024, content_type: str = "image/png") -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, b"\x89" * size, content_type=content_type)
+    """A file whose first bytes are those of ``content_type`` (other types: plain text)."""
+    head = MAGIC.get(content_type, b"<html>")
+    return SimpleUploadedFile(name, head + b"\x00" * (size - len(head)), content_type=content_type)
 
 
 # --- case_record -----------------------------------------------------------------------------
@@ -725,6 +736,16 @@ class TestEvidenceAdd:
             evidence_add(actor=officer, case=case, file=upload(size=MAX_EVIDENCE_BYTES + 1))
 
         assert "10 MB" in excinfo.value.message_dict["file"][0]
+        assert stored() == before
+
+    def test_refuses_a_file_that_only_claims_to_be_an_image(self, case, officer):
+        before = stored()
+        disguised = SimpleUploadedFile("shot.png", b"<script>alert(1)</script>", content_type="image/png")
+
+        with pytest.raises(ValidationError) as excinfo:
+            evidence_add(actor=officer, case=case, file=disguised)
+
+        assert "image" in excinfo.value.message_dict["file"][0]
         assert stored() == before
 
     @pytest.mark.parametrize(
