@@ -25,7 +25,15 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 	$(UV) sync --frozen --python $(PYTHON)
 	@touch $@
 
-install: $(VENV)/.synced
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+static/build/.built: node_modules/.installed frontend/build.mjs $(wildcard frontend/*.scss)
+	npm run --silent build
+	@touch $@
+
+install: $(VENV)/.synced static/build/.built
 
 run: install
 	$(PY) scripts/run_local.py

@@ -1,12 +1,25 @@
 from django.contrib import admin
-from django.urls import path
-from django.views.generic import RedirectView
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from moderation import views as moderation_views
+from moderation.forms import SignInForm
 
 admin.site.site_header = "Moderation Casework"
 admin.site.site_title = "Moderation Casework"
 admin.site.index_title = "Casework administration"
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    path("", moderation_views.home, name="home"),
+    path(
+        "sign-in/",
+        auth_views.LoginView.as_view(
+            template_name="registration/sign_in.html", authentication_form=SignInForm, redirect_authenticated_user=True
+        ),
+        name="sign_in",
+    ),
+    path("sign-out/", auth_views.LogoutView.as_view(), name="sign_out"),
+    path("", include("moderation.urls")),
+    path("", include("escalation.urls")),
     path("admin/", admin.site.urls),
 ]

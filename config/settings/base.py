@@ -22,6 +22,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.forms",
     "django_filters",
     "django_celery_beat",
     "moderation",
@@ -40,6 +41,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
+FORM_RENDERER = "moderation.forms.GovukRenderer"
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
@@ -52,6 +54,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "moderation.context_processors.workspace",
             ],
         },
     },
@@ -92,7 +95,9 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / ".local" / "media")
 
-LOGIN_URL = "admin:login"
+LOGIN_URL = "sign_in"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "sign_in"
 # `manage.py seed_demo` (local runs only) keeps the demo users' random passwords here.
 DEMO_PASSWORDS_PATH = BASE_DIR / ".local" / "demo-passwords.json"
 

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from escalation import views
+
+app_name = "escalation"
+
+urlpatterns = [
+    path("decisions/", views.decision_list, name="decision_list"),
+    path("decisions/<int:pk>/", views.signoff_detail, name="signoff_detail"),
+    path("cases/<int:case_pk>/warnings/new/", views.warning_create, name="warning_create"),
+    path("warnings/<int:pk>/", views.warning_detail, name="warning_detail"),
+    path("cases/<int:case_pk>/blocks/new/", views.block_create, name="block_create"),
+    path("blocks/<int:pk>/", views.block_detail, name="block_detail"),
+    path("blocks/<int:pk>/acknowledge/", views.block_acknowledge, name="block_acknowledge"),
+    path("cases/<int:case_pk>/police-reports/new/", views.police_report_create, name="police_report_create"),
+    path("appeals/", views.appeal_list, name="appeal_list"),
+    path("blocks/<int:block_pk>/appeals/new/", views.appeal_create, name="appeal_create"),
+    path("appeals/<int:pk>/", views.appeal_detail, name="appeal_detail"),
+]

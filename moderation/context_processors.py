@@ -1,0 +1,52 @@
+"""What every workspace page needs: the organisation, the user's role and their navigation."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.urls import reverse
+
+from escalation import routing
+
+DECIDER_PERMS = (
+    routing.PERM_SIGNOFF_WARNING_ANY,
+    routing.PERM_SIGNOFF_WARNING_AREA,
+    routing.PERM_APPROVE_BLOCK,
+    routing.PERM_DECIDE_APPEAL,
+    routing.PERM_ACKNOWLEDGE_BLOCK,
+)
+
+
+def navigation_for(user, current_path: str) -> list[dict]:
+    if not user.is_authenticated:
+        return []
+    items = []
+    if user.has_perm(routing.PERM_RECORD_CASE):
+        items.append({"text": "Cases", "href": reverse("moderation:case_list")})
+        items.append({"text": "Record a case", "href": reverse("moderation:case_create")})
+    if any(user.has_perm(p) for p in DECIDER_PERMS):
+        items.append({"text": "Decisions", "href": reverse("escalation:decision_list")})
+    if user.has_perm(routing.PERM_RECORD_APPEAL) or user.has_perm(routing.PERM_DECIDE_APPEAL):
+        items.append({"text": "Appeals", "href": reverse("escalation:appeal_list")})
+    if user.is_staff:
+        items.append({"text": "Admin", "href": reverse("admin:index")})
+    for item in items:
+        item["current"] = current_path == item["href"] or (
+            item["href"] != "/" and current_path.startswith(item["href"]) and item["text"] != "Record a case"
+        )
+    return items
+
+
+def workspace(request) -> dict:
+    user = getattr(request, "user", None)
+    context = {
+        "organisation_name": settings.ORGANISATION_NAME,
+        "policy_url": settings.SOCIAL_MEDIA_POLICY_URL,
+        "navigation": [],
+        "user_role": "",
+    }
+    if user is None or not user.is_authenticated or request.path.startswith("/admin/"):
+        return context
+    roles = [name for name in user.groups.values_list("name", flat=True) if name in routing.ROLES]
+    context["user_role"] = ", ".join(roles) or ("Administrator" if user.is_superuser else "")
+    context["navigation"] = navigation_for(user, request.path)
+    return context
