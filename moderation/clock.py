@@ -1,7 +1,9 @@
 """The one clock every service reads, so tests and the demo data can move time.
 
-``clock.now()`` is ``django.utils.timezone.now()`` unless a ``travel_to`` block is active in
-this context (thread or task). Nothing else in the code base calls ``timezone.now()``.
+``clock.now()`` is ``django.utils.timezone.now()`` unless moved:
+- ``travel_to(moment)`` freezes it in this context (this thread or task) only;
+- ``shifted(delta)`` moves it for every thread of the process (end-to-end tests, where the live
+  server answers from another thread). Nothing else in the code base calls ``timezone.now()``.
 """
 
 from __future__ import annotations
@@ -9,15 +11,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.utils import timezone
 
 _frozen: ContextVar[datetime | None] = ContextVar("frozen_now", default=None)
+_offset = timedelta(0)
 
 
 def now() -> datetime:
-    return _frozen.get() or timezone.now()
+    return (_frozen.get() or timezone.now()) + _offset
 
 
 @contextmanager
@@ -30,3 +33,14 @@ def travel_to(moment: datetime) -> Iterator[datetime]:
         yield moment
     finally:
         _frozen.reset(token)
+
+
+@contextmanager
+def shifted(delta: timedelta) -> Iterator[None]:
+    """Move ``now()`` by ``delta`` for the whole process inside the block (tests only)."""
+    global _offset
+    previous, _offset = _offset, _offset + delta
+    try:
+        yield
+    finally:
+        _offset = previous

@@ -5,6 +5,7 @@ import importlib
 import pytest
 from django.apps import apps
 from django.db import connection
+from django.test import TransactionTestCase
 
 from escalation.constants import BlockStatus
 from moderation import clock
@@ -64,25 +65,25 @@ def seed_reference_data() -> None:
     importlib.import_module("escalation.migrations.0002_roles").create_roles(apps, None)
 
 
-@pytest.fixture
-def _after_flush(django_db_setup, django_db_blocker):
-    """Set up before ``transactional_db``, so torn down after its flush: trigger on, seed data back."""
-    yield
-    with django_db_blocker.unblock():
+_flush_after_transactional_test = TransactionTestCase._fixture_teardown
+
+
+def _fixture_teardown(self):
+    """Tests that commit (``transaction=True``, ``live_server``) end with Django's flush.
+
+    The flush TRUNCATEs every table: the append-only trigger would refuse it, and it empties the
+    house rules and roles the data migrations seeded. So: trigger off (as the table owner) for the
+    flush only, then on again, and the seed data put back.
+    """
+    _set_event_trigger(False)
+    try:
+        _flush_after_transactional_test(self)
+    finally:
         _set_event_trigger(True)
         seed_reference_data()
 
 
-@pytest.fixture
-def events_purgeable(_after_flush, transactional_db):
-    """For tests that commit: request this instead of ``django_db(transaction=True)``.
-
-    Django's flush between such tests TRUNCATEs every table, which the append-only trigger refuses
-    and which empties the house rules and roles the data migrations seeded. The trigger is switched
-    off (as the table owner) just for that flush, then on again, and the seed data is put back.
-    """
-    yield
-    _set_event_trigger(False)
+TransactionTestCase._fixture_teardown = _fixture_teardown
 
 
 @pytest.fixture

@@ -108,14 +108,11 @@ def _wait_until_blocked(backend_pids: dict[int, int], *, count: int, timeout: fl
     pytest.fail(f"the {count} sessions never both waited for the sign-off's row lock")
 
 
+@pytest.mark.django_db(transaction=True)
 class TestConcurrentSignOff:
-    """Two managers press "Approve" on the same block at the same moment (real commits, two connections).
+    """Two managers press "Approve" on the same block at the same moment (real commits, two connections)."""
 
-    Not marked ``django_db``: the marker's fixture would flush before ``events_purgeable`` lets the
-    flush through the append-only trigger. ``events_purgeable`` requests ``transactional_db`` itself.
-    """
-
-    def test_exactly_one_decision_is_stored(self, events_purgeable, mailoutbox):
+    def test_exactly_one_decision_is_stored(self, mailoutbox):
         factories.ManagingDirectorFactory(username="martha.md")
         first, second = factories.ManagerFactory(username="maya.manager"), factories.ManagerFactory(username="mo.mgr")
         block = factories.ProposedBlockFactory()

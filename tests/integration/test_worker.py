@@ -35,7 +35,7 @@ def database_url_for_test_db() -> str:
 
 
 @pytest.fixture
-def worker(events_purgeable):
+def worker(transactional_db):
     """A real Celery worker process on Redis, consuming a queue of its own, using the test database."""
     queue = f"it-{uuid.uuid4().hex[:8]}"
     env = {

@@ -299,6 +299,9 @@ class Command(BaseCommand):
         )
         with clock.travel_to(now - timedelta(days=3) + timedelta(minutes=30)):
             esc.channel_ban(actor=u["oscar"], case=case, reason="Spreading false public-health information.")
+            mod.case_close(
+                actor=u["oscar"], case=case, outcome=CaseOutcome.BANNED_FROM_CHANNEL, note="Removed and banned."
+            )
         # 11. Closed with no further action.
         case = self.record(
             now - timedelta(days=12),
@@ -324,6 +327,7 @@ class Command(BaseCommand):
             esc.signoff_decide(actor=manager, signoff=signoff, approve=True)
         with clock.travel_to(at + timedelta(hours=3)):
             esc.warning_mark_sent(actor=drafter, warning=signoff.warning)
+            mod.case_close(actor=drafter, case=case, outcome=CaseOutcome.WARNED, note="Warning sent by direct message.")
 
     def old_block(self, u, channel, started, handle, name):
         first = self.record(
@@ -359,4 +363,5 @@ class Command(BaseCommand):
             block.refresh_from_db()
             esc.block_notify_managing_director(block_id=block.pk)
             esc.block_acknowledge(actor=u["martha"], block=block)
+            mod.case_close(actor=u["olivia"], case=case, outcome=CaseOutcome.BLOCKED, note="Blocked on all channels.")
         return block
