@@ -29,14 +29,14 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-static/build/.built: node_modules/.installed frontend/build.mjs $(wildcard frontend/*.scss)
+static/build/.built: node_modules/.installed static/src/build.mjs $(wildcard static/src/*.scss)
 	npm run --silent build
 	@touch $@
 
 install: $(VENV)/.synced static/build/.built
 
 run: install
-	$(PY) scripts/run_local.py
+	$(PY) -m config.run_local
 
 test: install
 	$(PY) -m pytest -m "not integration"; status=$$?; $(PY) -m config.localdb stop; exit $$status

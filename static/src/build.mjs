@@ -5,14 +5,14 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as sass from "sass";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const out = join(root, "static", "build");
 const nm = (p) => join(root, "node_modules", p);
 
 rmSync(out, { recursive: true, force: true });
 mkdirSync(join(out, "js"), { recursive: true });
 
-const css = sass.compile(join(root, "frontend", "app.scss"), {
+const css = sass.compile(join(root, "static", "src", "app.scss"), {
   loadPaths: [root],
   style: "compressed",
   quietDeps: true,
