@@ -538,7 +538,8 @@ class AppealAdmin(ReadOnlyCaseworkAdmin):
 
 @admin.register(PoliceReport)
 class PoliceReportAdmin(ReadOnlyCaseworkAdmin):
-    list_display = ["reference", "force", "reported_on", "case", "block", "recorded_by"]
+    list_display = ["reference", "force", "reported_on", "case", "block", "recorded_by", "md_notified_at"]
+    list_filter = ["force", "reported_on"]
     list_select_related = ["case__account", "block__account", "recorded_by"]
     search_fields = ["reference", "force", "case__account__handle"]
     date_hierarchy = "reported_on"

@@ -146,6 +146,7 @@ class PoliceReport(models.Model):
     reported_on = models.DateField()
     recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=clock.now)
+    md_notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-reported_on"]

@@ -9,6 +9,7 @@ from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from escalation import routing
 from escalation.constants import BlockScope, BlockStatus, Recommendation, SignOffKind, SignOffStatus, WarningStatus
@@ -46,7 +47,7 @@ class Standing:
 def account_standing(account: SocialAccount, *, now: datetime | None = None) -> Standing:
     """The account's standing and the recommended next step.
 
-    - an active block on all channels → nothing more;
+    - an active block → nothing more (a channel-only block says where, for people to judge);
     - a zero-tolerance rule (discriminatory, per HMPPS) on an open case → block;
     - a warning sent in the last 12 months → block;
     - otherwise (no history) → warning.
@@ -68,19 +69,21 @@ def account_standing(account: SocialAccount, *, now: datetime | None = None) -> 
         HouseRule.objects.filter(zero_tolerance=True, cases__account=account, cases__status=CaseStatus.OPEN).distinct()
     )
     standing = dict(account=account, active_blocks=active, recent_warnings=warnings, zero_tolerance_rules=zero)
-    if any(b.scope == BlockScope.ALL for b in active):
-        return Standing(
-            **standing,
-            recommendation=Recommendation.NONE,
-            reason="The account is already blocked from all our channels.",
-        )
+    if active:
+        everywhere = any(b.scope == BlockScope.ALL for b in active)
+        where = "all our channels" if everywhere else ", ".join(b.channel.name for b in active)
+        reason = f"The account is already blocked on {where}."
+        if not everywhere:
+            reason += " Behaviour on another channel is for you to judge."
+        return Standing(**standing, recommendation=Recommendation.NONE, reason=reason)
     if zero:
         titles = ", ".join(r.title.lower() for r in zero)
         return Standing(
             **standing, recommendation=Recommendation.BLOCK, reason=f"Zero tolerance: an open case cites {titles}."
         )
     if warnings:
-        sent = warnings[0].sent_at.astimezone(now.tzinfo).strftime("%d %B %Y")
+        sent_at = timezone.localtime(warnings[0].sent_at)
+        sent = f"{sent_at.day} {sent_at:%B %Y}"
         return Standing(
             **standing,
             recommendation=Recommendation.BLOCK,
@@ -107,7 +110,10 @@ def signoffs_for(user: AbstractBaseUser) -> QuerySet[SignOff]:
         condition |= Q(kind=SignOffKind.APPEAL)
     return (
         SignOff.objects.filter(condition, status=SignOffStatus.PENDING)
+        # nobody decides their own request: not the asker, not the author of the warning or block
         .exclude(requested_by=user)
+        .exclude(warning__drafted_by=user)
+        .exclude(block__proposed_by=user)
         .select_related("case__account", "case__channel", "requested_by", "warning", "block", "appeal")
         .order_by("requested_at")
     )

@@ -35,10 +35,10 @@ from escalation.constants import (
 from escalation.models import Appeal, Block, PoliceReport, SignOff, Warning
 from moderation import clock
 from moderation.constants import CaseStatus, EventKind, Visibility
-from moderation.deadlines import due_after
+from moderation.deadlines import due_after, office_hours
 from moderation.events import actor_label, record_event, record_events_bulk
 from moderation.models import Case, CaseEvent, Channel, Post
-from moderation.services import clean_text, conflict, require_perm
+from moderation.services import clean_text, conflict, post_set_visibility, require_perm
 
 APPEAL_WAIT_AFTER_DECISION_MONTHS = 12
 
@@ -223,6 +223,16 @@ def warning_withdraw(*, actor: AbstractBaseUser, warning: Warning, reason: str) 
 # --- Sign-off ----------------------------------------------------------------------------------
 
 
+def _authors(signoff: SignOff) -> set[int]:
+    """Who may not decide a sign-off: whoever asked, and the author of the warning or block."""
+    authors = {signoff.requested_by_id}
+    if signoff.warning is not None:
+        authors.add(signoff.warning.drafted_by_id)
+    if signoff.block is not None:
+        authors.add(signoff.block.proposed_by_id)
+    return authors
+
+
 def _lock_pending_signoff(*, actor: AbstractBaseUser, signoff: SignOff, approve: bool, reason: str) -> SignOff:
     """Lock the sign-off and check that ``actor`` may decide it now. Changes nothing.
 
@@ -239,12 +249,7 @@ def _lock_pending_signoff(*, actor: AbstractBaseUser, signoff: SignOff, approve:
         raise PermissionDenied(
             f"This decision is for the {routing.SIGNOFF_DECIDED_BY[signoff.kind]}; your role cannot make it."
         )
-    authors = {signoff.requested_by_id}
-    if signoff.warning is not None:
-        authors.add(signoff.warning.drafted_by_id)
-    if signoff.block is not None:
-        authors.add(signoff.block.proposed_by_id)
-    if actor.pk in authors:
+    if actor.pk in _authors(signoff):
         raise PermissionDenied("You asked for this decision, so someone else must make it.")
     if signoff.status != SignOffStatus.PENDING:
         decided = timezone.localtime(signoff.decided_at)
@@ -473,8 +478,9 @@ def block_immediate(
 
 @transaction.atomic
 def channel_ban(*, actor: AbstractBaseUser, case: Case, reason: str) -> Block:
-    """Misinformation: remove the case's posts and ban the author from that channel only.
+    """Misinformation: remove the case's posts on that channel and ban the author from it only.
 
+    Each removed post gets its own "post deleted" event, then the ban its "channel ban" event.
     The ban can be challenged at once (its rule has no appeal wait). The case must cite a rule
     marked channel-only (misinformation).
     """
@@ -494,15 +500,10 @@ def channel_ban(*, actor: AbstractBaseUser, case: Case, reason: str) -> Block:
         now=now,
     )
     _activate(block, now)
-    removed = list(
-        Post.objects.select_for_update()
-        .filter(case=case)
-        .exclude(visibility=Visibility.DELETED)
-        .values_list("pk", flat=True)
-    )
-    Post.objects.filter(pk__in=removed).update(
-        visibility=Visibility.DELETED, visibility_changed_at=now, visibility_changed_by=actor
-    )
+    removed = []
+    for post in Post.objects.filter(case=case, channel=block.channel).exclude(visibility=Visibility.DELETED):
+        post_set_visibility(actor=actor, post=post, visibility=Visibility.DELETED, note="Misinformation: removed.")
+        removed.append(post.pk)
     record_event(
         case=case,
         kind=EventKind.CHANNEL_BAN,
@@ -533,6 +534,29 @@ def block_notify_managing_director(*, block_id: int) -> bool:
         subject=block,
         after={"recipients": recipients},
         note="" if recipients else "No Managing Director has an email address: tell them another way.",
+    )
+    return True
+
+
+@transaction.atomic
+def police_report_notify_managing_director(*, report_id: int) -> bool:
+    """Email the Managing Director(s) about a police report, once. Returns True when sent now."""
+    from escalation.notifications import managing_director_emails, send
+
+    report = PoliceReport.objects.select_for_update(of=("self",)).select_related("case__account").get(pk=report_id)
+    if report.md_notified_at is not None:
+        return False
+    recipients = managing_director_emails()
+    send("police_report", recipients, {"report": report})
+    report.md_notified_at = clock.now()
+    report.save(update_fields=["md_notified_at"])
+    record_event(
+        case=report.case_id,
+        kind=EventKind.MD_NOTIFIED,
+        actor=None,
+        subject=report,
+        after={"recipients": recipients},
+        note="Police report shared." if recipients else "No Managing Director has an email address.",
     )
     return True
 
@@ -598,8 +622,14 @@ def police_report_record(
         recorded_by=actor,
         recorded_at=clock.now(),
     )
-    report.full_clean()
-    report.save()
+    report.full_clean(validate_unique=False, validate_constraints=False)
+    try:
+        with transaction.atomic():
+            report.save()
+    except IntegrityError as error:  # the same reference recorded a moment ago, or before
+        raise ValidationError(
+            {"reference": f"{report.force} reference {report.reference} is already recorded."}
+        ) from error
     record_event(
         case=case,
         kind=EventKind.POLICE_REPORTED,
@@ -792,16 +822,19 @@ def _due_for_chase(last_chased_at: datetime | None, now: datetime) -> bool:
 def overdue_chase(*, now: datetime | None = None) -> dict[str, int]:
     """Email the deciders of overdue sign-offs and the Managing Director about unacknowledged blocks.
 
-    A reminder goes at most once per working day per item, with a timeline event. Returns counts.
+    A reminder goes at most once per working day per item, with a timeline event, and never on a
+    weekend or bank holiday (beat's schedule knows weekdays, not bank holidays). Returns counts.
     """
     from escalation.notifications import managing_director_emails, send
 
     now = now or clock.now()
     chased = {"signoffs": 0, "acknowledgements": 0}
+    if not office_hours().is_working_day(timezone.localdate(now)):
+        return chased
     signoffs = (
         SignOff.objects.select_for_update(skip_locked=True, of=("self",))
         .filter(status=SignOffStatus.PENDING, due_at__lte=now)
-        .select_related("case__account", "requested_by")
+        .select_related("case__account", "requested_by", "warning", "block")
     )
     for signoff in signoffs:
         if not _due_for_chase(signoff.last_chased_at, now):
@@ -809,7 +842,7 @@ def overdue_chase(*, now: datetime | None = None) -> dict[str, int]:
         recipients = [
             u.email
             for u in routing.deciders_for(kind=signoff.kind, service_area_id=signoff.case.service_area_id)
-            if u.email and u.pk != signoff.requested_by_id
+            if u.email and u.pk not in _authors(signoff)
         ]
         send("signoff_chase", recipients, {"signoff": signoff, "decided_by": routing.SIGNOFF_DECIDED_BY[signoff.kind]})
         signoff.last_chased_at = now
@@ -820,6 +853,7 @@ def overdue_chase(*, now: datetime | None = None) -> dict[str, int]:
             actor=None,
             subject=signoff,
             after={"recipients": recipients},
+            note="" if recipients else "Nobody who can decide this has an email address: chase them another way.",
         )
         chased["signoffs"] += 1
 
@@ -842,6 +876,7 @@ def overdue_chase(*, now: datetime | None = None) -> dict[str, int]:
             actor=None,
             subject=block,
             after={"recipients": md_emails},
+            note="" if md_emails else "No Managing Director has an email address: tell them another way.",
         )
         chased["acknowledgements"] += 1
     return chased

@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from escalation import services
-from escalation.models import Block, PoliceReport
+from escalation.models import Block
 
 
 @shared_task(acks_late=True)
@@ -14,11 +14,8 @@ def notify_managing_director(block_id: int) -> bool:
 
 
 @shared_task(acks_late=True)
-def notify_police_report(report_id: int) -> int:
-    from escalation.notifications import managing_director_emails, send
-
-    report = PoliceReport.objects.select_related("case__account").get(pk=report_id)
-    return send("police_report", managing_director_emails(), {"report": report})
+def notify_police_report(report_id: int) -> bool:
+    return services.police_report_notify_managing_director(report_id=report_id)
 
 
 @shared_task(acks_late=True)

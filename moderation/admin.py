@@ -37,6 +37,7 @@ class ReadOnlyCaseworkAdmin(admin.ModelAdmin):
 @admin.register(ServiceArea)
 class ServiceAreaAdmin(admin.ModelAdmin):
     list_display = ["name", "director_names"]
+    list_filter = ["directors"]
     search_fields = ["name"]
     filter_horizontal = ["directors"]
 
@@ -57,6 +58,11 @@ class ChannelAdmin(admin.ModelAdmin):
 
 @admin.register(HouseRule)
 class HouseRuleAdmin(admin.ModelAdmin):
+    """Rules are retired (``is_active`` off), never deleted: cases keep the rules they cited."""
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
     list_display = [
         "title",
         "code",
@@ -340,8 +346,11 @@ class CaseAdmin(admin.ModelAdmin):
         return SocialAccountAdmin.standing(self, obj.account)
 
     # --- actions
-    @admin.action(description="Attach evidence (screenshot, PDF or link)", permissions=["record_case"])
+    @admin.action(description="Attach evidence to one case (screenshot, PDF or link)", permissions=["record_case"])
     def attach_evidence(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, "Select exactly one case to attach evidence to.", messages.WARNING)
+            return None
         return form_action(
             self,
             request,
@@ -521,6 +530,7 @@ class PostAdmin(ReadOnlyCaseworkAdmin):
 @admin.register(Evidence)
 class EvidenceAdmin(ReadOnlyCaseworkAdmin):
     list_display = ["case", "description", "file", "url", "added_by", "added_at"]
+    list_filter = ["added_at", "added_by"]
     list_select_related = ["case__account", "added_by"]
     search_fields = ["description", "url", "case__account__handle"]
 

@@ -17,7 +17,8 @@ PRODUCTION_ENV = {
 
 
 def run_manage(*args: str, env: dict) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV}
+    # DJANGO_ALLOW_ASYNC_UNSAFE is set for the browser tests; production never has it
+    clean = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV and k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env}, capture_output=True, text=True
     )
@@ -34,3 +35,14 @@ def test_production_refuses_to_start_without_its_secrets():
     result = run_manage("check", env=env)
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY must be set in production" in result.stderr
+
+
+def test_an_old_postgresql_is_refused(db, monkeypatch):
+    from django.db import connection
+
+    from moderation.checks import postgresql_version
+
+    assert postgresql_version(None, databases=["default"]) == []
+    monkeypatch.setattr(connection, "pg_version", 140005)
+    [error] = postgresql_version(None, databases=["default"])
+    assert error.id == "moderation.E002"

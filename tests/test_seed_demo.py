@@ -29,15 +29,26 @@ def test_demo_data_has_every_stage_and_loads_once(demo_settings, capsys):
     assert Block.objects.filter(status=BlockStatus.ACTIVE, md_acknowledged_at__isnull=True).exists()
     assert Appeal.objects.filter(status=AppealStatus.PREMATURE).exists()
     assert Appeal.objects.filter(status=AppealStatus.UNDER_REVIEW).exists()
-    # the block started 13 months ago is flagged by the scheduled task
-    assert len(appeal_windows_flag()) == 1
+    assert Warning.objects.filter(status=WarningStatus.DRAFT, signoffs__status="refused").exists()
+    assert Block.objects.filter(status=BlockStatus.REFUSED).exists()
+    assert Appeal.objects.filter(status=AppealStatus.UPHELD).exists()
+    assert Block.objects.filter(status=BlockStatus.LIFTED, undone_on_platform_at__isnull=False).exists()
+    # the blocks whose window opened are flagged by the scheduled task, the 13-month-old one among them
+    flagged = appeal_windows_flag()
+    thirteen_months = Block.objects.get(account__handle="repeat_offender_99", status=BlockStatus.ACTIVE)
+    assert thirteen_months.pk in flagged
+    assert not Block.objects.filter(
+        status=BlockStatus.ACTIVE,
+        appeal_window_flagged_at__isnull=True,
+        appeal_opens_at__lte=thirteen_months.appeal_window_flagged_at,
+    ).exists()
 
     passwords = json.loads(demo_settings.DEMO_PASSWORDS_PATH.read_text())
     out = capsys.readouterr().out
     assert all(password in out for password in passwords.values())
 
     call_command("seed_demo")
-    assert (Case.objects.count(), CaseEvent.objects.count()) == (cases, events + 1)  # + the flag event
+    assert (Case.objects.count(), CaseEvent.objects.count()) == (cases, events + len(flagged))  # + flag events
     assert json.loads(demo_settings.DEMO_PASSWORDS_PATH.read_text()) == passwords
 
 

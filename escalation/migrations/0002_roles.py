@@ -4,7 +4,34 @@ from django.apps import apps as global_apps
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-from escalation.routing import ROLE_PERMISSIONS
+# A frozen copy of escalation.routing.ROLE_PERMISSIONS as it stood when this migration was written:
+# a later change to the routing table comes with a migration of its own.
+ROLE_PERMISSIONS = {
+    "Communications officer": (
+        "moderation.record_case",
+        "moderation.moderate_post",
+        "moderation.manage_case",
+        "escalation.draft_warning",
+        "escalation.propose_block",
+        "escalation.channel_ban",
+        "escalation.record_appeal",
+    ),
+    "Communications manager": (
+        "moderation.record_case",
+        "moderation.moderate_post",
+        "moderation.manage_case",
+        "escalation.draft_warning",
+        "escalation.propose_block",
+        "escalation.channel_ban",
+        "escalation.record_appeal",
+        "escalation.signoff_any_warning",
+        "escalation.approve_block",
+        "escalation.immediate_block",
+        "escalation.report_police",
+    ),
+    "Service director": ("escalation.signoff_area_warning",),
+    "Managing director": ("escalation.acknowledge_block", "escalation.decide_appeal"),
+}
 
 
 def create_roles(apps, schema_editor):

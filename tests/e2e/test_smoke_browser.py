@@ -1,3 +1,4 @@
+from playwright.sync_api import expect
 
 from tests import factories
 from tests.e2e.conftest import check_accessibility, sign_in
@@ -9,10 +10,10 @@ def test_sign_in_lands_an_officer_on_the_queue(site, page):
     assert "/sign-in/" in page.url
     check_accessibility(page, "sign-in")
     sign_in(page, site.url, "olivia", "wrong")
-    assert page.get_by_text("There is a problem").is_visible()
+    expect(page.get_by_text("There is a problem")).to_be_visible()
     check_accessibility(page, "sign-in with errors")
     sign_in(page, site.url, "olivia", "a-Long-pass-2026")
-    assert page.url.endswith("/cases/")
-    assert page.get_by_role("heading", name="Cases").is_visible()
-    assert page.get_by_text("Olivia Okafor").is_visible()
+    expect(page).to_have_url(f"{site.url}/cases/")
+    expect(page.get_by_role("heading", name="Cases")).to_be_visible()
+    expect(page.get_by_text("Olivia Okafor")).to_be_visible()
     check_accessibility(page, "queue")

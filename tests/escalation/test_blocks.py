@@ -522,14 +522,36 @@ class TestPoliceReport:
             date(2027, 3, 15),
         )
         assert (report.case, report.block, report.recorded_by, report.recorded_at) == (case, block, manager, TUESDAY)
-        event = CaseEvent.objects.get(case=case)
+        event, notified = CaseEvent.objects.filter(case=case).order_by("id")
         assert (event.kind, event.actor) == (EventKind.POLICE_REPORTED, manager)
         assert event.after["reference"] == "41/12345/27"
+        assert (notified.kind, notified.actor, notified.subject_id) == (EventKind.MD_NOTIFIED, None, report.pk)
+        assert report.md_notified_at is not None
         [email] = mailoutbox
         assert email.to == [md.email]
         assert f"Reported to the police: case {case.pk}" in email.subject
         assert "Reference: 41/12345/27" in email.body
         assert "Reported on: 15 March 2027" in email.body
+
+    def test_the_same_reference_twice_is_refused_clearly(self, manager, md, case):
+        def report():
+            return services.police_report_record(
+                actor=manager, case=case, force="Herts", reference="41/1/27", reported_on=timezone.localdate()
+            )
+
+        report()
+        with pytest.raises(ValidationError) as excinfo:
+            report()
+        assert "already recorded" in excinfo.value.message_dict["reference"][0]
+        assert PoliceReport.objects.count() == 1
+
+    def test_the_managing_director_is_told_once(self, manager, md, case, mailoutbox):
+        report = services.police_report_record(
+            actor=manager, case=case, force="Herts", reference="41/2/27", reported_on=timezone.localdate()
+        )
+        assert services.police_report_notify_managing_director(report_id=report.pk) is True
+        assert services.police_report_notify_managing_director(report_id=report.pk) is False
+        assert len(mailoutbox) == 1
 
     @pytest.mark.parametrize("role", ["officer", "director", "md"])
     def test_only_the_manager_records_it(self, request, md, case, role, mailoutbox):

@@ -159,3 +159,15 @@ class TestConcurrentSignOff:
         assert CaseEvent.objects.filter(case=block.case, kind=EventKind.BLOCK_APPROVED).count() == 1
         assert CaseEvent.objects.filter(case=block.case, kind=EventKind.MD_NOTIFIED).count() == 1
         assert len(mailoutbox) == 1  # the Managing Director is told once
+
+
+def test_the_roles_migration_matches_the_routing_table():
+    """The migration keeps a frozen copy of the routing table; they must agree until a new migration."""
+    import importlib
+
+    from escalation import routing
+
+    frozen = importlib.import_module("escalation.migrations.0002_roles").ROLE_PERMISSIONS
+    assert {role: set(perms) for role, perms in frozen.items()} == {
+        role: set(perms) for role, perms in routing.ROLE_PERMISSIONS.items()
+    }

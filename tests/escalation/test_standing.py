@@ -147,21 +147,17 @@ class TestAccountStanding:
 
         assert account_standing(case.account).recommendation == Recommendation.WARNING
 
-    @pytest.mark.parametrize(
-        ("warned", "expected"),
-        [
-            pytest.param(False, Recommendation.WARNING, id="no-warning"),
-            pytest.param(True, Recommendation.BLOCK, id="warned"),
-        ],
-    )
-    def test_a_channel_only_block_does_not_by_itself_stop_the_recommendation(self, now, case, warned, expected):
+    @pytest.mark.parametrize("warned", [False, True], ids=["no-warning", "warned"])
+    def test_a_channel_only_block_is_nothing_more_and_says_where(self, now, case, warned):
         ban = factories.ActiveBlockFactory(case=case, scope=BlockScope.CHANNEL, channel=case.channel)
         if warned:
             sent_warning(case, NOW - relativedelta(months=1))
 
         standing = account_standing(case.account)
 
-        assert standing.recommendation == expected
+        assert standing.recommendation == Recommendation.NONE
+        assert f"already blocked on {case.channel.name}" in standing.reason
+        assert "another channel is for you to judge" in standing.reason
         assert standing.blocked_everywhere is False
         assert standing.active_blocks == [ban]
 
@@ -291,3 +287,15 @@ class TestSignoffsFor:
         listed = list(signoffs_for(both))
 
         assert sorted(s.pk for s in listed) == sorted([appeal.signoffs.get().pk, warning.pk])
+
+
+def test_the_author_of_a_warning_never_sees_it_in_their_inbox(manager, other_manager, officer):
+    from escalation import services
+    from escalation.selectors import signoffs_for
+
+    case = factories.OpenCaseFactory()
+    warning = services.warning_draft(actor=manager, case=case)
+    signoff = services.warning_submit(actor=officer, warning=warning)  # asked by someone else
+
+    assert list(signoffs_for(manager)) == []
+    assert list(signoffs_for(other_manager)) == [signoff]

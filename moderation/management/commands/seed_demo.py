@@ -277,7 +277,6 @@ class Command(BaseCommand):
         # 9. Blocked 14 months ago; appeal with the Managing Director now.
         block = self.old_block(u, fb, now - timedelta(days=430), "reformed_rob", "Rob Fletcher")
         with clock.travel_to(now - timedelta(days=1)):
-            esc.appeal_windows_flag()
             esc.appeal_record(
                 actor=u["olivia"],
                 block=block,
@@ -318,6 +317,79 @@ class Command(BaseCommand):
             mod.case_close(
                 actor=u["maya"], case=case, outcome=CaseOutcome.NO_ACTION, note="Frustrated but not abusive: no action."
             )
+        # 12. A warning returned to its drafter: the Service Director refused the sign-off.
+        case = self.record(
+            now - timedelta(days=2, hours=3),
+            u["oscar"],
+            fb,
+            "planning_pete",
+            "Whoever approved the car park extension should be sacked, they are clueless.",
+            ["abusive"],
+            "Insulting remark about planning officers.",
+            planning,
+            "Pete Walker",
+        )
+        with clock.travel_to(now - timedelta(days=2, hours=2)):
+            signoff = esc.warning_submit(actor=u["oscar"], warning=esc.warning_draft(actor=u["oscar"], case=case))
+        with clock.travel_to(now - timedelta(days=2)):
+            esc.signoff_decide(
+                actor=u["sam"],
+                signoff=signoff,
+                approve=False,
+                reason="Robust criticism of a decision is allowed: reply with the facts instead of warning.",
+            )
+        # 13. A block proposal the Communications Manager refused: warn first.
+        case = self.record(
+            now - timedelta(days=4),
+            u["olivia"],
+            x,
+            "@first_timer_22",
+            "This council is a joke and so are you.",
+            ["abusive"],
+            "Rude reply to the council's post.",
+            None,
+            "First Timer",
+        )
+        with clock.travel_to(now - timedelta(days=4) + timedelta(hours=1)):
+            block = esc.block_propose(actor=u["olivia"], case=case, scope=BlockScope.ALL, reason="Rude and abusive.")
+        with clock.travel_to(now - timedelta(days=3)):
+            esc.signoff_decide(
+                actor=u["maya"],
+                signoff=block.signoffs.get(),
+                approve=False,
+                reason="No warning on record: the policy asks us to warn first.",
+            )
+        # 14. An appeal upheld by the Managing Director: the next one opens a year after the decision.
+        block = self.old_block(u, x, now - timedelta(days=500), "@still_angry_steve", "Steve")
+        with clock.travel_to(now - timedelta(days=60)):
+            appeal = esc.appeal_record(
+                actor=u["oscar"], block=block, received_via="Email", grounds="Unblock me, it's been a year."
+            )
+        with clock.travel_to(now - timedelta(days=58)):
+            esc.appeal_decide(
+                actor=u["martha"],
+                appeal=appeal,
+                overturn=False,
+                reason="Abusive emails continued while blocked; the block stays.",
+            )
+        # 15. An appeal overturned: the block lifted and undone on the platform.
+        block = self.old_block(u, ig, now - timedelta(days=420), "changed_charlie", "Charlie Dunn")
+        with clock.travel_to(now - timedelta(days=20)):
+            appeal = esc.appeal_record(
+                actor=u["olivia"],
+                block=block,
+                received_via="Direct message",
+                grounds="I was going through a hard time. I'm sorry and it won't happen again.",
+            )
+        with clock.travel_to(now - timedelta(days=19)):
+            esc.appeal_decide(
+                actor=u["martha"],
+                appeal=appeal,
+                overturn=True,
+                reason="Sincere apology and a year without incident.",
+            )
+        with clock.travel_to(now - timedelta(days=18)):
+            esc.block_undone_on_platform(actor=u["olivia"], block=block)
 
     def warn(self, case, drafter, manager, at) -> None:
         with clock.travel_to(at + timedelta(minutes=30)):
