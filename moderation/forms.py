@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.forms.renderers import TemplatesSetting
+from django.http import QueryDict
+from django.utils import timezone
+
+from moderation import clock
+from moderation.constants import CaseOutcome, PostKind, Priority
 
 WIDGET_CLASSES = {
     forms.Textarea: "govuk-textarea",
@@ -66,3 +77,305 @@ class GovukFilterForm(GovukFormMixin, forms.Form):
     """The form django-filter builds for a FilterSet: every filter is optional, so none is marked."""
 
     mark_optional = False
+
+
+# --- Recording a case and working on it (moderation.views) -----------------------------------
+
+DATETIME_HINT = "For example, 27/03/2026 14:05"
+_UK_DATETIME = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ T,]+(\d{1,2})[:.](\d{2})(?::(\d{2}))?)?$")
+
+
+def strip_nul(data):
+    """A copy of submitted ``data`` without NUL characters (PostgreSQL refuses them in text)."""
+    if data is None:
+        return None
+    if isinstance(data, QueryDict):
+        clean = data.copy()
+        for key in clean:
+            clean.setlist(key, [v.replace("\x00", "") if isinstance(v, str) else v for v in data.getlist(key)])
+        return clean
+    return {k: v.replace("\x00", "") if isinstance(v, str) else v for k, v in data.items()}
+
+
+class StripNulMixin:
+    """Drops NUL characters from what was typed before any field sees it: nothing else is lost."""
+
+    def __init__(self, data=None, *args, **kwargs):
+        super().__init__(strip_nul(data), *args, **kwargs)
+
+
+def parse_local_datetime(value: str) -> datetime | None:
+    """``27/03/2026 14:05`` (UK order, London time) or ISO 8601; None when it is neither."""
+    value = " ".join(value.split())
+    match = _UK_DATETIME.match(value)
+    try:
+        if match:
+            day, month, year, hour, minute, second = (int(g) if g else 0 for g in match.groups())
+            moment = datetime(year, month, day, hour, minute, second)  # noqa: DTZ001 - London wall clock, made aware below
+        else:
+            moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment, ZoneInfo(settings.TIME_ZONE))
+    return moment
+
+
+class LocalDateTimeField(forms.CharField):
+    """A date and time typed as ``DD/MM/YYYY HH:MM`` (or ISO 8601), on the London wall clock."""
+
+    def __init__(self, *, noun: str, **kwargs):
+        self.noun = noun
+        kwargs.setdefault("help_text", DATETIME_HINT)
+        kwargs.setdefault("error_messages", {"required": f"Enter {noun}"})
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return None
+        moment = parse_local_datetime(value)
+        if moment is None:
+            raise ValidationError(
+                f"{self.noun[0].upper()}{self.noun[1:]} must be a real date and time, like 27/03/2026 14:05",
+                code="invalid",
+            )
+        if moment > clock.now() + timedelta(minutes=5):
+            raise ValidationError(f"{self.noun[0].upper()}{self.noun[1:]} must be in the past", code="future")
+        return moment
+
+
+def evidence_file_errors(file) -> str | None:
+    """What is wrong with an uploaded evidence file, in GOV.UK's words, or None when it is fine."""
+    from moderation.services import EVIDENCE_TYPES, MAX_EVIDENCE_BYTES, sniff_evidence_type
+
+    if file.size == 0:
+        return "The selected file is empty"
+    if file.size > MAX_EVIDENCE_BYTES:
+        return f"The selected file must be smaller than {MAX_EVIDENCE_BYTES // (1024 * 1024)}MB"
+    if sniff_evidence_type(file) not in EVIDENCE_TYPES:
+        return "The selected file must be an image (PNG, JPEG, GIF or WebP) or a PDF"
+    return None
+
+
+EVIDENCE_ACCEPT = "image/png,image/jpeg,image/gif,image/webp,application/pdf,.png,.jpg,.jpeg,.gif,.webp,.pdf"
+
+
+class EvidenceFileField(forms.FileField):
+    """An image or a PDF of 10 MB at most, checked from its first bytes, not from its name."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("help_text", "A screenshot or a PDF, up to 10MB")
+        kwargs.setdefault("widget", forms.FileInput(attrs={"accept": EVIDENCE_ACCEPT}))
+        kwargs.setdefault(
+            "error_messages",
+            {"empty": "The selected file is empty", "invalid": "The selected file could not be read; choose it again"},
+        )
+        super().__init__(**kwargs)
+
+    def clean(self, data, initial=None):
+        file = super().clean(data, initial)
+        if file:
+            problem = evidence_file_errors(file)
+            if problem:
+                raise ValidationError(problem, code="invalid_file")
+        return file
+
+
+class ChannelChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        platform = obj.get_platform_display()
+        return obj.name if platform.split()[0].lower() in obj.name.lower() else f"{obj.name} ({platform})"
+
+
+class RuleChoiceField(forms.ModelMultipleChoiceField):
+    """House rules as checkboxes, each with its guidance as the checkbox hint."""
+
+    def label_from_instance(self, obj) -> str:
+        return obj.title
+
+
+class CaseRecordForm(StripNulMixin, GovukFormMixin, forms.Form):
+    """Record a case: where, who, the post, the rules broken and why. Fast to fill."""
+
+    channel = ChannelChoiceField(
+        queryset=None,
+        label="Channel",
+        empty_label="Choose a channel",
+        error_messages={"required": "Select the channel the post is on", "invalid_choice": "Select a channel"},
+    )
+    handle = forms.CharField(
+        label="Account handle",
+        max_length=120,
+        help_text="For example, @binrage77",
+        error_messages={"required": "Enter the account's handle"},
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-20", "spellcheck": "false", "autocomplete": "off"}),
+    )
+    display_name = forms.CharField(
+        label="Display name",
+        max_length=200,
+        required=False,
+        help_text="As shown on the post",
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-20", "autocomplete": "off"}),
+    )
+    text = forms.CharField(
+        label="Post text",
+        help_text="Copy it exactly. For an image or a video, describe it.",
+        error_messages={"required": "Enter the text of the post"},
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    url = forms.URLField(
+        label="Post address (URL)",
+        max_length=500,
+        required=False,
+        assume_scheme="https",
+        help_text="A post already recorded leads to its case",
+        error_messages={"invalid": "Enter the post's address in the correct format, like https://facebook.com/…"},
+        widget=forms.URLInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
+    )
+    posted_at = LocalDateTimeField(
+        noun="the date and time of the post",
+        label="Date and time of the post",
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-10", "autocomplete": "off"}),
+    )
+    kind = forms.ChoiceField(
+        label="Kind of post",
+        choices=PostKind.choices,
+        initial=PostKind.COMMENT,
+        widget=forms.RadioSelect,
+        template_name="moderation/includes/radios_inline_field.html",
+        error_messages={"required": "Select the kind of post"},
+    )
+    rules = RuleChoiceField(
+        queryset=None,
+        label="House rules broken",
+        help_text="Select all that apply",
+        widget=forms.CheckboxSelectMultiple,
+        template_name="moderation/includes/rules_field.html",
+        error_messages={"required": "Select at least one house rule that was broken"},
+    )
+    reason = forms.CharField(
+        label="Why it is unacceptable",
+        help_text="What the post says or does that breaks the rules, in a sentence or two",
+        error_messages={"required": "Say why the post is unacceptable"},
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    service_area = forms.ModelChoiceField(
+        queryset=None,
+        label="Service area",
+        required=False,
+        empty_label="None",
+        help_text="Its Service Director may sign off a warning",
+    )
+    priority = forms.TypedChoiceField(
+        label="Priority",
+        choices=Priority.choices,
+        coerce=int,
+        initial=Priority.NORMAL,
+        widget=forms.RadioSelect,
+        template_name="moderation/includes/radios_inline_field.html",
+        error_messages={"required": "Select a priority"},
+    )
+    evidence = EvidenceFileField(label="Evidence", required=False)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        from moderation.models import Case, Channel, HouseRule, ServiceArea
+
+        self.fields["channel"].queryset = Channel.objects.filter(is_active=True).order_by("name")
+        self.fields["rules"].queryset = HouseRule.objects.filter(is_active=True).order_by("position", "title")
+        self.fields["service_area"].queryset = ServiceArea.objects.order_by("name")
+        if not self.is_bound:
+            self.initial.setdefault("posted_at", f"{timezone.localtime(clock.now()):%d/%m/%Y %H:%M}")
+            last = (
+                Case.objects.filter(recorded_by=user, channel__is_active=True).order_by("-recorded_at").first()
+                if user is not None and user.is_authenticated
+                else None
+            )
+            if last is not None:
+                self.initial.setdefault("channel", last.channel_id)
+
+    def clean_handle(self) -> str:
+        handle = self.cleaned_data["handle"].strip()
+        if not handle.lstrip("@").strip():
+            raise ValidationError("Enter the account's handle")
+        return handle
+
+    def full_clean(self):
+        super().full_clean()
+        # a file is never sent back to the browser: say so when the rest of the form has a problem
+        if self.is_bound and self.errors and self.files.get("evidence") and "evidence" not in self.errors:
+            again = "Choose the file again: files are not kept when a form has a problem"
+            self.fields["evidence"].help_text = again
+            self["evidence"].help_text = again  # the bound field, made while cleaning, keeps its own copy
+
+
+class VisibilityForm(forms.Form):
+    """Hide, delete or restore a post (buttons on the case page)."""
+
+    visibility = forms.ChoiceField(choices=[(v, v) for v in ("hidden", "deleted", "restored")])
+
+
+class AssignForm(StripNulMixin, GovukFormMixin, forms.Form):
+    assignee = forms.ModelChoiceField(
+        queryset=None, required=False, label="Assign to", empty_label="Nobody (unassigned)"
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "assign_%s")
+        super().__init__(*args, **kwargs)
+        from moderation.selectors import team_members
+
+        self.fields["assignee"].queryset = team_members()
+        self.fields["assignee"].label_from_instance = lambda u: u.get_full_name() or u.get_username()
+
+
+class CloseForm(StripNulMixin, GovukFormMixin, forms.Form):
+    outcome = forms.ChoiceField(
+        label="Outcome",
+        choices=CaseOutcome.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select the outcome of the case"},
+    )
+    note = forms.CharField(label="Note", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "close_%s")
+        super().__init__(*args, **kwargs)
+
+
+class ReopenForm(StripNulMixin, GovukFormMixin, forms.Form):
+    note = forms.CharField(
+        label="Why reopen it",
+        error_messages={"required": "Say why the case is reopened"},
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "reopen_%s")
+        super().__init__(*args, **kwargs)
+
+
+class EvidenceForm(StripNulMixin, GovukFormMixin, forms.Form):
+    """Attach a screenshot or PDF, or a link, to a case (one of the two is needed)."""
+
+    mark_optional = False  # neither file nor link is optional on its own
+
+    file = EvidenceFileField(label="File", required=False)
+    url = forms.URLField(
+        label="Link",
+        max_length=500,
+        required=False,
+        assume_scheme="https",
+        help_text="For example, an archived copy of the post",
+        error_messages={"invalid": "Enter the link in the correct format, like https://archive.org/…"},
+    )
+    description = forms.CharField(
+        label="Description (optional)", max_length=300, required=False, help_text="What it shows, in a few words"
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors and not cleaned.get("file") and not cleaned.get("url"):
+            raise ValidationError("Choose a file or give a link", code="required")
+        return cleaned

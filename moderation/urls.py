@@ -8,5 +8,11 @@ urlpatterns = [
     path("cases/", views.case_list, name="case_list"),
     path("cases/new/", views.case_create, name="case_create"),
     path("cases/<int:pk>/", views.case_detail, name="case_detail"),
+    path("cases/<int:pk>/posts/<int:post_pk>/visibility/", views.post_visibility, name="post_visibility"),
+    path("cases/<int:pk>/assign/", views.case_assign, name="case_assign"),
+    path("cases/<int:pk>/close/", views.case_close, name="case_close"),
+    path("cases/<int:pk>/reopen/", views.case_reopen, name="case_reopen"),
+    path("cases/<int:pk>/evidence/", views.evidence_add, name="evidence_add"),
+    path("cases/<int:pk>/evidence/<int:evidence_pk>/", views.evidence_file, name="evidence_file"),
     path("accounts/<int:pk>/", views.account_detail, name="account_detail"),
 ]

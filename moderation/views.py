@@ -6,14 +6,28 @@ comes back to the page as a message or a form error, never as a 500.
 
 from __future__ import annotations
 
+import uuid
+from pathlib import PurePath
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
 
 from escalation import routing
+from escalation.constants import BlockScope, BlockStatus, SignOffStatus, WarningStatus
+from escalation.models import Appeal, Block, SignOff
 from escalation.selectors import account_standing
-from moderation.models import SocialAccount
-from moderation.selectors import account_history, case_queue, case_stage, team_members
+from moderation import services
+from moderation.constants import CaseOutcome, CaseStatus, EventKind, Visibility
+from moderation.forms import AssignForm, CaseRecordForm, CloseForm, EvidenceForm, ReopenForm, VisibilityForm
+from moderation.models import Case, Evidence, Post, SocialAccount
+from moderation.selectors import account_history, case_queryset, case_queue, case_stage, team_members
 
 PAGE_SIZE = 25
 
@@ -89,15 +103,6 @@ def _without(params, name: str) -> str:
     return "?" + query.urlencode() if query else "?"
 
 
-def _pending(*args, **kwargs):
-    from django.http import Http404
-
-    raise Http404("being written")
-
-
-case_create = case_detail = _pending
-
-
 @login_required
 @permission_required(routing.PERM_RECORD_CASE, raise_exception=True)
 def account_detail(request, pk: int):
@@ -112,4 +117,381 @@ def account_detail(request, pk: int):
             "standing": account_standing(account),
             **history,
         },
+    )
+
+
+# --- Recording a case and the case page ---------------------------------------------------------
+
+# Who reads any case file; a Service Director reads those of their own service areas.
+CASE_READERS = (
+    routing.PERM_RECORD_CASE,
+    routing.PERM_SIGNOFF_WARNING_ANY,
+    routing.PERM_APPROVE_BLOCK,
+    routing.PERM_ACKNOWLEDGE_BLOCK,
+    routing.PERM_DECIDE_APPEAL,
+)
+LIVE_WARNING = (WarningStatus.DRAFT, WarningStatus.AWAITING_SIGNOFF, WarningStatus.APPROVED)
+LIVE_BLOCK = (BlockStatus.AWAITING_SIGNOFF, BlockStatus.ACTIVE)
+# The buttons a post offers, per target visibility: label, past tense, button style.
+VISIBILITY_BUTTONS = {
+    Visibility.HIDDEN: ("Hide", "hidden", "govuk-button--secondary"),
+    Visibility.RESTORED: ("Restore", "restored", "govuk-button--secondary"),
+    Visibility.DELETED: ("Delete", "deleted", "govuk-button--warning"),
+}
+RECORDED_TOKENS = "recorded_case_forms"  # session key: form token → case, so a resubmission records once
+
+
+def _require_case_reader(user, case: Case) -> None:
+    if any(user.has_perm(p) for p in CASE_READERS):
+        return
+    if (
+        case.service_area_id is not None
+        and user.has_perm(routing.PERM_SIGNOFF_WARNING_AREA)
+        and user.service_areas.filter(pk=case.service_area_id).exists()
+    ):
+        return
+    raise PermissionDenied("This case is outside your role's reach.")
+
+
+def _messages_of(error: ValidationError | PermissionDenied) -> str:
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)
+    return str(error) or "Your role does not allow that."
+
+
+def _apply_errors(form, error: ValidationError, aliases: dict[str, str] | None = None) -> None:
+    """A service's ValidationError on the form: on the field it names, else at the top."""
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            name = (aliases or {}).get(name, name)
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def _case_url(case_or_pk, anchor: str = "") -> str:
+    pk = getattr(case_or_pk, "pk", case_or_pk)
+    return reverse("moderation:case_detail", args=[pk]) + (f"#{anchor}" if anchor else "")
+
+
+@login_required
+@permission_required(routing.PERM_RECORD_CASE, raise_exception=True)
+def case_create(request):
+    """Record a case in under a minute; a post already recorded leads to its existing case."""
+    token = request.POST.get("form_token", "") if request.method == "POST" else uuid.uuid4().hex
+    done = request.session.get(RECORDED_TOKENS, {})
+    if request.method == "POST" and token in done:  # the same form sent again (double click, back button)
+        messages.info(request, f"That case is already recorded: case {done[token]}.")
+        return redirect(_case_url(done[token]))
+    form = CaseRecordForm(request.POST or None, request.FILES or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        response = _record_case(request, form, token)
+        if response is not None:
+            return response
+    return render(request, "moderation/case_create.html", {"form": form, "form_token": token or uuid.uuid4().hex})
+
+
+def _record_case(request, form: CaseRecordForm, token: str):
+    data = form.cleaned_data
+    channel = data["channel"]
+    evidence = data.get("evidence")
+    try:
+        with transaction.atomic():  # the evidence is stored with the case, or neither is
+            result = services.case_record(
+                actor=request.user,
+                platform=channel.platform,
+                handle=data["handle"],
+                display_name=data["display_name"],
+                posts=[
+                    services.PostData(
+                        channel=channel,
+                        posted_at=data["posted_at"],
+                        text=data["text"],
+                        url=data["url"],
+                        kind=data["kind"],
+                    )
+                ],
+                rules=list(data["rules"]),
+                reason=data["reason"],
+                service_area=data["service_area"],
+                priority=data["priority"],
+            )
+            if evidence:
+                services.evidence_add(
+                    actor=request.user, case=result.case, file=evidence, description="Recorded with the case"
+                )
+    except ValidationError as error:
+        _apply_errors(form, error, aliases={"posts": "text", "file": "evidence"})
+        return None
+    except PermissionDenied as error:
+        form.add_error(None, _messages_of(error))
+        return None
+    case = result.case
+    if token:
+        done = request.session.get(RECORDED_TOKENS, {})
+        done[token] = case.pk
+        request.session[RECORDED_TOKENS] = dict(list(done.items())[-20:])
+    if result.created:
+        messages.success(request, f"Case {case.pk} recorded: @{case.account.handle} on {channel.name}.")
+    else:
+        added = " Your evidence was added to it." if evidence else ""
+        messages.info(request, f"That post is already on case {case.pk}.{added}")
+    return redirect(_case_url(case))
+
+
+def _moves(post: Post) -> list[tuple]:
+    """The visibility buttons a post offers now: (target, label, past tense, button style)."""
+    allowed = services.VISIBILITY_MOVES[post.visibility]
+    return [(target, *button) for target, button in VISIBILITY_BUTTONS.items() if target in allowed]
+
+
+def _event_detail(event) -> tuple[str, str]:
+    """A line saying what changed, and the anchor of the post it concerns (if any)."""
+    after = event.after or {}
+    if event.kind == EventKind.CASE_ASSIGNED:
+        return (f"Assigned to {after['assignee']}" if after.get("assignee") else "Unassigned"), ""
+    if event.kind == EventKind.CASE_CLOSED and after.get("outcome") in CaseOutcome.values:
+        return f"Outcome: {CaseOutcome(after['outcome']).label.lower()}", ""
+    if event.subject_type == "post":
+        return "", f"post-{event.subject_id}"
+    if event.kind == EventKind.EVIDENCE_ADDED:
+        return (PurePath(after["file"]).name if after.get("file") else after.get("url", "")), ""
+    return "", ""
+
+
+@login_required
+def case_detail(request, pk: int):
+    """The case file: summary, posts and their moderation, decisions, timeline, and what I may do now."""
+    user = request.user
+    case = get_object_or_404(case_queryset().select_related("recorded_by"), pk=pk)
+    _require_case_reader(user, case)
+    rules = list(case.rules.all())
+    is_open = case.status == CaseStatus.OPEN
+    can_moderate = user.has_perm(routing.PERM_MODERATE_POST)
+    can_manage = user.has_perm(routing.PERM_MANAGE_CASE)
+
+    posts = list(case.posts.select_related("channel", "visibility_changed_by").order_by("posted_at", "pk"))
+    post_rows = [(post, _moves(post) if can_moderate else []) for post in posts]
+    warnings = list(case.warnings.select_related("drafted_by").order_by("-drafted_at"))
+    blocks = list(case.blocks.select_related("channel", "proposed_by").order_by("-proposed_at"))
+    appeals = list(Appeal.objects.filter(block__case=case).select_related("block").order_by("-received_at"))
+    reports = list(case.police_reports.select_related("recorded_by").order_by("-reported_on"))
+    pending = list(
+        SignOff.objects.filter(case=case, status=SignOffStatus.PENDING)
+        .select_related("warning", "block", "appeal", "requested_by")
+        .order_by("requested_at")
+    )
+    live_blocks = list(Block.objects.filter(account_id=case.account_id, status__in=LIVE_BLOCK))
+    events = list(case.events.order_by("-at", "-id"))
+    evidence = list(case.evidence.select_related("added_by").order_by("added_at", "pk"))
+    standing = account_standing(case.account)
+
+    blocked_everywhere = any(b.scope == BlockScope.ALL for b in live_blocks)
+    blocked_here = blocked_everywhere or any(b.channel_id == case.channel_id for b in live_blocks)
+    live_warning = next((w for w in warnings if w.status in LIVE_WARNING), None)
+    actions = {
+        "draft_warning": is_open and user.has_perm(routing.PERM_DRAFT_WARNING) and live_warning is None,
+        "propose_block": is_open and user.has_perm(routing.PERM_PROPOSE_BLOCK) and not blocked_everywhere,
+        "immediate_block": is_open and user.has_perm(routing.PERM_IMMEDIATE_BLOCK) and not blocked_everywhere,
+        "channel_ban": is_open
+        and user.has_perm(routing.PERM_CHANNEL_BAN)
+        and any(r.channel_only_ban for r in rules)
+        and not blocked_here,
+        "police_report": user.has_perm(routing.PERM_REPORT_POLICE),
+        "add_evidence": user.has_perm(routing.PERM_RECORD_CASE),
+        "assign": is_open and can_manage,
+        "assign_to_me": is_open
+        and can_manage
+        and user.has_perm(routing.PERM_RECORD_CASE)
+        and case.assignee_id != user.pk,
+        "close": is_open and can_manage and not pending,
+        "reopen": not is_open and can_manage,
+    }
+    authors = {
+        s.pk: {
+            s.requested_by_id,
+            s.warning.drafted_by_id if s.warning_id else None,
+            s.block.proposed_by_id if s.block_id else None,
+        }
+        for s in pending
+    }
+    decide = [
+        (
+            s,
+            user.pk not in authors[s.pk]
+            and routing.can_decide_signoff(user, kind=s.kind, service_area_id=case.service_area_id),
+        )
+        for s in pending
+    ]
+    recommended = {"warning": "draft_warning", "block": "propose_block"}.get(standing.recommendation, "")
+    return render(
+        request,
+        "moderation/case_detail.html",
+        {
+            "case": case,
+            "stage": case_stage(case),
+            "rules": rules,
+            "post_rows": post_rows,
+            "warnings": warnings,
+            "live_warning": live_warning,
+            "blocks": blocks,
+            "appeals": appeals,
+            "reports": reports,
+            "pending": decide,
+            "evidence": [(item, PurePath(item.file.name).name if item.file else item.url) for item in evidence],
+            "timeline": [(event, *_event_detail(event)) for event in events],
+            "standing": standing,
+            "blocked_everywhere": blocked_everywhere,
+            "actions": actions,
+            "primary": recommended if actions.get(recommended) else "",
+            "any_action": any(actions.values()),
+            "can_moderate": can_moderate,
+            "can_manage": can_manage,
+            "can_read_accounts": user.has_perm(routing.PERM_RECORD_CASE),
+            "assign_form": AssignForm(initial={"assignee": case.assignee_id}) if actions["assign"] else None,
+            "close_form": CloseForm() if actions["close"] else None,
+            "reopen_form": ReopenForm() if actions["reopen"] else None,
+        },
+    )
+
+
+@login_required
+@permission_required(routing.PERM_MODERATE_POST, raise_exception=True)
+@require_POST
+def post_visibility(request, pk: int, post_pk: int):
+    """Hide, delete or restore one post of the case; back to the case page with what happened."""
+    post = get_object_or_404(Post, pk=post_pk, case_id=pk)
+    form = VisibilityForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose to hide, delete or restore the post.")
+        return redirect(_case_url(pk, f"post-{post.pk}"))
+    target = form.cleaned_data["visibility"]
+    before = post.visibility
+    try:
+        services.post_set_visibility(actor=request.user, post=post, visibility=target)
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, _messages_of(error))
+    else:
+        past = VISIBILITY_BUTTONS[target][1]
+        if before == target:
+            messages.info(request, f"The post was already {past}.")
+        else:
+            messages.success(request, f"Post {past}.")
+    return redirect(_case_url(pk, f"post-{post.pk}"))
+
+
+@login_required
+@permission_required(routing.PERM_MANAGE_CASE, raise_exception=True)
+@require_POST
+def case_assign(request, pk: int):
+    case = get_object_or_404(Case, pk=pk)
+    form = AssignForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose someone in the communications team.")
+        return redirect(_case_url(case))
+    assignee = form.cleaned_data["assignee"]
+    before = case.assignee_id
+    try:
+        services.case_assign(actor=request.user, case=case, assignee=assignee)
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, _messages_of(error))
+    else:
+        if assignee is None:
+            state = "unassigned"
+        elif assignee.pk == request.user.pk:
+            state = "assigned to you"
+        else:
+            state = f"assigned to {assignee.get_full_name() or assignee.get_username()}"
+        if before == (assignee.pk if assignee else None):
+            messages.info(request, f"Case {case.pk} was already {state}.")
+        else:
+            messages.success(request, f"Case {case.pk} {state}.")
+    return redirect(_case_url(case))
+
+
+@login_required
+@permission_required(routing.PERM_MANAGE_CASE, raise_exception=True)
+@require_POST
+def case_close(request, pk: int):
+    case = get_object_or_404(Case, pk=pk)
+    form = CloseForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Select the outcome of the case to close it.")
+        return redirect(_case_url(case, "close"))
+    outcome = form.cleaned_data["outcome"]
+    was_closed = case.status == CaseStatus.CLOSED
+    try:
+        services.case_close(actor=request.user, case=case, outcome=outcome, note=form.cleaned_data["note"])
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, _messages_of(error))
+    else:
+        label = CaseOutcome(outcome).label.lower()
+        if was_closed:
+            messages.info(request, f"Case {case.pk} was already closed: {label}.")
+        else:
+            messages.success(request, f"Case {case.pk} closed: {label}.")
+    return redirect(_case_url(case))
+
+
+@login_required
+@permission_required(routing.PERM_MANAGE_CASE, raise_exception=True)
+@require_POST
+def case_reopen(request, pk: int):
+    case = get_object_or_404(Case, pk=pk)
+    form = ReopenForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Say why the case is reopened.")
+        return redirect(_case_url(case, "reopen"))
+    was_open = case.status == CaseStatus.OPEN
+    try:
+        services.case_reopen(actor=request.user, case=case, note=form.cleaned_data["note"])
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, _messages_of(error))
+    else:
+        if was_open:
+            messages.info(request, f"Case {case.pk} is already open.")
+        else:
+            messages.success(request, f"Case {case.pk} reopened.")
+    return redirect(_case_url(case))
+
+
+@login_required
+@permission_required(routing.PERM_RECORD_CASE, raise_exception=True)
+def evidence_add(request, pk: int):
+    """Attach a screenshot, a PDF or a link to the case."""
+    case = get_object_or_404(Case.objects.select_related("account", "channel"), pk=pk)
+    form = EvidenceForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.evidence_add(
+                actor=request.user,
+                case=case,
+                file=form.cleaned_data["file"],
+                url=form.cleaned_data["url"],
+                description=form.cleaned_data["description"],
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        except PermissionDenied as error:
+            form.add_error(None, _messages_of(error))
+        else:
+            messages.success(request, f"Evidence added to case {case.pk}.")
+            return redirect(_case_url(case, "evidence"))
+    return render(request, "moderation/evidence_add.html", {"case": case, "form": form})
+
+
+@login_required
+def evidence_file(request, pk: int, evidence_pk: int):
+    """An evidence file, to those who may read the case; its type is what its bytes show."""
+    evidence = get_object_or_404(Evidence.objects.select_related("case"), pk=evidence_pk, case_id=pk)
+    _require_case_reader(request.user, evidence.case)
+    if not evidence.file:
+        raise Http404("This evidence is a link, not a file.")
+    handle = evidence.file.open("rb")
+    content_type = services.sniff_evidence_type(handle) or "application/octet-stream"
+    return FileResponse(
+        handle,
+        content_type=content_type,
+        filename=PurePath(evidence.file.name).name,
+        as_attachment=content_type == "application/octet-stream",
     )

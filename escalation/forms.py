@@ -1,0 +1,315 @@
+"""Forms of the escalation pages: decisions, warnings, blocks, police reports and appeals.
+
+Every form mixes in ``GovukFormMixin`` (GOV.UK classes, error states, ``aria-describedby``); the
+rules themselves live in ``escalation.services``: these forms only check what a person typed.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from escalation.constants import BlockScope
+from moderation import clock
+from moderation.forms import GovukFormMixin
+
+APPROVE, REFUSE = "approve", "refuse"
+UPHOLD, OVERTURN = "uphold", "overturn"
+
+
+def _no_nul(value: str) -> str:
+    return value.replace("\x00", "")
+
+
+class GovukDateWidget(forms.MultiWidget):
+    """The GOV.UK date input: day, month and year boxes (``name_day``, ``name_month``, ``name_year``).
+
+    The day box carries the field's id, so the error summary's link lands on it.
+    """
+
+    template_name = "escalation/_date_input_widget.html"
+    parts = (("day", "Day", 2), ("month", "Month", 2), ("year", "Year", 4))
+
+    def __init__(self, attrs=None):
+        super().__init__({name: forms.TextInput() for name, _, _ in self.parts}, attrs)
+
+    def decompress(self, value):
+        if isinstance(value, date):
+            return [value.day, value.month, value.year]
+        return [None, None, None]
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        base_id = context["widget"]["attrs"].get("id", f"id_{name}")
+        error = "--error" in context["widget"]["attrs"].get("class", "")
+        for sub, (part, label, width) in zip(context["widget"]["subwidgets"], self.parts, strict=True):
+            sub["label"] = label
+            sub["attrs"]["id"] = base_id if part == "day" else f"{base_id}_{part}"
+            sub["attrs"].pop("aria-describedby", None)
+            css = f"govuk-input govuk-date-input__input govuk-input--width-{width}"
+            sub["attrs"]["class"] = f"{css} govuk-input--error" if error else css
+            sub["attrs"]["inputmode"] = "numeric"
+        return context
+
+
+class GovukDateField(forms.MultiValueField):
+    """A date typed into the GOV.UK date input, with GOV.UK's error messages."""
+
+    widget = GovukDateWidget
+    template_name = "escalation/_date_field.html"
+
+    def __init__(self, *, noun: str, allow_future: bool = False, **kwargs):
+        self.noun = noun
+        self.allow_future = allow_future
+        parts = (forms.CharField(required=False), forms.CharField(required=False), forms.CharField(required=False))
+        kwargs.setdefault("error_messages", {"required": f"Enter {noun.lower()}"})
+        kwargs.setdefault("help_text", "For example, 27 3 2026")
+        super().__init__(fields=parts, require_all_fields=False, **kwargs)
+
+    def compress(self, data_list):
+        if not data_list or not any(v.strip() for v in data_list):
+            return None
+        day, month, year = (_no_nul(v).strip() for v in data_list)
+        missing = [name for name, value in (("day", day), ("month", month), ("year", year)) if not value]
+        if missing:
+            raise ValidationError(f"{self.noun} must include a {' and a '.join(missing)}")
+        if not (day.isdigit() and month.isdigit() and year.isdigit()) or len(year) != 4:
+            raise ValidationError(f"{self.noun} must be a real date")
+        try:
+            value = date(int(year), int(month), int(day))
+        except ValueError as error:
+            raise ValidationError(f"{self.noun} must be a real date") from error
+        if not self.allow_future and value > timezone.localdate(clock.now()):
+            raise ValidationError(f"{self.noun} must be today or in the past")
+        return value
+
+
+_TIME = re.compile(r"^\s*(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)?\s*$", re.IGNORECASE)
+
+
+def parse_time(value: str) -> time | None:
+    """``14:30``, ``14.30``, ``2:30pm``, ``9am``; None when it is not a time."""
+    match = _TIME.match(value)
+    if not match:
+        return None
+    hour, minute, half = int(match[1]), int(match[2] or 0), (match[3] or "").lower()
+    if half:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if half == "pm" else 0)
+    elif match[2] is None:
+        return None  # "14" alone is ambiguous
+    if hour > 23 or minute > 59:
+        return None
+    return time(hour, minute)
+
+
+def _reason_field(label: str, *, required: bool, help_text: str = "", rows: int = 3) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=required,
+        help_text=help_text,
+        widget=forms.Textarea(attrs={"rows": rows}),
+        error_messages={"required": "Give a reason"},
+    )
+
+
+class DecisionForm(GovukFormMixin, forms.Form):
+    """Approve or refuse a warning or block sign-off. A refusal needs a reason."""
+
+    mark_optional = False  # the hint says when the reason is needed
+
+    decision = forms.ChoiceField(
+        label="Approve or refuse this request",
+        choices=[(APPROVE, "Approve"), (REFUSE, "Refuse")],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose approve or refuse", "invalid_choice": "Choose approve or refuse"},
+    )
+    reason = _reason_field(
+        "Reason",
+        required=False,
+        help_text="Needed if you refuse: the person who asked sees it. Optional if you approve.",
+    )
+
+    def clean_reason(self):
+        return _no_nul(self.cleaned_data["reason"]).strip()
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == REFUSE and not data.get("reason"):
+            self.add_error("reason", "Give a reason for refusing")
+        return data
+
+    @property
+    def approve(self) -> bool:
+        return self.cleaned_data["decision"] == APPROVE
+
+
+class WarningTextForm(GovukFormMixin, forms.Form):
+    text = forms.CharField(
+        label="Warning message",
+        widget=forms.Textarea(attrs={"rows": 15}),
+        error_messages={"required": "Write the warning"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields[
+            "text"
+        ].help_text = (
+            f"Sent as a private direct message. It must link to our policy: {settings.SOCIAL_MEDIA_POLICY_URL}"
+        )
+
+    def clean_text(self):
+        return _no_nul(self.cleaned_data["text"]).strip()
+
+
+class WithdrawForm(GovukFormMixin, forms.Form):
+    reason = _reason_field("Why is the warning withdrawn?", required=True)
+
+    def clean_reason(self):
+        return _no_nul(self.cleaned_data["reason"]).strip()
+
+
+class BlockForm(GovukFormMixin, forms.Form):
+    """Where to block and why. A channel ban has no scope: it is the case's channel."""
+
+    scope = forms.ChoiceField(
+        label="Block the account from",
+        widget=forms.RadioSelect,
+        choices=BlockScope.choices,
+        error_messages={"required": "Choose where to block the account"},
+    )
+    reason = _reason_field(
+        "Reason",
+        required=True,
+        help_text="What the account did and why a block is needed. It is kept on the case file.",
+        rows=5,
+    )
+
+    def __init__(self, *args, channel=None, with_scope: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].error_messages["required"] = "Say why the account should be blocked"
+        if not with_scope:
+            del self.fields["scope"]
+        elif channel is not None:
+            self.fields["scope"].choices = [
+                (BlockScope.CHANNEL, f"This channel only: {channel.name}"),
+                (BlockScope.ALL, "All our channels"),
+            ]
+
+    def clean_reason(self):
+        return _no_nul(self.cleaned_data["reason"]).strip()
+
+
+class PoliceReportForm(GovukFormMixin, forms.Form):
+    force = forms.CharField(
+        label="Police force",
+        max_length=120,
+        help_text="For example, Hertfordshire Constabulary",
+        error_messages={"required": "Name the police force"},
+    )
+    reference = forms.CharField(
+        label="Police reference",
+        max_length=120,
+        help_text="The crime or incident reference the police gave",
+        error_messages={"required": "Give the police reference"},
+    )
+    reported_on = GovukDateField(label="Date reported", noun="The date reported")
+
+    def clean_force(self):
+        return _no_nul(self.cleaned_data["force"]).strip()
+
+    def clean_reference(self):
+        return _no_nul(self.cleaned_data["reference"]).strip()
+
+
+class AppealForm(GovukFormMixin, forms.Form):
+    received_on = GovukDateField(label="Date received", noun="The date received")
+    received_time = forms.CharField(
+        label="Time received",
+        max_length=10,
+        help_text="For example, 14:30 or 2:30pm",
+        error_messages={"required": "Enter the time it was received"},
+    )
+    received_via = forms.CharField(
+        label="How it arrived",
+        max_length=120,
+        required=False,
+        help_text="For example, direct message, email, letter",
+    )
+    grounds = forms.CharField(
+        label="Grounds of the appeal",
+        required=False,
+        help_text="What the account owner says, in their words or a summary",
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["received_time"].widget.attrs["class"] += " govuk-input--width-5"
+        if not self.is_bound:
+            now = timezone.localtime(clock.now())
+            self.initial.setdefault("received_on", now.date())
+            self.initial.setdefault("received_time", now.strftime("%H:%M"))
+
+    def clean_received_time(self):
+        value = parse_time(_no_nul(self.cleaned_data["received_time"]))
+        if value is None:
+            raise ValidationError("Enter a real time, for example 14:30")
+        return value
+
+    def clean_received_via(self):
+        return _no_nul(self.cleaned_data["received_via"]).strip()
+
+    def clean_grounds(self):
+        return _no_nul(self.cleaned_data["grounds"]).strip()
+
+    def clean(self):
+        data = super().clean()
+        day, at = data.get("received_on"), data.get("received_time")
+        if day and at:
+            received = timezone.make_aware(datetime.combine(day, at), timezone.get_current_timezone())
+            if received > clock.now():
+                self.add_error("received_time", "The time received cannot be in the future")
+            else:
+                data["received_at"] = received
+        return data
+
+
+class AppealDecisionForm(GovukFormMixin, forms.Form):
+    decision = forms.ChoiceField(
+        label="Uphold or overturn the block",
+        widget=forms.RadioSelect,
+        choices=[(UPHOLD, "Uphold: the block stays"), (OVERTURN, "Overturn: lift the block")],
+        error_messages={"required": "Choose uphold or overturn", "invalid_choice": "Choose uphold or overturn"},
+    )
+    reason = _reason_field(
+        "Reason for the decision",
+        required=True,
+        help_text="Recorded on the case timeline; the officer tells the account owner.",
+        rows=4,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].error_messages["required"] = "Give the reason for the decision"
+
+    def clean_reason(self):
+        return _no_nul(self.cleaned_data["reason"]).strip()
+
+    @property
+    def overturn(self) -> bool:
+        return self.cleaned_data["decision"] == OVERTURN
+
+
+class AcknowledgeForm(GovukFormMixin, forms.Form):
+    note = forms.CharField(label="Note", required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean_note(self):
+        return _no_nul(self.cleaned_data["note"]).strip()
