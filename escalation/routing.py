@@ -96,6 +96,34 @@ def can_decide_signoff(user: AbstractBaseUser, *, kind: str, service_area_id: in
     return False
 
 
+# Roles that read every case; a Service Director reads the cases of their own service areas.
+CASE_READERS = (
+    PERM_RECORD_CASE,
+    PERM_SIGNOFF_WARNING_ANY,
+    PERM_APPROVE_BLOCK,
+    PERM_ACKNOWLEDGE_BLOCK,
+    PERM_DECIDE_APPEAL,
+)
+
+
+def can_read_case(user: AbstractBaseUser, case) -> bool:
+    """Whether ``user``'s role reaches ``case`` (the workspace's case, block, warning pages)."""
+    if any(user.has_perm(p) for p in CASE_READERS):
+        return True
+    return (
+        case.service_area_id is not None
+        and user.has_perm(PERM_SIGNOFF_WARNING_AREA)
+        and user.service_areas.filter(pk=case.service_area_id).exists()
+    )
+
+
+def require_case_reader(user: AbstractBaseUser, case) -> None:
+    from django.core.exceptions import PermissionDenied
+
+    if not can_read_case(user, case):
+        raise PermissionDenied("This case is outside your role's reach.")
+
+
 def deciders_for(*, kind: str, service_area_id: int | None):
     """The active users who may decide a sign-off (for chase emails and the inbox)."""
     from django.contrib.auth import get_user_model

@@ -223,7 +223,7 @@ def warning_withdraw(*, actor: AbstractBaseUser, warning: Warning, reason: str) 
 # --- Sign-off ----------------------------------------------------------------------------------
 
 
-def _authors(signoff: SignOff) -> set[int]:
+def signoff_authors(signoff: SignOff) -> set[int]:
     """Who may not decide a sign-off: whoever asked, and the author of the warning or block."""
     authors = {signoff.requested_by_id}
     if signoff.warning is not None:
@@ -249,7 +249,7 @@ def _lock_pending_signoff(*, actor: AbstractBaseUser, signoff: SignOff, approve:
         raise PermissionDenied(
             f"This decision is for the {routing.SIGNOFF_DECIDED_BY[signoff.kind]}; your role cannot make it."
         )
-    if actor.pk in _authors(signoff):
+    if actor.pk in signoff_authors(signoff):
         raise PermissionDenied("You asked for this decision, so someone else must make it.")
     if signoff.status != SignOffStatus.PENDING:
         decided = timezone.localtime(signoff.decided_at)
@@ -842,7 +842,7 @@ def overdue_chase(*, now: datetime | None = None) -> dict[str, int]:
         recipients = [
             u.email
             for u in routing.deciders_for(kind=signoff.kind, service_area_id=signoff.case.service_area_id)
-            if u.email and u.pk not in _authors(signoff)
+            if u.email and u.pk not in signoff_authors(signoff)
         ]
         send("signoff_chase", recipients, {"signoff": signoff, "decided_by": routing.SIGNOFF_DECIDED_BY[signoff.kind]})
         signoff.last_chased_at = now

@@ -46,6 +46,7 @@ from moderation import clock
 from moderation.constants import CaseStatus
 from moderation.deadlines import due_after
 from moderation.events import actor_label
+from moderation.forms import apply_service_errors
 from moderation.models import Case, CaseEvent
 from moderation.selectors import account_history
 
@@ -61,13 +62,6 @@ DECIDER_PERMS = (
     routing.PERM_ACKNOWLEDGE_BLOCK,
 )
 # Who reads any case file (the Service Director reads those of their own service areas).
-CASEWORK_READERS = (
-    routing.PERM_RECORD_CASE,
-    routing.PERM_SIGNOFF_WARNING_ANY,
-    routing.PERM_APPROVE_BLOCK,
-    routing.PERM_ACKNOWLEDGE_BLOCK,
-    routing.PERM_DECIDE_APPEAL,
-)
 APPEAL_READERS = (routing.PERM_RECORD_APPEAL, routing.PERM_DECIDE_APPEAL)
 BLOCK_KIND_PERMS = {
     BlockKind.STANDARD: routing.PERM_PROPOSE_BLOCK,
@@ -87,21 +81,6 @@ def _has_any(user, perms) -> bool:
 def _require_any(user, perms) -> None:
     if not _has_any(user, perms):
         raise PermissionDenied("Your role cannot open this page.")
-
-
-def _can_read_case(user, case: Case) -> bool:
-    if _has_any(user, CASEWORK_READERS):
-        return True
-    return (
-        case.service_area_id is not None
-        and user.has_perm(routing.PERM_SIGNOFF_WARNING_AREA)
-        and user.service_areas.filter(pk=case.service_area_id).exists()
-    )
-
-
-def _require_case_reader(user, case: Case) -> None:
-    if not _can_read_case(user, case):
-        raise PermissionDenied("This case is outside your role's reach.")
 
 
 def _is_htmx(request) -> bool:
@@ -126,17 +105,6 @@ def _error_text(error: ValidationError) -> str:
     return " ".join(error.messages)
 
 
-def _apply_errors(form, error: ValidationError, aliases: dict[str, str] | None = None) -> None:
-    """Put a service's ValidationError on the form: on the field it names, else at the top."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            name = (aliases or {}).get(name, name)
-            for item in errors:
-                form.add_error(name if name in form.fields else None, item.messages)
-    else:
-        form.add_error(None, error.messages)
-
-
 def _long_date(value) -> str:
     local = timezone.localtime(value)
     return f"{local.day} {local:%B %Y}"
@@ -148,18 +116,8 @@ def _already_decided(decided_by, decided_at, outcome: str) -> str:
     return f"Already decided by {actor_label(decided_by)} on {local.day} {local:%B %Y at %H:%M}: {outcome.lower()}."
 
 
-def _authors(signoff: SignOff) -> set[int]:
-    """Who may not decide a sign-off: the asker and the author of the warning or block."""
-    authors = {signoff.requested_by_id}
-    if signoff.warning_id:
-        authors.add(signoff.warning.drafted_by_id)
-    if signoff.block_id:
-        authors.add(signoff.block.proposed_by_id)
-    return authors
-
-
 def _may_decide(user, signoff: SignOff) -> bool:
-    return user.pk not in _authors(signoff) and routing.can_decide_signoff(
+    return user.pk not in services.signoff_authors(signoff) and routing.can_decide_signoff(
         user, kind=signoff.kind, service_area_id=signoff.case.service_area_id
     )
 
@@ -259,7 +217,7 @@ def signoff_detail(request, pk: int):
     user = request.user
     if not routing.can_decide_signoff(user, kind=signoff.kind, service_area_id=signoff.case.service_area_id):
         raise PermissionDenied(f"This decision is for the {routing.SIGNOFF_DECIDED_BY[signoff.kind]}.")
-    if user.pk in _authors(signoff):
+    if user.pk in services.signoff_authors(signoff):
         raise PermissionDenied("You asked for this decision, so someone else must make it.")
     if signoff.kind == SignOffKind.APPEAL:
         return redirect("escalation:appeal_detail", signoff.appeal_id)
@@ -281,7 +239,7 @@ def signoff_detail(request, pk: int):
                 )
             except ValidationError as error:
                 if not _is_conflict(error):
-                    _apply_errors(form, error)
+                    apply_service_errors(form, error)
                 else:
                     if row:
                         return _signoff_row(request, signoff, back=back, result=_error_text(error), outcome="already")
@@ -346,7 +304,7 @@ def warning_create(request, case_pk: int):
                     if submit:
                         services.warning_submit(actor=request.user, warning=warning)
             except ValidationError as error:
-                _apply_errors(form, error)
+                apply_service_errors(form, error)
             else:
                 if submit:
                     who = routing.SIGNOFF_DECIDED_BY[SignOffKind.WARNING]
@@ -378,7 +336,7 @@ def warning_detail(request, pk: int):
         pk=pk,
     )
     user = request.user
-    _require_case_reader(user, warning.case)
+    routing.require_case_reader(user, warning.case)
     can_act = user.has_perm(routing.PERM_DRAFT_WARNING)
     text_form = WarningTextForm(initial={"text": warning.text})
     withdraw_form = WithdrawForm()
@@ -419,7 +377,7 @@ def warning_detail(request, pk: int):
             if failed is None or _is_conflict(error):
                 messages.error(request, _error_text(error))
                 return redirect("escalation:warning_detail", warning.pk)
-            _apply_errors(failed, error)
+            apply_service_errors(failed, error)
         if done:
             messages.success(request, done)
             return redirect("escalation:warning_detail", warning.pk)
@@ -490,7 +448,7 @@ def block_create(request, case_pk: int):
                     "The Managing Director is told."
                 )
         except ValidationError as error:
-            _apply_errors(form, error, aliases={"channel": "scope"})
+            apply_service_errors(form, error, aliases={"channel": "scope"})
         else:
             messages.success(request, done)
             return redirect("escalation:block_detail", block.pk)
@@ -528,7 +486,7 @@ def block_detail(request, pk: int):
         pk=pk,
     )
     user = request.user
-    _require_case_reader(user, block.case)
+    routing.require_case_reader(user, block.case)
     if request.method == "POST":
         if request.POST.get("action") != "undone":
             messages.error(request, "Choose what to do with the block.")
@@ -636,7 +594,7 @@ def police_report_create(request, case_pk: int):
                 reported_on=data["reported_on"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(
                 request,
@@ -722,7 +680,7 @@ def appeal_create(request, block_pk: int):
                 grounds=data["grounds"],
             )
         except ValidationError as error:
-            _apply_errors(form, error, aliases={"received_at": "received_time"})
+            apply_service_errors(form, error, aliases={"received_at": "received_time"})
         else:
             if appeal.status == AppealStatus.PREMATURE:
                 messages.warning(
@@ -845,7 +803,7 @@ def appeal_detail(request, pk: int):
                 )
             except ValidationError as error:
                 if not _is_conflict(error):
-                    _apply_errors(form, error)
+                    apply_service_errors(form, error)
                 else:
                     messages.info(request, _error_text(error))
                     return redirect("escalation:appeal_detail", appeal.pk)

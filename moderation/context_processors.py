@@ -29,10 +29,11 @@ def navigation_for(user, current_path: str) -> list[dict]:
         items.append({"text": "Appeals", "href": reverse("escalation:appeal_list")})
     if user.is_staff:
         items.append({"text": "Admin", "href": reverse("admin:index")})
+    # one current item: the longest link the page's path starts with (/cases/new/ is "Record a case")
+    matching = [item for item in items if current_path.startswith(item["href"])]
+    current = max(matching, key=lambda item: len(item["href"]), default=None)
     for item in items:
-        item["current"] = current_path == item["href"] or (
-            item["href"] != "/" and current_path.startswith(item["href"]) and item["text"] != "Record a case"
-        )
+        item["current"] = item is current
     return items
 
 

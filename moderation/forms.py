@@ -379,3 +379,14 @@ class EvidenceForm(StripNulMixin, GovukFormMixin, forms.Form):
         if not self.errors and not cleaned.get("file") and not cleaned.get("url"):
             raise ValidationError("Choose a file or give a link", code="required")
         return cleaned
+
+
+def apply_service_errors(form, error, aliases: dict[str, str] | None = None) -> None:
+    """Put a service's ValidationError on the form: on the field it names, else at the top."""
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            name = (aliases or {}).get(name, name)
+            for item in errors:
+                form.add_error(name if name in form.fields else None, item.messages)
+    else:
+        form.add_error(None, error.messages)

@@ -25,7 +25,15 @@ from escalation.models import Appeal, Block, SignOff
 from escalation.selectors import account_standing
 from moderation import services
 from moderation.constants import CaseOutcome, CaseStatus, EventKind, Visibility
-from moderation.forms import AssignForm, CaseRecordForm, CloseForm, EvidenceForm, ReopenForm, VisibilityForm
+from moderation.forms import (
+    AssignForm,
+    CaseRecordForm,
+    CloseForm,
+    EvidenceForm,
+    ReopenForm,
+    VisibilityForm,
+    apply_service_errors,
+)
 from moderation.models import Case, Evidence, Post, SocialAccount
 from moderation.selectors import account_history, case_queryset, case_queue, case_stage, team_members
 
@@ -123,13 +131,6 @@ def account_detail(request, pk: int):
 # --- Recording a case and the case page ---------------------------------------------------------
 
 # Who reads any case file; a Service Director reads those of their own service areas.
-CASE_READERS = (
-    routing.PERM_RECORD_CASE,
-    routing.PERM_SIGNOFF_WARNING_ANY,
-    routing.PERM_APPROVE_BLOCK,
-    routing.PERM_ACKNOWLEDGE_BLOCK,
-    routing.PERM_DECIDE_APPEAL,
-)
 LIVE_WARNING = (WarningStatus.DRAFT, WarningStatus.AWAITING_SIGNOFF, WarningStatus.APPROVED)
 LIVE_BLOCK = (BlockStatus.AWAITING_SIGNOFF, BlockStatus.ACTIVE)
 # The buttons a post offers, per target visibility: label, past tense, button style.
@@ -141,32 +142,10 @@ VISIBILITY_BUTTONS = {
 RECORDED_TOKENS = "recorded_case_forms"  # session key: form token → case, so a resubmission records once
 
 
-def _require_case_reader(user, case: Case) -> None:
-    if any(user.has_perm(p) for p in CASE_READERS):
-        return
-    if (
-        case.service_area_id is not None
-        and user.has_perm(routing.PERM_SIGNOFF_WARNING_AREA)
-        and user.service_areas.filter(pk=case.service_area_id).exists()
-    ):
-        return
-    raise PermissionDenied("This case is outside your role's reach.")
-
-
 def _messages_of(error: ValidationError | PermissionDenied) -> str:
     if isinstance(error, ValidationError):
         return " ".join(error.messages)
     return str(error) or "Your role does not allow that."
-
-
-def _apply_errors(form, error: ValidationError, aliases: dict[str, str] | None = None) -> None:
-    """A service's ValidationError on the form: on the field it names, else at the top."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            name = (aliases or {}).get(name, name)
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _case_url(case_or_pk, anchor: str = "") -> str:
@@ -221,7 +200,7 @@ def _record_case(request, form: CaseRecordForm, token: str):
                     actor=request.user, case=result.case, file=evidence, description="Recorded with the case"
                 )
     except ValidationError as error:
-        _apply_errors(form, error, aliases={"posts": "text", "file": "evidence"})
+        apply_service_errors(form, error, aliases={"posts": "text", "file": "evidence"})
         return None
     except PermissionDenied as error:
         form.add_error(None, _messages_of(error))
@@ -264,7 +243,7 @@ def case_detail(request, pk: int):
     """The case file: summary, posts and their moderation, decisions, timeline, and what I may do now."""
     user = request.user
     case = get_object_or_404(case_queryset().select_related("recorded_by"), pk=pk)
-    _require_case_reader(user, case)
+    routing.require_case_reader(user, case)
     rules = list(case.rules.all())
     is_open = case.status == CaseStatus.OPEN
     can_moderate = user.has_perm(routing.PERM_MODERATE_POST)
@@ -471,7 +450,7 @@ def evidence_add(request, pk: int):
                 description=form.cleaned_data["description"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         except PermissionDenied as error:
             form.add_error(None, _messages_of(error))
         else:
@@ -484,7 +463,7 @@ def evidence_add(request, pk: int):
 def evidence_file(request, pk: int, evidence_pk: int):
     """An evidence file, to those who may read the case; its type is what its bytes show."""
     evidence = get_object_or_404(Evidence.objects.select_related("case"), pk=evidence_pk, case_id=pk)
-    _require_case_reader(request.user, evidence.case)
+    routing.require_case_reader(request.user, evidence.case)
     if not evidence.file:
         raise Http404("This evidence is a link, not a file.")
     handle = evidence.file.open("rb")
