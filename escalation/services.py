@@ -154,14 +154,7 @@ def warning_submit(*, actor: AbstractBaseUser, warning: Warning) -> SignOff:
     now = clock.now()
     warning.status = WarningStatus.AWAITING_SIGNOFF
     warning.save(update_fields=["status"])
-    signoff = SignOff.objects.create(
-        kind=SignOffKind.WARNING,
-        case_id=warning.case_id,
-        warning=warning,
-        requested_by=actor,
-        requested_at=now,
-        due_at=due_after(now, settings.SIGNOFF_DUE_WORKING_DAYS),
-    )
+    signoff = _request_signoff(SignOffKind.WARNING, case_id=warning.case_id, actor=actor, now=now, warning=warning)
     record_event(
         case=warning.case_id,
         kind=EventKind.WARNING_SUBMITTED,
@@ -221,6 +214,18 @@ def warning_withdraw(*, actor: AbstractBaseUser, warning: Warning, reason: str) 
 
 
 # --- Sign-off ----------------------------------------------------------------------------------
+
+
+def _request_signoff(kind: str, *, case_id: int, actor: AbstractBaseUser, now: datetime, **subject) -> SignOff:
+    """Ask for a decision, due ``SIGNOFF_DUE_WORKING_DAYS`` working days from now."""
+    return SignOff.objects.create(
+        kind=kind,
+        case_id=case_id,
+        requested_by=actor,
+        requested_at=now,
+        due_at=due_after(now, settings.SIGNOFF_DUE_WORKING_DAYS),
+        **subject,
+    )
 
 
 def signoff_authors(signoff: SignOff) -> set[int]:
@@ -427,14 +432,7 @@ def block_propose(
         status=BlockStatus.AWAITING_SIGNOFF,
         now=now,
     )
-    signoff = SignOff.objects.create(
-        kind=SignOffKind.BLOCK,
-        case=case,
-        block=block,
-        requested_by=actor,
-        requested_at=now,
-        due_at=due_after(now, settings.SIGNOFF_DUE_WORKING_DAYS),
-    )
+    signoff = _request_signoff(SignOffKind.BLOCK, case_id=case.pk, actor=actor, now=now, block=block)
     record_event(
         case=case,
         kind=EventKind.BLOCK_PROPOSED,
@@ -696,14 +694,7 @@ def appeal_record(
             note=f"Appeals against this block can be heard from {opens}.",
         )
         return appeal
-    signoff = SignOff.objects.create(
-        kind=SignOffKind.APPEAL,
-        case_id=block.case_id,
-        appeal=appeal,
-        requested_by=actor,
-        requested_at=now,
-        due_at=due_after(now, settings.SIGNOFF_DUE_WORKING_DAYS),
-    )
+    signoff = _request_signoff(SignOffKind.APPEAL, case_id=block.case_id, actor=actor, now=now, appeal=appeal)
     record_event(
         case=block.case_id,
         kind=EventKind.APPEAL_RECEIVED,
