@@ -62,12 +62,21 @@ class CaseFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         choices=[*CaseStatus.choices, ("all", "All")], method="filter_status", empty_label=None, label="Status"
     )
-    channel = django_filters.ModelChoiceFilter(queryset=Channel.objects.all(), label="Channel")
-    rule = django_filters.ModelChoiceFilter(queryset=HouseRule.objects.all(), field_name="rules", label="House rule")
-    assignee = django_filters.ChoiceFilter(
-        choices=[("mine", "Assigned to me"), ("none", "Unassigned")], method="filter_assignee", label="Assignee"
+    channel = django_filters.ModelChoiceFilter(
+        queryset=Channel.objects.all(), label="Channel", empty_label="All channels"
     )
-    service_area = django_filters.ModelChoiceFilter(queryset=ServiceArea.objects.all(), label="Service area")
+    rule = django_filters.ModelChoiceFilter(
+        queryset=HouseRule.objects.all(), field_name="rules", label="House rule", empty_label="Any rule"
+    )
+    assignee = django_filters.ChoiceFilter(
+        choices=[("mine", "Assigned to me"), ("none", "Unassigned")],
+        method="filter_assignee",
+        label="Assignee",
+        empty_label="Anyone",
+    )
+    service_area = django_filters.ModelChoiceFilter(
+        queryset=ServiceArea.objects.all(), label="Service area", empty_label="All areas"
+    )
     overdue = django_filters.BooleanFilter(
         method="filter_overdue", label="Overdue only", widget=django_filters.widgets.BooleanWidget
     )
