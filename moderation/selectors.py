@@ -11,7 +11,7 @@ import django_filters
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
-from escalation.constants import BlockStatus, SignOffStatus, WarningStatus
+from escalation.constants import BlockStatus, SignOffKind, SignOffStatus, WarningStatus
 from escalation.models import Block, SignOff, Warning
 from moderation import clock
 from moderation.constants import CaseStatus
@@ -29,7 +29,9 @@ def case_stage(case: Case) -> Stage:
     """Where the case is in the process, from the annotations of ``case_queryset``."""
     if case.status == CaseStatus.CLOSED:
         return Stage(f"Closed: {case.get_outcome_display().lower()}", "grey")
-    if case.has_pending_signoff:
+    if case.pending_signoff_kind == SignOffKind.APPEAL:
+        return Stage("Appeal under review", "blue")
+    if case.pending_signoff_kind:
         return Stage("Awaiting sign-off", "orange")
     if case.block_status == BlockStatus.ACTIVE:
         return Stage("Blocked", "red")
@@ -48,7 +50,11 @@ def case_queryset() -> QuerySet[Case]:
         Case.objects.select_related("account", "channel", "assignee", "service_area")
         .prefetch_related(Prefetch("rules", queryset=HouseRule.objects.order_by("position")))
         .annotate(
-            has_pending_signoff=Exists(SignOff.objects.filter(case=OuterRef("pk"), status=SignOffStatus.PENDING)),
+            pending_signoff_kind=Subquery(
+                SignOff.objects.filter(case=OuterRef("pk"), status=SignOffStatus.PENDING)
+                .order_by("requested_at")
+                .values("kind")[:1]
+            ),
             warning_status=Subquery(latest_warning.values("status")[:1]),
             block_status=Subquery(latest_block.values("status")[:1]),
         )

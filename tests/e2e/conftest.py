@@ -62,6 +62,25 @@ def browser_context_args(browser_context_args):
     }
 
 
+@pytest.fixture(scope="session")
+def live_server(request):
+    """pytest-django's live server, serving the static files (CSS, JavaScript) from their finders.
+
+    pytest-django looks for "django.contrib.staticfiles" by name in INSTALLED_APPS; ours is
+    ``config.apps.StaticFilesConfig``, so it would fall back to STATIC_ROOT (never collected in
+    tests) and every page would load without GOV.UK Frontend's CSS and JavaScript.
+    """
+    from django.contrib.staticfiles.handlers import StaticFilesHandler
+    from pytest_django.live_server_helper import LiveServer
+
+    addr = request.config.getvalue("liveserver") or os.environ.get("DJANGO_LIVE_TEST_SERVER_ADDRESS") or "localhost"
+    server = LiveServer(addr, start=False)
+    server.thread.static_handler = StaticFilesHandler
+    server.start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture
 def site(transactional_db, live_server):
     """The live server (its data is committed, then flushed after the test: see tests/conftest.py)."""
