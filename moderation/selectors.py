@@ -14,7 +14,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from escalation.constants import BlockStatus, SignOffKind, SignOffStatus, WarningStatus
 from escalation.models import Block, SignOff, Warning
 from moderation import clock
-from moderation.constants import CaseStatus
+from moderation.constants import CaseStatus, Visibility
 from moderation.forms import GovukFilterForm
 from moderation.models import Case, Channel, HouseRule, Post, ServiceArea
 
@@ -39,6 +39,8 @@ def case_stage(case: Case) -> Stage:
         return Stage("Warned", "purple")
     if case.warning_status in (WarningStatus.DRAFT, WarningStatus.APPROVED):
         return Stage("Warning to send" if case.warning_status == WarningStatus.APPROVED else "Warning drafted", "blue")
+    if case.has_removed_post:
+        return Stage("Post removed", "turquoise")
     return Stage("New", "light-blue")
 
 
@@ -54,6 +56,9 @@ def case_queryset() -> QuerySet[Case]:
                 SignOff.objects.filter(case=OuterRef("pk"), status=SignOffStatus.PENDING)
                 .order_by("requested_at")
                 .values("kind")[:1]
+            ),
+            has_removed_post=Exists(
+                Post.objects.filter(case=OuterRef("pk"), visibility__in=[Visibility.HIDDEN, Visibility.DELETED])
             ),
             warning_status=Subquery(latest_warning.values("status")[:1]),
             block_status=Subquery(latest_block.values("status")[:1]),
