@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from moderation import views as moderation_views
 from moderation.forms import SignInForm
@@ -21,5 +22,8 @@ urlpatterns = [
     path("sign-out/", auth_views.LogoutView.as_view(), name="sign_out"),
     path("", include("moderation.urls")),
     path("", include("escalation.urls")),
+    path("api/v1/", include("moderation.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
     path("admin/", admin.site.urls),
 ]

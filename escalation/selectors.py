@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from escalation import routing
@@ -68,6 +69,39 @@ def account_standing(account: SocialAccount, *, now: datetime | None = None) -> 
     zero = list(
         HouseRule.objects.filter(zero_tolerance=True, cases__account=account, cases__status=CaseStatus.OPEN).distinct()
     )
+    return _standing(account, active, warnings, zero)
+
+
+def account_standings(accounts: list[SocialAccount], *, now: datetime | None = None) -> dict[int, Standing]:
+    """``account_standing`` for many accounts at once (a page of them): three queries in all."""
+    now = now or clock.now()
+    ids = [a.pk for a in accounts]
+    active: dict[int, list[Block]] = defaultdict(list)
+    for block in (
+        Block.objects.filter(account__in=ids, status=BlockStatus.ACTIVE)
+        .select_related("channel")
+        .order_by("started_at")
+    ):
+        active[block.account_id].append(block)
+    since = now - relativedelta(months=settings.WARNING_LOOKBACK_MONTHS)
+    warnings: dict[int, list[Warning]] = defaultdict(list)
+    for warning in (
+        Warning.objects.filter(case__account__in=ids, status=WarningStatus.SENT, sent_at__gte=since)
+        .annotate(account_id=F("case__account_id"))
+        .order_by("-sent_at")
+    ):
+        warnings[warning.account_id].append(warning)
+    zero: dict[int, list[HouseRule]] = defaultdict(list)
+    for rule in (
+        HouseRule.objects.filter(zero_tolerance=True, cases__account__in=ids, cases__status=CaseStatus.OPEN)
+        .annotate(account_id=F("cases__account_id"))
+        .distinct()
+    ):
+        zero[rule.account_id].append(rule)
+    return {a.pk: _standing(a, active[a.pk], warnings[a.pk], zero[a.pk]) for a in accounts}
+
+
+def _standing(account: SocialAccount, active: list[Block], warnings: list[Warning], zero: list[HouseRule]) -> Standing:
     standing = dict(account=account, active_blocks=active, recent_warnings=warnings, zero_tolerance_rules=zero)
     if active:
         everywhere = any(b.scope == BlockScope.ALL for b in active)

@@ -18,7 +18,17 @@ from moderation import clock, services
 from moderation.admin_actions import OptionalNoteForm, ReasonForm, error_text, form_action, run_per_row
 from moderation.constants import CaseOutcome, Platform, PostKind, Visibility
 from moderation.deadlines import working_time_left
-from moderation.models import Case, CaseEvent, Channel, Evidence, HouseRule, Post, ServiceArea, SocialAccount
+from moderation.models import (
+    Case,
+    CaseEvent,
+    Channel,
+    Evidence,
+    HouseRule,
+    Integration,
+    Post,
+    ServiceArea,
+    SocialAccount,
+)
 
 
 class ReadOnlyCaseworkAdmin(admin.ModelAdmin):
@@ -544,3 +554,60 @@ class CaseEventAdmin(ReadOnlyCaseworkAdmin):
     list_select_related = ["case__account"]
     search_fields = ["actor_label", "note", "case__account__handle"]
     date_hierarchy = "at"
+
+
+@admin.register(Integration)
+class IntegrationAdmin(admin.ModelAdmin):
+    """Integrations that push posts through the API. The token is shown once, on creation;
+    revoking (an action calling ``integration_revoke``) is final."""
+
+    list_display = ["name", "token_prefix", "channel_names", "is_active", "created_at", "revoked_at"]
+    list_filter = ["is_active", "channels"]
+    search_fields = ["name", "token_prefix"]
+    filter_horizontal = ["channels"]
+    readonly_fields = ["token_prefix", "is_active", "created_at", "created_by", "revoked_at", "revoked_by"]
+    actions = ["revoke"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("channels")
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # posts keep the integration that sent them; revoke instead
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["name", "channels"]
+        return ["name", "channels", *self.readonly_fields]
+
+    @admin.display(description="Channels")
+    def channel_names(self, obj):
+        return ", ".join(c.name for c in obj.channels.all()) or "—"
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        created, token = services.integration_create(actor=request.user, name=obj.name, channels=[])
+        obj.pk = created.pk
+        obj._state.adding = False
+        obj.refresh_from_db()
+        self.message_user(
+            request,
+            format_html(
+                "The token of “{}” is <code>{}</code>. Copy it now: it is not stored and will not be shown again.",
+                created.name,
+                token,
+            ),
+            messages.WARNING,
+        )
+
+    @admin.action(description="Revoke the token (final)", permissions=["change"])
+    def revoke(self, request, queryset):
+        run_per_row(
+            self,
+            request,
+            queryset,
+            lambda integration: (
+                services.integration_revoke(actor=request.user, integration=integration) and "token revoked."
+            ),
+        )

@@ -177,6 +177,17 @@ class Post(models.Model):
     visibility_changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    in_reply_to = models.CharField(
+        max_length=200, blank=True, help_text="The platform's id of the post this one replies to, when known."
+    )
+    ingested_by = models.ForeignKey(
+        "Integration",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="posts",
+        help_text="The integration that sent the post through the API; empty when a person recorded it.",
+    )
     created_at = models.DateTimeField(default=clock.now)
 
     class Meta:
@@ -245,3 +256,42 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} by {self.actor_label}"
+
+
+class Integration(models.Model):
+    """A named system (a social-media management tool, a script) that pushes posts through the API.
+
+    It authenticates with a token of which only the SHA-256 hash is stored; the token itself is
+    shown once, when the integration is created. States: active → revoked (``revoked_at`` stamped,
+    ``is_active`` off); a revoked token never works again — create a new integration instead.
+    """
+
+    name = models.CharField(max_length=120, unique=True)
+    channels = models.ManyToManyField(
+        Channel, related_name="integrations", blank=True, help_text="The channels it may send posts for."
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    token_prefix = models.CharField(
+        max_length=12, editable=False, help_text="The token's first characters, to tell tokens apart."
+    )
+    is_active = models.BooleanField(default=True, editable=False)
+    created_at = models.DateTimeField(default=clock.now, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(is_active=True, revoked_at__isnull=True) | Q(is_active=False, revoked_at__isnull=False),
+                name="integration_revoked_is_stamped",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -174,3 +174,13 @@ def account_history(account) -> dict:
             Appeal.objects.filter(block__account=account).select_related("decided_by").order_by("-received_at")
         ),
     }
+
+
+def integration_for_token(token: str):
+    """The active integration whose token this is, or None (one query; only the hash is compared)."""
+    from moderation.models import Integration
+    from moderation.services import token_hash
+
+    if not token or len(token) > 200:
+        return None
+    return Integration.objects.filter(token_hash=token_hash(token), is_active=True).first()

@@ -8,14 +8,20 @@ refused call changes nothing.
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from enum import StrEnum
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.core.validators import URLValidator
+from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from escalation import routing
 from moderation import clock
@@ -27,6 +33,7 @@ from moderation.models import (
     Channel,
     Evidence,
     HouseRule,
+    Integration,
     Post,
     ServiceArea,
     SocialAccount,
@@ -394,3 +401,401 @@ def evidence_add(
         note=evidence.description,
     )
     return evidence
+
+
+# --- Integrations and the ingest API ----------------------------------------------------------
+
+TOKEN_PREFIX = "mc_"  # noqa: S105 — a marker, not a secret
+
+
+def token_hash(token: str) -> str:
+    """The SHA-256 hex digest stored for ``token`` (the token itself is never stored)."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+@transaction.atomic
+def integration_create(
+    *, actor: AbstractBaseUser | None, name: str, channels: list[Channel]
+) -> tuple[Integration, str]:
+    """Create an integration allowed to post to ``channels``; returns it and its token.
+
+    The token is returned once and only its hash is kept. Raises ValidationError (blank or taken name).
+    """
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    integration = Integration(
+        name=clean_text(name).strip(),
+        token_hash=token_hash(token),
+        token_prefix=token[:10],
+        created_by=actor,
+        created_at=clock.now(),
+    )
+    integration.full_clean()
+    integration.save()
+    integration.channels.set(channels)
+    return integration, token
+
+
+@transaction.atomic
+def integration_revoke(*, actor: AbstractBaseUser | None, integration: Integration) -> Integration:
+    """Revoke the integration's token for good, stamping who and when. Already revoked: returns quietly."""
+    integration = Integration.objects.select_for_update().get(pk=integration.pk)
+    if not integration.is_active:
+        return integration
+    integration.is_active = False
+    integration.revoked_at = clock.now()
+    integration.revoked_by = actor
+    integration.save(update_fields=["is_active", "revoked_at", "revoked_by"])
+    return integration
+
+
+MAX_INGEST_ITEMS = 1000
+
+
+class IngestStatus(StrEnum):
+    CREATED = "created"  # stored now
+    EXISTS = "exists"  # already stored (same channel and external id): nothing changed
+    INVALID = "invalid"  # refused, with field errors; nothing stored for this item
+    SKIPPED = "skipped"  # valid, but not stored because the atomic batch had an invalid item
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    """What happened to one item of an ingest batch; ``index`` is its position in the batch."""
+
+    index: int
+    status: IngestStatus
+    id: int | None = None
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass
+class _Item:
+    index: int
+    channel: Channel
+    external_id: str
+    handle: str
+    author_platform_id: str
+    author_display_name: str
+    text: str
+    url: str
+    kind: str
+    posted_at: datetime
+    in_reply_to: str
+
+
+_url_validator = URLValidator(schemes=["http", "https"])
+
+
+def _string(item: dict, key: str, errors: dict, *, required: bool = False, max_length: int | None = None) -> str:
+    value = item.get(key)
+    if value is None:
+        value = ""
+    elif isinstance(value, bool) or not isinstance(value, str | int):
+        errors[key] = ["Must be a string."]
+        return ""
+    value = clean_text(str(value))
+    if required and not value.strip():
+        errors[key] = ["This field is required."]
+    elif max_length is not None and len(value) > max_length:
+        errors[key] = [f"At most {max_length} characters."]
+    return value
+
+
+def _channel_of(value, integration: Integration, channels: list[Channel], allowed: set[int]) -> Channel | str:
+    """The channel ``value`` names (id or handle), or the error to report."""
+    if value is None or value == "":
+        return "This field is required."
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        return "Give the channel's id or handle."
+    if isinstance(value, int):
+        matches = [c for c in channels if c.pk == value]
+    else:
+        wanted = normalise_handle(clean_text(value))
+        matches = [c for c in channels if normalise_handle(c.handle) == wanted]
+        if not matches and wanted.isdigit():
+            matches = [c for c in channels if str(c.pk) == wanted]
+    if not matches:
+        return "Unknown channel."
+    permitted = [c for c in matches if c.pk in allowed]
+    if not permitted:
+        return f"The integration “{integration.name}” may not send posts for this channel."
+    if not permitted[0].is_active:
+        return "This channel is no longer active."
+    return permitted[0]
+
+
+def _validate_item(
+    index: int, item, integration: Integration, channels: list[Channel], allowed: set[int]
+) -> _Item | dict[str, list[str]]:
+    if not isinstance(item, dict):
+        return {"non_field_errors": ["Each post must be a JSON object."]}
+    errors: dict[str, list[str]] = {}
+    channel = _channel_of(item.get("channel"), integration, channels, allowed)
+    if isinstance(channel, str):
+        errors["channel"] = [channel]
+    external_id = _string(item, "external_id", errors, required=True, max_length=200).strip()
+    handle = normalise_handle(_string(item, "author_handle", errors, required=True, max_length=200))
+    if "author_handle" not in errors:
+        if not handle:
+            errors["author_handle"] = ["This field is required."]
+        elif len(handle) > 120:
+            errors["author_handle"] = ["At most 120 characters."]
+    author_platform_id = _string(item, "author_platform_id", errors, max_length=120).strip()
+    author_display_name = _string(item, "author_display_name", errors, max_length=200).strip()
+    text = _string(item, "text", errors)
+    url = _string(item, "url", errors, max_length=500).strip()
+    if url and "url" not in errors:
+        try:
+            _url_validator(url)
+        except ValidationError:
+            errors["url"] = ["Enter a valid http or https URL."]
+    kind = item.get("kind") or PostKind.COMMENT
+    if kind not in PostKind.values:
+        errors["kind"] = [f"Must be one of: {', '.join(PostKind.values)}."]
+    in_reply_to = _string(item, "in_reply_to", errors, max_length=200).strip()
+    posted_at = _posted_at(item.get("posted_at"), errors)
+    if errors:
+        return errors
+    return _Item(
+        index=index,
+        channel=channel,
+        external_id=external_id,
+        handle=handle,
+        author_platform_id=author_platform_id,
+        author_display_name=author_display_name,
+        text=text,
+        url=url,
+        kind=kind,
+        posted_at=posted_at,
+        in_reply_to=in_reply_to,
+    )
+
+
+def _posted_at(value, errors: dict) -> datetime | None:
+    """ISO 8601; a time without a zone is taken as Europe/London (the organisation's time)."""
+    if value is None or value == "":
+        errors["posted_at"] = ["This field is required."]
+        return None
+    parsed = None
+    if isinstance(value, str):
+        try:
+            parsed = parse_datetime(clean_text(value).strip())
+        except ValueError:
+            parsed = None
+    if parsed is None:
+        errors["posted_at"] = ["Give the time the post was made, in ISO 8601 (2025-03-01T14:05:00Z)."]
+        return None
+    if timezone.is_naive(parsed):
+        try:
+            parsed = timezone.make_aware(parsed)
+        except (ValueError, OverflowError):
+            errors["posted_at"] = ["That time does not exist in Europe/London."]
+            return None
+    if not (1970 <= parsed.year <= 9998):
+        errors["posted_at"] = ["Give a time between 1970 and 9998."]
+        return None
+    return parsed
+
+
+def _accounts_for(items: list[_Item]) -> dict[tuple[str, str], SocialAccount]:
+    """Every author of ``items``, created when first seen: three queries whatever the number."""
+    wanted: dict[tuple[str, str], _Item] = {}
+    for item in items:
+        wanted.setdefault((item.channel.platform, item.handle), item)
+    now = clock.now()
+    SocialAccount.objects.bulk_create(
+        [
+            SocialAccount(
+                platform=platform,
+                handle=handle,
+                display_name=item.author_display_name,
+                platform_user_id=item.author_platform_id,
+                first_seen_at=now,
+            )
+            for (platform, handle), item in wanted.items()
+        ],
+        ignore_conflicts=True,
+    )
+    found = SocialAccount.objects.filter(platform__in={p for p, _ in wanted}, handle__in={h for _, h in wanted}).only(
+        "id", "platform", "handle", "display_name", "platform_user_id"
+    )
+    accounts = {(a.platform, a.handle): a for a in found if (a.platform, a.handle) in wanted}
+    # fill in what an earlier sighting did not know (never overwrite what staff may rely on)
+    stale = []
+    for key, account in accounts.items():
+        item = wanted[key]
+        changed = False
+        if item.author_display_name and not account.display_name:
+            account.display_name, changed = item.author_display_name, True
+        if item.author_platform_id and not account.platform_user_id:
+            account.platform_user_id, changed = item.author_platform_id, True
+        if changed:
+            stale.append(account)
+    if stale:
+        SocialAccount.objects.bulk_update(stale, ["display_name", "platform_user_id"])
+    return accounts
+
+
+_POST_COLUMNS = (
+    "channel_id",
+    "account_id",
+    "external_id",
+    "url",
+    "text",
+    "kind",
+    "posted_at",
+    "visibility",
+    "in_reply_to",
+    "ingested_by_id",
+    "created_at",
+)
+
+
+def _insert_posts(items: list[_Item], accounts: dict, integration: Integration) -> dict[tuple[int, str], int]:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING: the ids of the posts this statement created."""
+    if not items:
+        return {}
+    now = clock.now()
+    row = "(" + ", ".join(["%s"] * len(_POST_COLUMNS)) + ")"
+    params: list = []
+    for item in items:
+        params += [
+            item.channel.pk,
+            accounts[(item.channel.platform, item.handle)].pk,
+            item.external_id,
+            item.url,
+            item.text,
+            item.kind,
+            item.posted_at,
+            Visibility.VISIBLE,
+            item.in_reply_to,
+            integration.pk,
+            now,
+        ]
+    table = connection.ops.quote_name(Post._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(c) for c in _POST_COLUMNS)
+    sql = (
+        f"INSERT INTO {table} ({columns}) VALUES {', '.join([row] * len(items))} "  # noqa: S608 — fixed names
+        "ON CONFLICT DO NOTHING RETURNING id, channel_id, external_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {(channel_id, external_id): pk for pk, channel_id, external_id in cursor.fetchall()}
+
+
+def _store(items: list[_Item], integration: Integration) -> list[ItemResult]:
+    """Store the valid, de-duplicated items; say per item whether it is new or already known."""
+    accounts = _accounts_for(items)
+    created = _insert_posts(items, accounts, integration)
+    missing = [(i.channel.pk, i.external_id) for i in items if (i.channel.pk, i.external_id) not in created]
+    existing: dict[tuple[int, str], int] = {}
+    if missing:
+        rows = Post.objects.filter(
+            channel_id__in={c for c, _ in missing}, external_id__in={e for _, e in missing}
+        ).values_list("channel_id", "external_id", "id")
+        existing = {(c, e): pk for c, e, pk in rows}
+    results = []
+    for item in items:
+        key = (item.channel.pk, item.external_id)
+        if key in created:
+            results.append(ItemResult(index=item.index, status=IngestStatus.CREATED, id=created[key]))
+        else:
+            results.append(ItemResult(index=item.index, status=IngestStatus.EXISTS, id=existing.get(key)))
+    return results
+
+
+class _AtomicBatchRefused(Exception):
+    def __init__(self, results: list[ItemResult]):
+        self.results = results
+
+
+def _store_one_by_one(items: list[_Item], integration: Integration, *, atomic: bool) -> list[ItemResult]:
+    """The slow path, when the set-based statement failed: each item in its own savepoint.
+
+    With ``atomic``, one refused item rolls the others back (they are reported ``skipped``).
+    """
+    try:
+        with transaction.atomic():
+            results = _store_each(items, integration)
+            if atomic and any(r.status == IngestStatus.INVALID for r in results):
+                raise _AtomicBatchRefused(results)
+    except _AtomicBatchRefused as refused:
+        return [
+            r if r.status == IngestStatus.INVALID else ItemResult(index=r.index, status=IngestStatus.SKIPPED)
+            for r in refused.results
+        ]
+    return results
+
+
+def _store_each(items: list[_Item], integration: Integration) -> list[ItemResult]:
+    results = []
+    for item in items:
+        try:
+            with transaction.atomic():
+                results.extend(_store([item], integration))
+        except DatabaseError as error:
+            results.append(
+                ItemResult(
+                    index=item.index,
+                    status=IngestStatus.INVALID,
+                    errors={"non_field_errors": [f"The database refused this post ({type(error).__name__})."]},
+                )
+            )
+    return results
+
+
+@transaction.atomic
+def posts_ingest(*, integration: Integration, items: list[dict], atomic: bool = False) -> list[ItemResult]:
+    """Store posts sent by an integration; one ``ItemResult`` per item, in the batch's order.
+
+    Each item names a channel the integration may post to (id or handle), the post's external id,
+    its author (handle required; platform id and display name optional), text, URL, kind, posted
+    time (ISO 8601) and optionally the external id it replies to. Idempotent on (channel, external
+    id): a post already stored — or repeated in the batch — is reported ``exists`` and not changed.
+    Invalid items are reported with field errors and the valid ones stored; with ``atomic=True``
+    one invalid item means nothing is stored (the valid ones are reported ``skipped``).
+    Ingested posts belong to no case and write no timeline event: they become casework when a
+    person records a case (``case_record`` finds them by channel and external id). Authors are
+    created as accounts when first seen. A handful of queries for the whole batch.
+    Raises ValidationError when the batch is empty or larger than ``MAX_INGEST_ITEMS``.
+    """
+    if not items:
+        raise ValidationError("Send at least one post.")
+    if len(items) > MAX_INGEST_ITEMS:
+        raise ValidationError(f"Send at most {MAX_INGEST_ITEMS} posts per request (this one had {len(items)}).")
+    channels = list(Channel.objects.all())
+    allowed = set(integration.channels.values_list("pk", flat=True))
+    results: dict[int, ItemResult] = {}
+    valid: list[_Item] = []
+    first_of: dict[tuple[int, str], int] = {}
+    repeats: list[tuple[int, tuple[int, str]]] = []
+    for index, raw in enumerate(items):
+        checked = _validate_item(index, raw, integration, channels, allowed)
+        if isinstance(checked, dict):
+            results[index] = ItemResult(index=index, status=IngestStatus.INVALID, errors=checked)
+            continue
+        key = (checked.channel.pk, checked.external_id)
+        if key in first_of:
+            repeats.append((index, key))
+            continue
+        first_of[key] = index
+        valid.append(checked)
+    if atomic and results:
+        for item in valid:
+            results[item.index] = ItemResult(index=item.index, status=IngestStatus.SKIPPED)
+        for index, _ in repeats:
+            results[index] = ItemResult(index=index, status=IngestStatus.SKIPPED)
+        return [results[i] for i in range(len(items))]
+    if valid:
+        try:
+            with transaction.atomic():
+                stored = _store(valid, integration)
+        except DatabaseError:
+            stored = _store_one_by_one(valid, integration, atomic=atomic)
+        for result in stored:
+            results[result.index] = result
+    for index, key in repeats:
+        first = results[first_of[key]]
+        status = IngestStatus.INVALID if first.status == IngestStatus.INVALID else IngestStatus.EXISTS
+        results[index] = replace(first, index=index, status=status)
+    return [results[i] for i in range(len(items))]

@@ -25,6 +25,9 @@ INSTALLED_APPS = [
     "django.forms",
     "django_filters",
     "django_celery_beat",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "moderation",
     "escalation",
 ]
@@ -123,6 +126,53 @@ ACKNOWLEDGEMENT_DUE_WORKING_DAYS = env.float("ACKNOWLEDGEMENT_DUE_WORKING_DAYS",
 WARNING_LOOKBACK_MONTHS = env.int("WARNING_LOOKBACK_MONTHS", default=12)
 OFFICE_HOURS_START = env("OFFICE_HOURS_START", default="09:00")
 OFFICE_HOURS_END = env("OFFICE_HOURS_END", default="17:00")
+
+# --- REST API (moderation/api) ----------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "moderation.api.authentication.IntegrationTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["moderation.api.permissions.IsIntegrationOrCaseReader"],
+    "DEFAULT_PARSER_CLASSES": ["moderation.api.parsers.LimitedJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_THROTTLE_CLASSES": ["moderation.api.throttling.IntegrationRateThrottle"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+# Requests per token (per signed-in user for session reads), e.g. "1200/min", "50000/day".
+API_THROTTLE_RATE = env("API_THROTTLE_RATE", default="1200/min")
+# Request bodies larger than this are refused with 413 (a batch of 1,000 posts fits easily).
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=2 * 1024 * 1024)
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Moderation Casework API",
+    "DESCRIPTION": (
+        "Push posts from social-media tools (POST /api/v1/posts/) and read cases, accounts with their "
+        "standing, blocks and appeals. Authenticate with `Authorization: Token <token>`; tokens are "
+        "created by an administrator in the admin (Integrations) and shown once."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI served from our own static files, not a CDN
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "PlatformEnum": "moderation.constants.Platform",
+        "PostKindEnum": "moderation.constants.PostKind",
+        "IngestStatusEnum": "moderation.services.IngestStatus",
+    },
+}
+# Throttle counters: shared through Redis when there is one, per process otherwise.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env("REDIS_URL")}
+        if env("REDIS_URL", default="")
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
 
 # --- Celery --------------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")

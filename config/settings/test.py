@@ -24,3 +24,5 @@ CELERY_TASK_EAGER_PROPAGATES = True
 _test_name = os.environ.get("TEST_DATABASE_NAME")
 if _test_name:
     DATABASES["default"]["TEST"] = {"NAME": _test_name}  # noqa: F405
+# Throttle counters stay in the test process (never the Redis the integration suite shares).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

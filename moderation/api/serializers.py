@@ -1,0 +1,210 @@
+"""Shapes of what the API sends and receives. The ingest request is validated by ``posts_ingest``;
+``PostItemSerializer`` documents it for the schema."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from escalation.constants import Recommendation
+from escalation.models import Appeal, Block
+from moderation.constants import PostKind
+from moderation.models import Case, Channel, SocialAccount
+from moderation.selectors import case_stage
+from moderation.services import MAX_INGEST_ITEMS, IngestStatus
+
+
+@extend_schema_field({"oneOf": [{"type": "integer"}, {"type": "string"}]})
+class ChannelRefField(serializers.Field):
+    """A channel's id (integer) or handle (string)."""
+
+
+class PostItemSerializer(serializers.Serializer):
+    channel = ChannelRefField(help_text="The channel's id or handle; the integration must be allowed to post to it.")
+    external_id = serializers.CharField(max_length=200, help_text="The platform's id for the post.")
+    author_handle = serializers.CharField(max_length=120, help_text="Compared without case or a leading @.")
+    author_platform_id = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    author_display_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    text = serializers.CharField(required=False, allow_blank=True, help_text="NUL characters are removed.")
+    url = serializers.URLField(max_length=500, required=False, allow_blank=True)
+    kind = serializers.ChoiceField(choices=PostKind.choices, required=False, default=PostKind.COMMENT)
+    posted_at = serializers.DateTimeField(help_text="ISO 8601; without a zone, Europe/London is assumed.")
+    in_reply_to = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, help_text="The external id of the post this replies to."
+    )
+
+
+class IngestItemResultSerializer(serializers.Serializer):
+    index = serializers.IntegerField(help_text="The item's position in the request (0 for a single object).")
+    status = serializers.ChoiceField(
+        choices=[(s.value, s.value) for s in IngestStatus],
+        help_text="created: stored now; exists: already stored, unchanged; invalid: refused (see errors); "
+        "skipped: valid but not stored because the atomic batch had an invalid item.",
+    )
+    id = serializers.IntegerField(allow_null=True, help_text="The stored post's id (created or exists).")
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+
+
+class IngestResultSerializer(serializers.Serializer):
+    atomic = serializers.BooleanField()
+    created = serializers.IntegerField()
+    exists = serializers.IntegerField()
+    invalid = serializers.IntegerField()
+    skipped = serializers.IntegerField()
+    items = IngestItemResultSerializer(many=True)
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+INGEST_REQUEST_SCHEMA = {
+    "oneOf": [
+        {"$ref": "#/components/schemas/PostItemRequest"},
+        {
+            "type": "array",
+            "items": {"$ref": "#/components/schemas/PostItemRequest"},
+            "minItems": 1,
+            "maxItems": MAX_INGEST_ITEMS,
+        },
+    ]
+}
+
+
+class ChannelSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Channel
+        fields = ["id", "platform", "name", "handle"]
+
+
+class AccountSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SocialAccount
+        fields = ["id", "platform", "handle", "display_name"]
+
+
+class StageSerializer(serializers.Serializer):
+    label = serializers.CharField()
+    colour = serializers.CharField()
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    account = AccountSummarySerializer()
+    channel = ChannelSummarySerializer()
+    rules = serializers.SerializerMethodField()
+    service_area = serializers.SerializerMethodField()
+    assignee = serializers.SerializerMethodField()
+    stage = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Case
+        fields = [
+            "id",
+            "account",
+            "channel",
+            "status",
+            "outcome",
+            "priority",
+            "rules",
+            "reason",
+            "service_area",
+            "assignee",
+            "recorded_at",
+            "response_due_at",
+            "closed_at",
+            "stage",
+        ]
+
+    def get_rules(self, case) -> list[str]:
+        return [rule.code for rule in case.rules.all()]
+
+    def get_service_area(self, case) -> str | None:
+        return case.service_area.name if case.service_area_id else None
+
+    def get_assignee(self, case) -> str | None:
+        return (case.assignee.get_full_name() or case.assignee.get_username()) if case.assignee_id else None
+
+    @extend_schema_field(StageSerializer)
+    def get_stage(self, case) -> dict:
+        stage = case_stage(case)
+        return {"label": stage.label, "colour": stage.colour}
+
+
+class StandingSerializer(serializers.Serializer):
+    recommendation = serializers.ChoiceField(choices=Recommendation.choices)
+    recommendation_label = serializers.CharField()
+    reason = serializers.CharField()
+    blocked_everywhere = serializers.BooleanField()
+    active_block_ids = serializers.ListField(child=serializers.IntegerField())
+    recent_warning_count = serializers.IntegerField()
+    zero_tolerance_rules = serializers.ListField(child=serializers.CharField())
+    next_appeal_opens_at = serializers.DateTimeField(allow_null=True)
+
+
+class AccountSerializer(serializers.ModelSerializer):
+    standing = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SocialAccount
+        fields = ["id", "platform", "handle", "display_name", "platform_user_id", "first_seen_at", "standing"]
+
+    @extend_schema_field(StandingSerializer)
+    def get_standing(self, account) -> dict:
+        standing = self.context["standings"][account.pk]
+        return StandingSerializer(
+            {
+                "recommendation": standing.recommendation,
+                "recommendation_label": standing.recommendation_label,
+                "reason": standing.reason,
+                "blocked_everywhere": standing.blocked_everywhere,
+                "active_block_ids": [b.pk for b in standing.active_blocks],
+                "recent_warning_count": len(standing.recent_warnings),
+                "zero_tolerance_rules": [r.code for r in standing.zero_tolerance_rules],
+                "next_appeal_opens_at": standing.next_appeal_opens_at,
+            }
+        ).data
+
+
+class BlockSerializer(serializers.ModelSerializer):
+    account = AccountSummarySerializer()
+    channel = ChannelSummarySerializer(allow_null=True)
+
+    class Meta:
+        model = Block
+        fields = [
+            "id",
+            "case",
+            "account",
+            "kind",
+            "scope",
+            "channel",
+            "status",
+            "reason",
+            "proposed_at",
+            "started_at",
+            "appeal_opens_at",
+            "md_acknowledged_at",
+            "lifted_at",
+        ]
+
+
+class AppealSerializer(serializers.ModelSerializer):
+    account = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Appeal
+        fields = [
+            "id",
+            "block",
+            "account",
+            "status",
+            "received_at",
+            "received_via",
+            "window_opens_at",
+            "decided_at",
+            "decision_reason",
+        ]
+
+    @extend_schema_field(AccountSummarySerializer)
+    def get_account(self, appeal) -> dict:
+        return AccountSummarySerializer(appeal.block.account).data
