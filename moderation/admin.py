@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
@@ -14,15 +15,17 @@ from django.utils.html import format_html, format_html_join
 from escalation import routing
 from escalation import services as escalation
 from escalation.constants import BlockScope
-from moderation import clock, services
+from moderation import clock, flags, services
 from moderation.admin_actions import OptionalNoteForm, ReasonForm, error_text, form_action, run_per_row
-from moderation.constants import CaseOutcome, Platform, PostKind, Visibility
+from moderation.constants import CaseOutcome, FlagStatus, Platform, PostKind, Visibility
 from moderation.deadlines import working_time_left
 from moderation.models import (
     Case,
     CaseEvent,
     Channel,
     Evidence,
+    Flag,
+    FlagRule,
     HouseRule,
     Integration,
     Post,
@@ -610,4 +613,88 @@ class IntegrationAdmin(admin.ModelAdmin):
             lambda integration: (
                 services.integration_revoke(actor=request.user, integration=integration) and "token revoked."
             ),
+        )
+
+
+@admin.register(FlagRule)
+class FlagRuleAdmin(admin.ModelAdmin):
+    """Rules are configuration; their accuracy (how often people agreed with them) shows in the list.
+
+    The pattern is checked by ``FlagRule.clean``: an invalid regular expression is a form error.
+    """
+
+    list_display = [
+        "name",
+        "kind",
+        "house_rule",
+        "is_active",
+        "open_count",
+        "confirmed_count",
+        "dismissed_count",
+        "precision",
+    ]
+    list_filter = ["kind", "is_active", "house_rule"]
+    list_select_related = ["house_rule"]
+    search_fields = ["name", "terms", "pattern"]
+    fields = [
+        "name",
+        "kind",
+        "house_rule",
+        "terms",
+        "pattern",
+        "repeat_threshold",
+        "repeat_window_minutes",
+        "is_active",
+    ]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                open_flags=Count("flags", filter=Q(flags__status=FlagStatus.OPEN)),
+                confirmed_flags=Count("flags", filter=Q(flags__status=FlagStatus.CONFIRMED)),
+                dismissed_flags=Count("flags", filter=Q(flags__status=FlagStatus.DISMISSED)),
+            )
+        )
+
+    @admin.display(description="Open", ordering="open_flags")
+    def open_count(self, obj):
+        return obj.open_flags
+
+    @admin.display(description="Confirmed", ordering="confirmed_flags")
+    def confirmed_count(self, obj):
+        return obj.confirmed_flags
+
+    @admin.display(description="Dismissed", ordering="dismissed_flags")
+    def dismissed_count(self, obj):
+        return obj.dismissed_flags
+
+    @admin.display(description="Precision")
+    def precision(self, obj):
+        """Confirmed ÷ (confirmed + dismissed): how often a person agreed with the rule."""
+        decided = obj.confirmed_flags + obj.dismissed_flags
+        return f"{obj.confirmed_flags / decided:.0%}" if decided else "—"
+
+
+@admin.register(Flag)
+class FlagAdmin(ReadOnlyCaseworkAdmin):
+    """Flags are read-only; "not a problem" is an action calling ``flag_dismiss``."""
+
+    list_display = ["post", "rule", "reason", "status", "created_at", "dismissed_by", "dismissed_at"]
+    list_filter = ["status", "rule"]
+    list_select_related = ["post__account", "rule", "dismissed_by"]
+    search_fields = ["post__text", "post__account__handle", "reason"]
+    actions = ["dismiss_flags"]
+
+    def has_moderate_post_permission(self, request):
+        return request.user.has_perm(routing.PERM_MODERATE_POST)
+
+    @admin.action(description="Not a problem: dismiss the flags", permissions=["moderate_post"])
+    def dismiss_flags(self, request, queryset):
+        run_per_row(
+            self,
+            request,
+            queryset,
+            lambda flag: flags.flag_dismiss(actor=request.user, flag=flag) and "dismissed: not a problem.",
         )

@@ -88,3 +88,25 @@ class EventKind(models.TextChoices):
     APPEAL_WINDOW_OPENED = "appeal_window_opened", "Appeal window opened"
     SIGNOFF_CHASED = "signoff_chased", "Overdue sign-off chased"
     ACKNOWLEDGEMENT_CHASED = "acknowledgement_chased", "Overdue acknowledgement chased"
+    FLAG_DISMISSED = "flag_dismissed", "Automatic flag dismissed: not a problem"
+
+
+class FlagKind(models.TextChoices):
+    """What an automatic flag rule looks for."""
+
+    WORD_LIST = "word_list", "Word list"
+    PATTERN = "pattern", "Pattern (regular expression)"
+    PHONE_NUMBER = "phone_number", "UK phone number"
+    EMAIL_ADDRESS = "email_address", "Email address"
+    POSTCODE = "postcode", "UK postcode"
+    REPEAT_CONTACT = "repeat_contact", "Repeat contact (N posts in M minutes)"
+
+
+# Personal-data detectors: a post deleted with one of these flags has its text redacted.
+PERSONAL_DATA_KINDS = (FlagKind.PHONE_NUMBER, FlagKind.EMAIL_ADDRESS, FlagKind.POSTCODE)
+
+
+class FlagStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    DISMISSED = "dismissed", "Dismissed: not a problem"
+    CONFIRMED = "confirmed", "Confirmed: a case was recorded"

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.urls import reverse
 
 from escalation import routing
+from moderation.constants import FlagStatus
+from moderation.models import Flag
 
 DECIDER_PERMS = (
     routing.PERM_SIGNOFF_WARNING_ANY,
@@ -23,6 +25,8 @@ def navigation_for(user, current_path: str) -> list[dict]:
     if user.has_perm(routing.PERM_RECORD_CASE):
         items.append({"text": "Cases", "href": reverse("moderation:case_list")})
         items.append({"text": "Record a case", "href": reverse("moderation:case_create")})
+        open_flags = Flag.objects.filter(status=FlagStatus.OPEN).count()
+        items.append({"text": "Flagged posts", "href": reverse("moderation:flag_list"), "count": open_flags})
     if any(user.has_perm(p) for p in DECIDER_PERMS):
         items.append({"text": "Decisions", "href": reverse("escalation:decision_list")})
     if user.has_perm(routing.PERM_RECORD_APPEAL) or user.has_perm(routing.PERM_DECIDE_APPEAL):

@@ -277,6 +277,9 @@ class CaseRecordForm(StripNulMixin, GovukFormMixin, forms.Form):
         error_messages={"required": "Select a priority"},
     )
     evidence = EvidenceFileField(label="Evidence", required=False)
+    external_id = forms.CharField(
+        required=False, max_length=200, widget=forms.HiddenInput, help_text="The platform's id, from a flagged post"
+    )
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
@@ -11,6 +14,8 @@ from moderation.constants import (
     CaseOutcome,
     CaseStatus,
     EventKind,
+    FlagKind,
+    FlagStatus,
     Platform,
     PostKind,
     Priority,
@@ -295,3 +300,92 @@ class Integration(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class FlagRule(models.Model):
+    """An automatic flag rule, managed by administrators. A flag never hides, warns or blocks: people decide.
+
+    ``word_list`` matches any of ``terms`` (one per line) as a whole word, ignoring case; ``pattern``
+    matches a regular expression (ignoring case); ``phone_number``, ``email_address`` and
+    ``postcode`` detect UK personal data; ``repeat_contact`` flags an account's post when it is at
+    least the ``repeat_threshold``-th post by that account within ``repeat_window_minutes``.
+    """
+
+    name = models.CharField(max_length=120, unique=True)
+    kind = models.CharField(max_length=20, choices=FlagKind.choices)
+    terms = models.TextField(blank=True, help_text="Word lists: one word or phrase per line; whole words, any case.")
+    pattern = models.TextField(blank=True, help_text="Patterns: a Python regular expression, matched ignoring case.")
+    house_rule = models.ForeignKey(
+        HouseRule,
+        on_delete=models.PROTECT,
+        related_name="flag_rules",
+        help_text="The house rule a post matching this rule may break.",
+    )
+    repeat_threshold = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Repeat contact: N posts by one account …"
+    )
+    repeat_window_minutes = models.PositiveIntegerField(null=True, blank=True, help_text="… within M minutes.")
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def term_list(self) -> list[str]:
+        return [line.strip() for line in self.terms.splitlines() if line.strip()]
+
+    def clean(self) -> None:
+        if self.kind == FlagKind.WORD_LIST and not self.term_list():
+            raise ValidationError({"terms": "Enter at least one word or phrase, one per line."})
+        if self.kind == FlagKind.PATTERN:
+            if not self.pattern.strip():
+                raise ValidationError({"pattern": "Enter the regular expression to look for."})
+            try:
+                re.compile(self.pattern, re.IGNORECASE)
+            except re.error as error:
+                raise ValidationError(
+                    {"pattern": f"This is not a valid regular expression: {error}."}, code="invalid"
+                ) from error
+        if self.kind == FlagKind.REPEAT_CONTACT and not (self.repeat_threshold and self.repeat_window_minutes):
+            raise ValidationError(
+                {"repeat_threshold": "Give both the number of posts (N) and the window in minutes (M)."}
+            )
+        if self.kind == FlagKind.REPEAT_CONTACT and self.repeat_threshold < 2:
+            raise ValidationError({"repeat_threshold": "N must be at least 2."})
+
+
+class Flag(models.Model):
+    """A post an automatic rule flagged for a person to look at.
+
+    States: ``open`` → ``dismissed`` ("not a problem", stamped who and when) or ``open`` →
+    ``confirmed`` (a case was recorded for the post). Dismissed and confirmed are final.
+    ``reason`` says why, without personal data (a phone number is reported as "a UK phone number").
+    """
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="flags")
+    rule = models.ForeignKey(FlagRule, on_delete=models.PROTECT, related_name="flags")
+    reason = models.CharField(max_length=300)
+    created_at = models.DateTimeField(default=clock.now)
+    status = models.CharField(max_length=20, choices=FlagStatus.choices, default=FlagStatus.OPEN)
+    dismissed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    dismissed_at = models.DateTimeField(null=True, blank=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["post", "rule"], name="flag_unique_post_rule"),
+            models.CheckConstraint(
+                condition=Q(status=FlagStatus.DISMISSED, dismissed_at__isnull=False, dismissed_by__isnull=False)
+                | ~Q(status=FlagStatus.DISMISSED) & Q(dismissed_at__isnull=True),
+                name="flag_dismissed_is_stamped",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "created_at"], name="flag_status_created_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.rule}: {self.reason}"

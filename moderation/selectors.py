@@ -14,9 +14,9 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from escalation.constants import BlockStatus, SignOffKind, SignOffStatus, WarningStatus
 from escalation.models import Block, SignOff, Warning
 from moderation import clock
-from moderation.constants import CaseStatus, Visibility
+from moderation.constants import CaseStatus, FlagStatus, Visibility
 from moderation.forms import GovukFilterForm
-from moderation.models import Case, Channel, HouseRule, Post, ServiceArea
+from moderation.models import Case, Channel, Flag, HouseRule, Post, ServiceArea
 
 
 @dataclass(frozen=True)
@@ -184,3 +184,12 @@ def integration_for_token(token: str):
     if not token or len(token) > 200:
         return None
     return Integration.objects.filter(token_hash=token_hash(token), is_active=True).first()
+
+
+def flag_queue() -> QuerySet[Flag]:
+    """Open flags, newest first, with the post, its channel and author, and the rule and its house rule."""
+    return (
+        Flag.objects.filter(status=FlagStatus.OPEN)
+        .select_related("post__channel", "post__account", "rule__house_rule")
+        .order_by("-created_at", "-id")
+    )

@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from escalation import routing
-from moderation import clock
+from moderation import clock, flags
 from moderation.constants import CaseOutcome, CaseStatus, EventKind, PostKind, Priority, Visibility
 from moderation.deadlines import due_after
 from moderation.events import record_event
@@ -156,6 +156,7 @@ def case_record(
         for post in orphans:
             post.case = case
             post.save(update_fields=["case"])
+        flags.flags_confirm(posts=[*new_posts, *existing])
         if new_posts or orphans:
             record_event(
                 case=case,
@@ -185,6 +186,7 @@ def case_record(
     for post in existing:  # known to us (e.g. ingested) but in no case yet
         post.case = case
         post.save(update_fields=["case"])
+    flags.flags_confirm(posts=[*new_posts, *existing])  # a person decided: the flags were right
     record_event(
         case=case,
         kind=EventKind.CASE_RECORDED,
@@ -261,14 +263,20 @@ def post_set_visibility(*, actor: AbstractBaseUser, post: Post, visibility: str,
     post.visibility = visibility
     post.visibility_changed_at = clock.now()
     post.visibility_changed_by = actor
-    post.save(update_fields=["visibility", "visibility_changed_at", "visibility_changed_by"])
+    after = {"visibility": visibility}
+    # deleted for personal information: keep the fact and the category, not the data
+    categories = flags.personal_data_categories(post) if visibility == Visibility.DELETED else []
+    if categories:
+        post.text = flags.redacted_text(categories)
+        after["redacted"] = categories
+    post.save(update_fields=["visibility", "visibility_changed_at", "visibility_changed_by", "text"])
     record_event(
         case=post.case_id,
         kind=VISIBILITY_EVENTS[visibility],
         actor=actor,
         subject=post,
         before={"visibility": before},
-        after={"visibility": visibility},
+        after=after,
         note=clean_text(note),
     )
     return post
@@ -794,6 +802,11 @@ def posts_ingest(*, integration: Integration, items: list[dict], atomic: bool = 
             stored = _store_one_by_one(valid, integration, atomic=atomic)
         for result in stored:
             results[result.index] = result
+        created = [r.id for r in stored if r.status == IngestStatus.CREATED]
+        if created:  # automatic flags for a person to look at; they change nothing else
+            flags.flags_evaluate(
+                posts=list(Post.objects.filter(pk__in=created).only("id", "account_id", "text", "posted_at"))
+            )
     for index, key in repeats:
         first = results[first_of[key]]
         status = IngestStatus.INVALID if first.status == IngestStatus.INVALID else IngestStatus.EXISTS

@@ -14,5 +14,7 @@ urlpatterns = [
     path("cases/<int:pk>/reopen/", views.case_reopen, name="case_reopen"),
     path("cases/<int:pk>/evidence/", views.evidence_add, name="evidence_add"),
     path("cases/<int:pk>/evidence/<int:evidence_pk>/", views.evidence_file, name="evidence_file"),
+    path("flags/", views.flag_list, name="flag_list"),
+    path("flags/<int:pk>/dismiss/", views.flag_dismiss, name="flag_dismiss"),
     path("accounts/<int:pk>/", views.account_detail, name="account_detail"),
 ]

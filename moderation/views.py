@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from pathlib import PurePath
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
@@ -17,13 +18,14 @@ from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from escalation import routing
 from escalation.constants import BlockScope, BlockStatus, SignOffStatus, WarningStatus
 from escalation.models import Appeal, Block, SignOff
 from escalation.selectors import account_standing
-from moderation import services
+from moderation import flags, services
 from moderation.constants import CaseOutcome, CaseStatus, EventKind, Visibility
 from moderation.forms import (
     AssignForm,
@@ -34,8 +36,15 @@ from moderation.forms import (
     VisibilityForm,
     apply_service_errors,
 )
-from moderation.models import Case, Evidence, Post, SocialAccount
-from moderation.selectors import account_history, case_queryset, case_queue, case_stage, team_members
+from moderation.models import Case, Evidence, Flag, Post, SocialAccount
+from moderation.selectors import (
+    account_history,
+    case_queryset,
+    case_queue,
+    case_stage,
+    flag_queue,
+    team_members,
+)
 
 PAGE_SIZE = 25
 
@@ -162,12 +171,24 @@ def case_create(request):
     if request.method == "POST" and token in done:  # the same form sent again (double click, back button)
         messages.info(request, f"That case is already recorded: case {done[token]}.")
         return redirect(_case_url(done[token]))
-    form = CaseRecordForm(request.POST or None, request.FILES or None, user=request.user)
+    initial = {} if request.method == "POST" else _initial_from(request.GET)
+    form = CaseRecordForm(request.POST or None, request.FILES or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         response = _record_case(request, form, token)
         if response is not None:
             return response
     return render(request, "moderation/case_create.html", {"form": form, "form_token": token or uuid.uuid4().hex})
+
+
+PREFILL_FIELDS = ("channel", "handle", "display_name", "text", "url", "external_id", "posted_at", "kind")
+
+
+def _initial_from(params) -> dict:
+    """Prefill from the address (the flag queue's "Record a case" link); the form still validates all."""
+    initial = {name: params[name] for name in PREFILL_FIELDS if params.get(name)}
+    if params.getlist("rules"):
+        initial["rules"] = params.getlist("rules")
+    return initial
 
 
 def _record_case(request, form: CaseRecordForm, token: str):
@@ -188,6 +209,7 @@ def _record_case(request, form: CaseRecordForm, token: str):
                         text=data["text"],
                         url=data["url"],
                         kind=data["kind"],
+                        external_id=data.get("external_id", ""),
                     )
                 ],
                 rules=list(data["rules"]),
@@ -474,3 +496,43 @@ def evidence_file(request, pk: int, evidence_pk: int):
         filename=PurePath(evidence.file.name).name,
         as_attachment=content_type == "application/octet-stream",
     )
+
+
+@login_required
+@permission_required(routing.PERM_RECORD_CASE, raise_exception=True)
+def flag_list(request):
+    """Posts automatic rules flagged, for a person to decide: record a case, or "not a problem"."""
+    page = Paginator(flag_queue(), PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [(flag, _record_case_link(flag)) for flag in page.object_list]
+    return render(request, "moderation/flag_list.html", {"page": page, "rows": rows})
+
+
+def _record_case_link(flag: Flag) -> str:
+    post = flag.post
+    params = [
+        ("channel", post.channel_id),
+        ("handle", post.account.handle),
+        ("display_name", post.account.display_name),
+        ("text", post.text),
+        ("url", post.url),
+        ("external_id", post.external_id),
+        ("posted_at", f"{timezone.localtime(post.posted_at):%d/%m/%Y %H:%M}"),
+        ("kind", post.kind),
+        ("rules", flag.rule.house_rule_id),
+    ]
+    return reverse("moderation:case_create") + "?" + urlencode([(k, v) for k, v in params if v])
+
+
+@login_required
+@permission_required(routing.PERM_MODERATE_POST, raise_exception=True)
+@require_POST
+def flag_dismiss(request, pk: int):
+    """ "Not a problem": the flag is dismissed and who dismissed it is kept."""
+    flag = get_object_or_404(Flag, pk=pk)
+    try:
+        flags.flag_dismiss(actor=request.user, flag=flag, note=request.POST.get("note", ""))
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, _messages_of(error))
+    else:
+        messages.success(request, f"Flag dismissed: not a problem ({flag.rule}).")
+    return redirect("moderation:flag_list")

@@ -34,6 +34,8 @@ GET_ACCESS = {
     "moderation:case_assign": ({"pk": "case"}, (NOT_ALLOWED, NOT_ALLOWED, FORBIDDEN, FORBIDDEN)),
     "moderation:case_close": ({"pk": "case"}, (NOT_ALLOWED, NOT_ALLOWED, FORBIDDEN, FORBIDDEN)),
     "moderation:case_reopen": ({"pk": "case"}, (NOT_ALLOWED, NOT_ALLOWED, FORBIDDEN, FORBIDDEN)),
+    "moderation:flag_list": ({}, (OK, OK, FORBIDDEN, FORBIDDEN)),
+    "moderation:flag_dismiss": ({"pk": "flag"}, (NOT_ALLOWED, NOT_ALLOWED, FORBIDDEN, FORBIDDEN)),
     "escalation:decision_list": ({}, (FORBIDDEN, OK, OK, OK)),
     "escalation:signoff_detail": ({"pk": "signoff"}, (FORBIDDEN, OK, OK, FORBIDDEN)),
     "escalation:warning_create": ({"case_pk": "other_case"}, (OK, OK, FORBIDDEN, FORBIDDEN)),
@@ -55,6 +57,7 @@ POST_FORBIDDEN = {
     "moderation:post_visibility": ({"pk": "case", "post_pk": "post"}, {"visibility": "hidden"}, ("director", "md")),
     "moderation:case_close": ({"pk": "case"}, {"outcome": "no_action"}, ("director", "md")),
     "moderation:case_assign": ({"pk": "case"}, {"assignee": ""}, ("director", "md")),
+    "moderation:flag_dismiss": ({"pk": "flag"}, {}, ("director", "md")),
     "escalation:signoff_detail": ({"pk": "signoff"}, {"decision": "approve"}, ("officer", "md")),
     "escalation:block_acknowledge": ({"pk": "block"}, {}, ("officer", "manager", "director")),
     "escalation:appeal_detail": ({"pk": "appeal"}, {"decision": "overturn", "reason": "x"}, ("officer", "manager")),
@@ -75,6 +78,13 @@ def world(officer, manager, director, md, service_area):
 
     png = SimpleUploadedFile("shot.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, content_type="image/png")
     evidence = Evidence.objects.create(case=case, file=png, description="Screenshot", added_by=officer)
+    from moderation.constants import FlagKind
+    from moderation.models import Flag, FlagRule
+
+    flag_rule = FlagRule.objects.create(
+        name="Insults", kind=FlagKind.WORD_LIST, terms="idiot", house_rule=factories.rule("abusive")
+    )
+    flag = Flag.objects.create(post=factories.PostFactory(), rule=flag_rule, reason="matched ‘idiot’")
     users = {"anonymous": None, "officer": officer, "manager": manager, "director": director, "md": md}
     objects = {
         "case": case.pk,
@@ -87,6 +97,7 @@ def world(officer, manager, director, md, service_area):
         "fresh_block": fresh_block.pk,
         "appeal": appeal.pk,
         "evidence": evidence.pk,
+        "flag": flag.pk,
     }
     assert block.status == BlockStatus.ACTIVE
     return users, objects

@@ -165,6 +165,10 @@ SPECTACULAR_SETTINGS = {
         "IngestStatusEnum": "moderation.services.IngestStatus",
     },
 }
+# Meta webhooks (/api/v1/webhooks/meta/): the app secret that signs deliveries and the token of the
+# subscription handshake. Either empty: the webhook refuses everything with 403.
+META_APP_SECRET = env("META_APP_SECRET", default="")
+META_WEBHOOK_VERIFY_TOKEN = env("META_WEBHOOK_VERIFY_TOKEN", default="")
 # Throttle counters: shared through Redis when there is one, per process otherwise.
 CACHES = {
     "default": (

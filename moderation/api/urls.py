@@ -1,6 +1,6 @@
 from django.urls import path
 
-from moderation.api import views
+from moderation.api import meta, views
 
 app_name = "api"
 
@@ -10,4 +10,5 @@ urlpatterns = [
     path("accounts/", views.AccountList.as_view(), name="account_list"),
     path("blocks/", views.BlockList.as_view(), name="block_list"),
     path("appeals/", views.AppealList.as_view(), name="appeal_list"),
+    path("webhooks/meta/", meta.MetaWebhookView.as_view(), name="meta_webhook"),
 ]

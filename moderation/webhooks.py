@@ -1,0 +1,313 @@
+"""Meta webhooks (Facebook Pages ``feed``, Instagram ``comments``): signature check, parsing, applying.
+
+The view (``moderation.api.meta``) checks the signature and hands the parsed payload to a Celery
+task, which calls ``meta_events_apply``. Comments become posts through ``services.posts_ingest``
+under the integration named ``META_INTEGRATION_NAME`` (created when first needed); edits and
+visibility changes touch only posts that belong to no case — a post in a case keeps what staff
+recorded, and the change is logged. Everything else is acknowledged and ignored. Each event is
+applied in its own transaction and a replay changes nothing.
+
+Channels: an entry's id (the Page id or the Instagram account id) names the active channel of
+that platform whose ``handle`` is that id or whose ``url`` contains it as a whole number
+(``https://www.facebook.com/profile.php?id=<id>``). An unknown id is logged and ignored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import re
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, transaction
+
+from moderation import clock, services
+from moderation.constants import Platform, PostKind, Visibility
+from moderation.models import Channel, Integration, Post, normalise_handle
+from moderation.services import VISIBILITY_MOVES, IngestStatus, clean_text
+
+logger = logging.getLogger("moderation.webhooks")
+
+META_INTEGRATION_NAME = "Meta webhooks"
+SIGNATURE_PREFIX = "sha256="
+
+# object → the platform its entries belong to
+OBJECT_PLATFORMS = {"page": Platform.FACEBOOK, "instagram": Platform.INSTAGRAM}
+ADD, EDIT, HIDE, REMOVE, UNHIDE = "add", "edited", "hide", "remove", "unhide"
+FACEBOOK_VERBS = {"add": ADD, "edited": EDIT, "edit": EDIT, "hide": HIDE, "remove": REMOVE, "unhide": UNHIDE}
+VISIBILITY_OF = {HIDE: Visibility.HIDDEN, REMOVE: Visibility.DELETED, UNHIDE: Visibility.RESTORED}
+
+
+def signature_valid(*, body: bytes, header: str | None, secret: str) -> bool:
+    """``header`` is ``sha256=<hex of HMAC-SHA256(body, secret)>``; False without a secret."""
+    if not secret or not header or not header.startswith(SIGNATURE_PREFIX):
+        return False
+    expected = hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
+    given = header[len(SIGNATURE_PREFIX) :].strip().lower()
+    return hmac.compare_digest(expected.encode("ascii"), given.encode("utf-8", "replace"))
+
+
+def verify_token_valid(*, given: str | None, expected: str) -> bool:
+    """The subscription handshake's ``hub.verify_token``; False when no token is configured."""
+    if not expected or given is None:
+        return False
+    return hmac.compare_digest(expected.encode("utf-8"), given.encode("utf-8", "replace"))
+
+
+@dataclass(frozen=True)
+class MetaEvent:
+    """One comment event we handle, as plain data."""
+
+    platform: str
+    account_id: str  # the entry's id: our Page or Instagram account
+    action: str  # ADD, EDIT, HIDE, REMOVE, UNHIDE
+    external_id: str
+    text: str | None = None  # None: the event does not say (an edit then changes nothing)
+    author_id: str = ""
+    author_handle: str = ""
+    author_name: str = ""
+    in_reply_to: str = ""
+    kind: str = PostKind.COMMENT
+    posted_at: datetime | None = None
+
+
+def _str(value) -> str:
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return ""
+    return clean_text(str(value)).strip()
+
+
+def _epoch(value) -> datetime | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        moment = datetime.fromtimestamp(value, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+    return moment if 1970 <= moment.year <= 9998 else None
+
+
+def _facebook_event(account_id: str, value: dict, entry_time: datetime | None) -> MetaEvent | None:
+    if value.get("item") != "comment":
+        return None
+    action = FACEBOOK_VERBS.get(value.get("verb"))
+    external_id = _str(value.get("comment_id"))
+    if action is None or not external_id:
+        return None
+    author = value.get("from") if isinstance(value.get("from"), dict) else {}
+    parent_id = _str(value.get("parent_id"))
+    post_id = _str(value.get("post_id"))
+    is_reply = bool(parent_id) and parent_id != post_id
+    author_id = _str(author.get("id"))
+    return MetaEvent(
+        platform=Platform.FACEBOOK,
+        account_id=account_id,
+        action=action,
+        external_id=external_id,
+        text=value.get("message") if isinstance(value.get("message"), str) else None,
+        author_id=author_id,
+        # Page webhooks give no username: the page-scoped user id is the only stable handle
+        author_handle=author_id,
+        author_name=_str(author.get("name")),
+        in_reply_to=parent_id or post_id,
+        kind=PostKind.REPLY if is_reply else PostKind.COMMENT,
+        posted_at=_epoch(value.get("created_time")) or entry_time,
+    )
+
+
+def _instagram_event(account_id: str, value: dict, entry_time: datetime | None) -> MetaEvent | None:
+    external_id = _str(value.get("id"))
+    if not external_id:
+        return None
+    author = value.get("from") if isinstance(value.get("from"), dict) else {}
+    media = value.get("media") if isinstance(value.get("media"), dict) else {}
+    parent_id = _str(value.get("parent_id"))
+    return MetaEvent(
+        platform=Platform.INSTAGRAM,
+        account_id=account_id,
+        action=ADD,
+        external_id=external_id,
+        text=value.get("text") if isinstance(value.get("text"), str) else None,
+        author_id=_str(author.get("id")),
+        author_handle=_str(author.get("username")),
+        author_name=_str(author.get("username")),
+        in_reply_to=parent_id or _str(media.get("id")),
+        kind=PostKind.REPLY if parent_id else PostKind.COMMENT,
+        posted_at=entry_time,
+    )
+
+
+def meta_events_parse(payload) -> tuple[list[MetaEvent], int]:
+    """The comment events of a webhook payload we handle, and how many changes we ignore."""
+    events: list[MetaEvent] = []
+    ignored = 0
+    if not isinstance(payload, dict):
+        return events, 0
+    platform = OBJECT_PLATFORMS.get(payload.get("object"))
+    entries = payload.get("entry") if isinstance(payload.get("entry"), list) else []
+    for entry in entries:
+        if not isinstance(entry, dict):
+            ignored += 1
+            continue
+        changes = entry.get("changes") if isinstance(entry.get("changes"), list) else []
+        account_id = _str(entry.get("id"))
+        entry_time = _epoch(entry.get("time"))
+        for change in changes:
+            event = None
+            if platform and account_id and isinstance(change, dict) and isinstance(change.get("value"), dict):
+                field = change.get("field")
+                if platform == Platform.FACEBOOK and field == "feed":
+                    event = _facebook_event(account_id, change["value"], entry_time)
+                elif platform == Platform.INSTAGRAM and field == "comments":
+                    event = _instagram_event(account_id, change["value"], entry_time)
+            if event is None:
+                ignored += 1
+            else:
+                events.append(event)
+    return events, ignored
+
+
+def _channel_for(platform: str, account_id: str, channels: list[Channel]) -> Channel | None:
+    wanted = normalise_handle(account_id)
+    in_url = re.compile(rf"(?<![0-9A-Za-z]){re.escape(account_id)}(?![0-9A-Za-z])")
+    for channel in channels:
+        if channel.platform == platform and normalise_handle(channel.handle) == wanted:
+            return channel
+    for channel in channels:
+        if channel.platform == platform and channel.url and in_url.search(channel.url):
+            return channel
+    return None
+
+
+def meta_integration() -> Integration:
+    """The integration Meta's posts are stored under, created (with a token nobody is shown) when missing."""
+    integration = Integration.objects.filter(name=META_INTEGRATION_NAME).first()
+    if integration is not None:
+        return integration
+    try:
+        with transaction.atomic():
+            integration, _token = services.integration_create(actor=None, name=META_INTEGRATION_NAME, channels=[])
+    except (ValidationError, DatabaseError):  # created by a concurrent task a moment ago
+        integration = Integration.objects.get(name=META_INTEGRATION_NAME)
+    return integration
+
+
+def _ingest(event: MetaEvent, channel: Channel, integration: Integration) -> str:
+    if not event.author_handle:
+        logger.info("meta comment %s on channel %s has no author; ignored", event.external_id, channel.pk)
+        return "invalid"
+    item = {
+        "channel": channel.pk,
+        "external_id": event.external_id,
+        "author_handle": event.author_handle,
+        "author_platform_id": event.author_id,
+        "author_display_name": event.author_name,
+        "text": event.text or "",
+        "kind": event.kind,
+        "posted_at": (event.posted_at or clock.now()).isoformat(),
+        "in_reply_to": event.in_reply_to,
+    }
+    (result,) = services.posts_ingest(integration=integration, items=[item])
+    if result.status == IngestStatus.INVALID:
+        logger.warning(
+            "meta comment %s on channel %s refused: %s", event.external_id, channel.pk, sorted(result.errors)
+        )
+        return "invalid"
+    return "created" if result.status == IngestStatus.CREATED else "exists"
+
+
+@transaction.atomic
+def meta_post_edit(*, channel: Channel, event: MetaEvent, integration: Integration) -> str:
+    """An edited comment: a known post outside any case takes the new text; an unknown one is ingested."""
+    post = Post.objects.select_for_update().filter(channel=channel, external_id=event.external_id).first()
+    if post is None:
+        return _ingest(event, channel, integration)
+    if post.case_id is not None:
+        logger.info("meta edit of post %s ignored: it is in case %s and keeps its recorded text", post.pk, post.case_id)
+        return "ignored"
+    if event.text is None:
+        return "exists"
+    text = clean_text(event.text)
+    if post.text == text:
+        return "exists"
+    post.text = text
+    post.save(update_fields=["text"])
+    return "updated"
+
+
+@transaction.atomic
+def meta_post_set_visibility(*, channel: Channel, event: MetaEvent) -> str:
+    """Hidden, removed or unhidden on the platform: a known post outside any case follows (system change)."""
+    post = Post.objects.select_for_update().filter(channel=channel, external_id=event.external_id).first()
+    if post is None:
+        return "ignored"
+    visibility = VISIBILITY_OF[event.action]
+    if post.case_id is not None:
+        logger.info("meta %s of post %s not applied: it is in case %s", event.action, post.pk, post.case_id)
+        return "ignored"
+    if post.visibility == visibility:
+        return "exists"
+    if visibility == Visibility.RESTORED and post.visibility != Visibility.HIDDEN:
+        return "exists"  # unhide of a post we never saw hidden: it is visible already
+    if visibility not in VISIBILITY_MOVES[post.visibility]:
+        logger.info("meta %s of post %s ignored: it is %s", event.action, post.pk, post.visibility)
+        return "ignored"
+    post.visibility = visibility
+    post.visibility_changed_at = clock.now()
+    post.visibility_changed_by = None
+    post.save(update_fields=["visibility", "visibility_changed_at", "visibility_changed_by"])
+    return "updated"
+
+
+def meta_events_apply(*, payload) -> dict[str, int]:
+    """Apply a webhook payload; counts per outcome (created, exists, updated, ignored, invalid, failed).
+
+    Idempotent: a replay finds every post already stored and changes nothing.
+    """
+    events, ignored = meta_events_parse(payload)
+    counts: Counter[str] = Counter({"ignored": ignored})
+    if not events:
+        return dict(counts)
+    integration = meta_integration()
+    if not integration.is_active:
+        logger.warning("meta webhook events ignored: the integration %r is revoked", integration.name)
+        counts["ignored"] += len(events)
+        return dict(counts)
+    channels = list(Channel.objects.filter(is_active=True, platform__in=OBJECT_PLATFORMS.values()))
+    allowed = set(integration.channels.values_list("pk", flat=True))
+    for event in events:
+        channel = _channel_for(event.platform, event.account_id, channels)
+        if channel is None:
+            logger.warning("meta webhook for unknown %s account %s ignored", event.platform, event.account_id)
+            counts["ignored"] += 1
+            continue
+        if event.author_id and event.author_id == event.account_id:
+            counts["ignored"] += 1  # our own page's comments are not moderation material
+            continue
+        if channel.pk not in allowed:
+            integration.channels.add(channel)  # it may post to every active Facebook/Instagram channel
+            allowed.add(channel.pk)
+        try:
+            if event.action == ADD:
+                with transaction.atomic():
+                    outcome = _ingest(event, channel, integration)
+            elif event.action == EDIT:
+                outcome = meta_post_edit(channel=channel, event=event, integration=integration)
+            else:
+                outcome = meta_post_set_visibility(channel=channel, event=event)
+        except (ValidationError, DatabaseError) as error:
+            logger.warning(
+                "meta %s of %s on channel %s failed: %s",
+                event.action,
+                event.external_id,
+                channel.pk,
+                type(error).__name__,
+            )
+            outcome = "failed"
+        counts[outcome] += 1
+    logger.info("meta webhook applied: %s", dict(counts))
+    return dict(counts)
