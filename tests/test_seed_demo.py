@@ -6,7 +6,7 @@ from django.core.management import CommandError, call_command
 from escalation.constants import AppealStatus, BlockStatus, WarningStatus
 from escalation.models import Appeal, Block, Warning
 from escalation.services import appeal_windows_flag
-from moderation.models import Case, CaseEvent
+from moderation.models import Case, CaseEvent, Flag
 
 pytestmark = pytest.mark.django_db
 
@@ -32,6 +32,13 @@ def test_demo_data_has_every_stage_and_loads_once(demo_settings, capsys):
     assert Warning.objects.filter(status=WarningStatus.DRAFT, signoffs__status="refused").exists()
     assert Block.objects.filter(status=BlockStatus.REFUSED).exists()
     assert Appeal.objects.filter(status=AppealStatus.UPHELD).exists()
+    flagged = {(f.post.account.handle, f.rule.kind) for f in Flag.objects.select_related("post__account", "rule")}
+    assert {
+        ("bin_watcher", "word_list"),
+        ("helpful_harry", "phone_number"),
+        ("spammy_sam", "repeat_contact"),
+    } <= flagged
+    assert not any(handle == "happy_resident" for handle, _ in flagged)
     assert Block.objects.filter(status=BlockStatus.LIFTED, undone_on_platform_at__isnull=False).exists()
     # the blocks whose window opened are flagged by the scheduled task, the 13-month-old one among them
     flagged = appeal_windows_flag()

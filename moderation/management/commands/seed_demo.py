@@ -24,9 +24,9 @@ from escalation import services as esc
 from escalation.constants import BlockScope
 from moderation import clock
 from moderation import services as mod
-from moderation.constants import CaseOutcome, Platform, PostKind, Priority, Visibility
+from moderation.constants import CaseOutcome, FlagKind, Platform, PostKind, Priority, Visibility
 from moderation.deadlines import office_hours
-from moderation.models import Case, Channel, HouseRule, ServiceArea
+from moderation.models import Case, Channel, FlagRule, HouseRule, ServiceArea
 
 USERS = [
     ("admin", "Ada", "Administrator", None),
@@ -70,6 +70,7 @@ class Command(BaseCommand):
         else:
             with transaction.atomic():
                 self.cases(users, channels, areas)
+                self.flagged_posts(users, channels)
             self.stdout.write(self.style.SUCCESS(f"Loaded {Case.objects.count()} demo cases."))
         self.print_logins()
 
@@ -390,6 +391,42 @@ class Command(BaseCommand):
             )
         with clock.travel_to(now - timedelta(days=18)):
             esc.block_undone_on_platform(actor=u["olivia"], block=block)
+
+    def flagged_posts(self, u, ch) -> None:
+        """Automatic flag rules, and posts pushed by a social-media tool that they flag."""
+        abusive, spam = HouseRule.objects.get(code="abusive"), HouseRule.objects.get(code="spam")
+        rules = [
+            ("Obscenities and insults", FlagKind.WORD_LIST, abusive, {"terms": "idiot\nidiots\nscum\nmorons"}),
+            ("UK phone numbers", FlagKind.PHONE_NUMBER, abusive, {}),
+            ("Email addresses", FlagKind.EMAIL_ADDRESS, abusive, {}),
+            ("Repeat contact", FlagKind.REPEAT_CONTACT, spam, {"repeat_threshold": 3, "repeat_window_minutes": 10}),
+        ]
+        for name, kind, house_rule, extra in rules:
+            FlagRule.objects.get_or_create(name=name, defaults={"kind": kind, "house_rule": house_rule, **extra})
+        fb = ch[Platform.FACEBOOK]
+        integration, _ = mod.integration_create(actor=u["admin"], name="Demo social media tool", channels=[fb])
+        now = clock.now()
+        items = [
+            ("5501", "bin_watcher", "Only idiots would put the recycling out on a Sunday."),
+            ("5502", "helpful_harry", "My neighbour's number is 07911 123456 if the crew need access."),
+            ("5503", "spammy_sam", "Cheap loans! Visit my page"),
+            ("5504", "spammy_sam", "Cheap loans! Visit my page now"),
+            ("5505", "spammy_sam", "Cheap loans!!! Visit my page today"),
+            ("5506", "happy_resident", "Thanks for collecting the garden waste so quickly."),
+        ]
+        mod.posts_ingest(
+            integration=integration,
+            items=[
+                {
+                    "channel": fb.handle,
+                    "external_id": f"demo-{ext}",
+                    "author_handle": handle,
+                    "text": text,
+                    "posted_at": (now - timedelta(minutes=30 - i)).isoformat(),
+                }
+                for i, (ext, handle, text) in enumerate(items)
+            ],
+        )
 
     def warn(self, case, drafter, manager, at) -> None:
         with clock.travel_to(at + timedelta(minutes=30)):
