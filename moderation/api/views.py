@@ -177,7 +177,8 @@ class ScopedList(generics.ListAPIView):
     filter_backends = [DjangoFilterBackend]
 
     def scope(self, queryset, channels):
-        raise NotImplementedError
+        """What concerns the integration's channels; each list says. By default: nothing."""
+        return queryset.none()
 
     def get_queryset(self):
         queryset = self.base_queryset()
