@@ -11,7 +11,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help install run test test-integration lint check db-stop clean
+.PHONY: help install run test test-integration bench-ingest lint check db-stop clean
 
 help:
 	@echo "make run   - install, start embedded PostgreSQL + Celery worker/beat, migrate, load demo data, serve"
@@ -44,6 +44,10 @@ test: install
 # Run by .ci/run against the machine's PostgreSQL server and Redis.
 test-integration: install
 	$(PY) -m pytest -m integration -p no:cacheprovider --create-db
+
+# 100,000 posts through the batch API with flag rules on; prints posts/second (nothing is kept).
+bench-ingest: install
+	$(PY) manage.py bench_ingest --posts 100000 --batch 1000
 
 lint: install
 	$(PY) -m ruff check .
