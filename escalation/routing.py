@@ -29,6 +29,7 @@ ROLES = (OFFICER, MANAGER, SERVICE_DIRECTOR, MANAGING_DIRECTOR)
 PERM_RECORD_CASE = "moderation.record_case"
 PERM_MODERATE_POST = "moderation.moderate_post"
 PERM_MANAGE_CASE = "moderation.manage_case"
+PERM_IMPORT_POSTS = "moderation.import_posts"
 PERM_DRAFT_WARNING = "escalation.draft_warning"
 PERM_SIGNOFF_WARNING_ANY = "escalation.signoff_any_warning"  # Communications Manager
 PERM_SIGNOFF_WARNING_AREA = "escalation.signoff_area_warning"  # Service Director, own areas only
@@ -47,6 +48,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         PERM_RECORD_CASE,
         PERM_MODERATE_POST,
         PERM_MANAGE_CASE,
+        PERM_IMPORT_POSTS,
         PERM_DRAFT_WARNING,
         PERM_PROPOSE_BLOCK,
         PERM_CHANNEL_BAN,
@@ -56,6 +58,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         PERM_RECORD_CASE,
         PERM_MODERATE_POST,
         PERM_MANAGE_CASE,
+        PERM_IMPORT_POSTS,
         PERM_DRAFT_WARNING,
         PERM_PROPOSE_BLOCK,
         PERM_CHANNEL_BAN,

@@ -110,3 +110,15 @@ class FlagStatus(models.TextChoices):
     OPEN = "open", "Open"
     DISMISSED = "dismissed", "Dismissed: not a problem"
     CONFIRMED = "confirmed", "Confirmed: a case was recorded"
+
+
+class ImportStatus(models.TextChoices):
+    """A CSV import: mapping → ready → queued → running → completed | failed; discarded before it runs."""
+
+    MAPPING = "mapping", "Columns to match"
+    READY = "ready", "Ready to import"
+    QUEUED = "queued", "Waiting to start"
+    RUNNING = "running", "Importing"
+    COMPLETED = "completed", "Imported"
+    FAILED = "failed", "Not imported"
+    DISCARDED = "discarded", "Discarded"

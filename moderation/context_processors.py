@@ -27,6 +27,8 @@ def navigation_for(user, current_path: str) -> list[dict]:
         items.append({"text": "Record a case", "href": reverse("moderation:case_create")})
         open_flags = Flag.objects.filter(status=FlagStatus.OPEN).count()
         items.append({"text": "Flagged posts", "href": reverse("moderation:flag_list"), "count": open_flags})
+    if user.has_perm(routing.PERM_IMPORT_POSTS):
+        items.append({"text": "Import posts", "href": reverse("moderation:import_list")})
     if any(user.has_perm(p) for p in DECIDER_PERMS):
         items.append({"text": "Decisions", "href": reverse("escalation:decision_list")})
     if user.has_perm(routing.PERM_RECORD_APPEAL) or user.has_perm(routing.PERM_DECIDE_APPEAL):

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from moderation import clock
 from moderation.constants import CaseOutcome, PostKind, Priority
+from moderation.csvfiles import FIELDS
 
 WIDGET_CLASSES = {
     forms.Textarea: "govuk-textarea",
@@ -393,3 +394,80 @@ def apply_service_errors(form, error, aliases: dict[str, str] | None = None) -> 
                 form.add_error(name if name in form.fields else None, item.messages)
     else:
         form.add_error(None, error.messages)
+
+
+# --- CSV import (moderation.views.import_*) ----------------------------------------------------------
+
+NEW_SOURCE = "new"
+
+
+class ImportUploadForm(StripNulMixin, GovukFormMixin, forms.Form):
+    """Which tool the export comes from (a known source, or a new one named here), and the file."""
+
+    source = forms.ChoiceField(
+        label="Where does the file come from?",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose where the file comes from"},
+    )
+    source_name = forms.CharField(
+        label="Name of the source",
+        required=False,
+        max_length=120,
+        help_text="For example “Hootsuite export” or “Sprout Social inbox”. How its columns are matched is "
+        "saved under this name.",
+    )
+    file = forms.FileField(
+        label="CSV file",
+        help_text="An export with a heading row: comma, semicolon or tab separated, UTF-8 with or without "
+        "a byte-order mark.",
+        error_messages={"required": "Choose the CSV file to upload", "empty": "The file is empty"},
+    )
+
+    def __init__(self, *args, sources, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sources = {str(source.pk): source for source in sources}
+        self.fields["source"].choices = [(pk, source.name) for pk, source in self.sources.items()] + [
+            (NEW_SOURCE, "Another source")
+        ]
+        self.fields["file"].widget.attrs["accept"] = ".csv,.tsv,.txt,text/csv"
+        if not self.sources:
+            self.fields["source"].required = False
+
+    def clean(self):
+        data = super().clean()
+        choice = data.get("source") or NEW_SOURCE
+        data["source_object"] = self.sources.get(choice)
+        if data["source_object"] is None and not (data.get("source_name") or "").strip():
+            self.add_error("source_name", "Enter the name of the source")
+        return data
+
+
+class ImportColumnsForm(GovukFormMixin, forms.Form):
+    """For each of our fields, the column of the file that holds it; and the channel of every row."""
+
+    mark_optional = False
+
+    def __init__(self, *args, headings: list[str], examples: dict[str, str], channels, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [("", "Not in this file")] + [
+            (heading, f"{heading} (e.g. {_shorten(examples[heading])})" if heading in examples else heading)
+            for heading in headings
+        ]
+        for spec in FIELDS:
+            label = spec.label if spec.required else f"{spec.label} (optional)"
+            self.fields[spec.key] = forms.ChoiceField(label=label, choices=choices, required=False, help_text=spec.hint)
+        self.fields["default_channel"] = ChannelChoiceField(
+            queryset=channels,
+            required=False,
+            label="Channel of rows that name none",
+            help_text="For an export of one channel, or rows whose channel cell is empty.",
+            empty_label="None: every row names its channel",
+        )
+
+    def columns(self) -> dict[str, str]:
+        return {spec.key: self.cleaned_data[spec.key] for spec in FIELDS if self.cleaned_data.get(spec.key)}
+
+
+def _shorten(value: str, limit: int = 40) -> str:
+    value = " ".join(value.split())
+    return value if len(value) <= limit else value[: limit - 1] + "…"

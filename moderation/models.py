@@ -16,6 +16,7 @@ from moderation.constants import (
     EventKind,
     FlagKind,
     FlagStatus,
+    ImportStatus,
     Platform,
     PostKind,
     Priority,
@@ -192,6 +193,14 @@ class Post(models.Model):
         blank=True,
         related_name="posts",
         help_text="The integration that sent the post through the API; empty when a person recorded it.",
+    )
+    imported_from = models.ForeignKey(
+        "CsvImport",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="posts",
+        help_text="The CSV import that brought the post in, when one did.",
     )
     created_at = models.DateTimeField(default=clock.now)
 
@@ -389,3 +398,90 @@ class Flag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rule}: {self.reason}"
+
+
+class ImportSource(models.Model):
+    """Where CSV files come from (a social-media management tool's export), with its saved column mapping.
+
+    ``columns`` maps our fields (``moderation.csvfiles.FIELDS``) to the source's column headings; it
+    is saved when a file from the source is first matched and offered for every later file.
+    ``channel`` is the channel for rows that name none (exports of a single profile).
+    """
+
+    name = models.CharField(max_length=120, unique=True)
+    columns = models.JSONField(default=dict, blank=True)
+    channel = models.ForeignKey(
+        Channel,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The channel of rows that name none.",
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=clock.now)
+    columns_saved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    columns_saved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CsvImport(models.Model):
+    """One uploaded CSV file and what became of it. Imported whole or not at all.
+
+    States (``ImportStatus``): mapping → ready (its columns are matched) → queued → running →
+    completed | failed (a problem in any row: nothing stored; the problems are kept); mapping,
+    ready and failed may be discarded. The uploaded file is deleted once the posts are stored or the
+    upload is discarded: the posts, not the file, are the record.
+    """
+
+    source = models.ForeignKey(ImportSource, on_delete=models.PROTECT, related_name="imports")
+    file = models.FileField(upload_to="imports/%Y/%m/", blank=True)
+    filename = models.CharField(max_length=255)
+    size = models.PositiveBigIntegerField(help_text="Bytes.")
+    sha256 = models.CharField(max_length=64)
+    headings = models.JSONField(default=list)
+    row_count = models.PositiveIntegerField()
+    status = models.CharField(max_length=20, choices=ImportStatus.choices, default=ImportStatus.MAPPING)
+    columns = models.JSONField(default=dict, blank=True, help_text="The mapping this file is read with.")
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(default=clock.now)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    created_count = models.PositiveIntegerField(default=0, help_text="Posts stored by this import.")
+    existing_count = models.PositiveIntegerField(default=0, help_text="Rows whose post was already stored.")
+    repeated_count = models.PositiveIntegerField(default=0, help_text="Rows repeating an earlier row of the file.")
+    flagged_count = models.PositiveIntegerField(default=0, help_text="Posts an automatic rule flagged.")
+    problem_count = models.PositiveIntegerField(default=0)
+    problems = models.JSONField(
+        default=list, blank=True, help_text="The first problems found: row, field, column and message."
+    )
+    failure = models.TextField(blank=True, help_text="Why the file as a whole could not be imported.")
+
+    class Meta:
+        ordering = ["-uploaded_at", "-id"]
+        permissions = [("import_posts", "Can import posts from a CSV file")]
+        indexes = [models.Index(fields=["sha256"], name="csvimport_sha256_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status__in=["completed", "failed"]) | Q(finished_at__isnull=False),
+                name="csvimport_finished_is_stamped",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.source})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (ImportStatus.QUEUED, ImportStatus.RUNNING)

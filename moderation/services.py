@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
@@ -31,6 +32,7 @@ from moderation.events import record_event
 from moderation.models import (
     Case,
     Channel,
+    CsvImport,
     Evidence,
     HouseRule,
     Integration,
@@ -533,12 +535,13 @@ def _channel_of(value, integration: Integration, channels: list[Channel], allowe
 
 
 def _validate_item(
-    index: int, item, integration: Integration, channels: list[Channel], allowed: set[int]
+    index: int, item, *, channel: Channel | str, parse_time: Callable[[object, dict], datetime | None] | None = None
 ) -> _Item | dict[str, list[str]]:
+    """An item checked field by field: ``_Item``, or the errors by field. ``channel`` is already
+    resolved (or the error to report); ``parse_time`` reads ``posted_at`` (ISO 8601 by default)."""
     if not isinstance(item, dict):
         return {"non_field_errors": ["Each post must be a JSON object."]}
     errors: dict[str, list[str]] = {}
-    channel = _channel_of(item.get("channel"), integration, channels, allowed)
     if isinstance(channel, str):
         errors["channel"] = [channel]
     external_id = _string(item, "external_id", errors, required=True, max_length=200).strip()
@@ -561,7 +564,7 @@ def _validate_item(
     if kind not in PostKind.values:
         errors["kind"] = [f"Must be one of: {', '.join(PostKind.values)}."]
     in_reply_to = _string(item, "in_reply_to", errors, max_length=200).strip()
-    posted_at = _posted_at(item.get("posted_at"), errors)
+    posted_at = (parse_time or _posted_at)(item.get("posted_at"), errors)
     if errors:
         return errors
     return _Item(
@@ -655,11 +658,14 @@ _POST_COLUMNS = (
     "visibility",
     "in_reply_to",
     "ingested_by_id",
+    "imported_from_id",
     "created_at",
 )
 
 
-def _insert_posts(items: list[_Item], accounts: dict, integration: Integration) -> dict[tuple[int, str], int]:
+def _insert_posts(
+    items: list[_Item], accounts: dict, integration: Integration | None, csv_import: CsvImport | None
+) -> dict[tuple[int, str], int]:
     """INSERT … ON CONFLICT DO NOTHING RETURNING: the ids of the posts this statement created."""
     if not items:
         return {}
@@ -677,7 +683,8 @@ def _insert_posts(items: list[_Item], accounts: dict, integration: Integration) 
             item.posted_at,
             Visibility.VISIBLE,
             item.in_reply_to,
-            integration.pk,
+            integration.pk if integration else None,
+            csv_import.pk if csv_import else None,
             now,
         ]
     table = connection.ops.quote_name(Post._meta.db_table)
@@ -691,10 +698,14 @@ def _insert_posts(items: list[_Item], accounts: dict, integration: Integration) 
         return {(channel_id, external_id): pk for pk, channel_id, external_id in cursor.fetchall()}
 
 
-def _store(items: list[_Item], integration: Integration) -> list[ItemResult]:
-    """Store the valid, de-duplicated items; say per item whether it is new or already known."""
+def _store(
+    items: list[_Item], integration: Integration | None = None, *, csv_import: CsvImport | None = None
+) -> list[ItemResult]:
+    """Store the valid, de-duplicated items; say per item whether it is new or already known.
+
+    The posts come from ``integration`` (the API, webhooks) or from ``csv_import``."""
     accounts = _accounts_for(items)
-    created = _insert_posts(items, accounts, integration)
+    created = _insert_posts(items, accounts, integration, csv_import)
     missing = [(i.channel.pk, i.external_id) for i in items if (i.channel.pk, i.external_id) not in created]
     existing: dict[tuple[int, str], int] = {}
     if missing:
@@ -778,7 +789,8 @@ def posts_ingest(*, integration: Integration, items: list[dict], atomic: bool = 
     first_of: dict[tuple[int, str], int] = {}
     repeats: list[tuple[int, tuple[int, str]]] = []
     for index, raw in enumerate(items):
-        checked = _validate_item(index, raw, integration, channels, allowed)
+        channel = _channel_of(raw.get("channel"), integration, channels, allowed) if isinstance(raw, dict) else ""
+        checked = _validate_item(index, raw, channel=channel)
         if isinstance(checked, dict):
             results[index] = ItemResult(index=index, status=IngestStatus.INVALID, errors=checked)
             continue

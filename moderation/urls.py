@@ -16,5 +16,12 @@ urlpatterns = [
     path("cases/<int:pk>/evidence/<int:evidence_pk>/", views.evidence_file, name="evidence_file"),
     path("flags/", views.flag_list, name="flag_list"),
     path("flags/<int:pk>/dismiss/", views.flag_dismiss, name="flag_dismiss"),
+    path("imports/", views.import_list, name="import_list"),
+    path("imports/new/", views.import_upload, name="import_upload"),
+    path("imports/<int:pk>/", views.import_detail, name="import_detail"),
+    path("imports/<int:pk>/columns/", views.import_columns, name="import_columns"),
+    path("imports/<int:pk>/progress/", views.import_progress, name="import_progress"),
+    path("imports/<int:pk>/start/", views.import_start, name="import_start"),
+    path("imports/<int:pk>/discard/", views.import_discard, name="import_discard"),
     path("accounts/<int:pk>/", views.account_detail, name="account_detail"),
 ]

@@ -25,18 +25,20 @@ from escalation import routing
 from escalation.constants import BlockScope, BlockStatus, SignOffStatus, WarningStatus
 from escalation.models import Appeal, Block, SignOff
 from escalation.selectors import account_standing
-from moderation import flags, services
-from moderation.constants import CaseOutcome, CaseStatus, EventKind, Visibility
+from moderation import csvfiles, flags, imports, services
+from moderation.constants import CaseOutcome, CaseStatus, EventKind, ImportStatus, Visibility
 from moderation.forms import (
     AssignForm,
     CaseRecordForm,
     CloseForm,
     EvidenceForm,
+    ImportColumnsForm,
+    ImportUploadForm,
     ReopenForm,
     VisibilityForm,
     apply_service_errors,
 )
-from moderation.models import Case, Evidence, Flag, Post, SocialAccount
+from moderation.models import Case, Channel, CsvImport, Evidence, Flag, ImportSource, Post, SocialAccount
 from moderation.selectors import (
     account_history,
     case_queryset,
@@ -536,3 +538,152 @@ def flag_dismiss(request, pk: int):
     else:
         messages.success(request, f"Flag dismissed: not a problem ({flag.rule}).")
     return redirect("moderation:flag_list")
+
+
+# --- CSV import -------------------------------------------------------------------------------------
+
+
+def _import_or_404(pk: int) -> CsvImport:
+    return get_object_or_404(CsvImport.objects.select_related("source", "channel", "uploaded_by", "started_by"), pk=pk)
+
+
+@login_required
+@permission_required(routing.PERM_IMPORT_POSTS, raise_exception=True)
+def import_list(request):
+    """The team's CSV imports, newest first, with what came of each."""
+    queryset = (
+        CsvImport.objects.exclude(status=ImportStatus.DISCARDED)
+        .select_related("source", "uploaded_by", "started_by")
+        .order_by("-uploaded_at", "-id")
+    )
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "moderation/import_list.html", {"page": page})
+
+
+@login_required
+@permission_required(routing.PERM_IMPORT_POSTS, raise_exception=True)
+def import_upload(request):
+    """Upload an export; a source whose columns were matched before goes straight to the preview."""
+    sources = list(ImportSource.objects.all())
+    form = ImportUploadForm(request.POST or None, request.FILES or None, sources=sources)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            csv_import = imports.import_upload(
+                actor=request.user,
+                file=data["file"],
+                source=data["source_object"],
+                source_name=data.get("source_name", ""),
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        except PermissionDenied as error:
+            form.add_error(None, _messages_of(error))
+        else:
+            if csv_import.status == ImportStatus.MAPPING:
+                return redirect("moderation:import_columns", pk=csv_import.pk)
+            messages.info(request, f"The columns were matched as for the last file from {csv_import.source.name}.")
+            return redirect("moderation:import_detail", pk=csv_import.pk)
+    return render(request, "moderation/import_upload.html", {"form": form, "sources": sources})
+
+
+@login_required
+@permission_required(routing.PERM_IMPORT_POSTS, raise_exception=True)
+def import_columns(request, pk: int):
+    """Match the file's columns to ours; the mapping is saved for the source's next files."""
+    csv_import = _import_or_404(pk)
+    if csv_import.status not in imports.EDITABLE:
+        messages.info(request, f"This import is {csv_import.get_status_display().lower()}: its columns are fixed.")
+        return redirect("moderation:import_detail", pk=pk)
+    try:
+        examples = imports.read_kept_file(csv_import).examples()
+    except csvfiles.CsvFileError:
+        examples = {}
+    initial = {**csv_import.columns, "default_channel": csv_import.channel_id}
+    form = ImportColumnsForm(
+        request.POST or None,
+        initial=initial,
+        headings=csv_import.headings,
+        examples=examples,
+        channels=Channel.objects.filter(is_active=True),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            imports.import_match_columns(
+                actor=request.user,
+                csv_import=csv_import,
+                columns=form.columns(),
+                channel=form.cleaned_data["default_channel"],
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        except PermissionDenied as error:
+            form.add_error(None, _messages_of(error))
+        else:
+            messages.success(
+                request, f"Columns matched. They will be used for the next files from {csv_import.source.name}."
+            )
+            return redirect("moderation:import_detail", pk=pk)
+    return render(request, "moderation/import_columns.html", {"form": form, "csv_import": csv_import})
+
+
+@login_required
+@permission_required(routing.PERM_IMPORT_POSTS, raise_exception=True)
+def import_detail(request, pk: int):
+    """One import: its preview when ready, its progress while it runs, then what came of it."""
+    csv_import = _import_or_404(pk)
+    context = {"csv_import": csv_import, "progress": imports.import_progress(csv_import)}
+    if csv_import.status == ImportStatus.READY:
+        context["preview"] = imports.import_preview(csv_import)
+    context["column_rows"] = _column_rows(csv_import)
+    return render(request, "moderation/import_detail.html", context)
+
+
+def _column_rows(csv_import: CsvImport) -> list[tuple[str, str]]:
+    rows = [(spec.label, csv_import.columns[spec.key]) for spec in csvfiles.FIELDS if csv_import.columns.get(spec.key)]
+    if csv_import.channel:
+        rows.append(("Channel of rows that name none", csv_import.channel.name))
+    return rows
+
+
+@login_required
+@permission_required(routing.PERM_IMPORT_POSTS, raise_exception=True)
+def import_progress(request, pk: int):
+    """The progress panel alone, polled by htmx while the import runs; a finished import reloads the page."""
+    csv_import = _import_or_404(pk)
+    response = render(
+        request,
+        "moderation/includes/import_progress.html",
+        {"csv_import": csv_import, "progress": imports.import_progress(csv_import)},
+    )
+    if not csv_import.is_active:
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@login_required
+@permission_required(routing.PERM_IMPORT_POSTS, raise_exception=True)
+@require_POST
+def import_start(request, pk: int):
+    csv_import = _import_or_404(pk)
+    try:
+        imports.import_start(actor=request.user, csv_import=csv_import)
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, _messages_of(error))
+    else:
+        messages.success(request, f"Import of {csv_import.filename} started.")
+    return redirect("moderation:import_detail", pk=pk)
+
+
+@login_required
+@permission_required(routing.PERM_IMPORT_POSTS, raise_exception=True)
+@require_POST
+def import_discard(request, pk: int):
+    csv_import = _import_or_404(pk)
+    try:
+        imports.import_discard(actor=request.user, csv_import=csv_import)
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, _messages_of(error))
+        return redirect("moderation:import_detail", pk=pk)
+    messages.success(request, f"{csv_import.filename} discarded: nothing was imported from it.")
+    return redirect("moderation:import_list")

@@ -63,6 +63,7 @@ def seed_reference_data() -> None:
     """House rules and roles, as the data migrations create them (idempotent)."""
     importlib.import_module("moderation.migrations.0003_house_rules").seed(apps, None)
     importlib.import_module("escalation.migrations.0002_roles").create_roles(apps, None)
+    importlib.import_module("moderation.migrations.0007_import_posts_role").grant(apps, None)
 
 
 _flush_after_transactional_test = TransactionTestCase._fixture_teardown

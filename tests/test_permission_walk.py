@@ -36,6 +36,13 @@ GET_ACCESS = {
     "moderation:case_reopen": ({"pk": "case"}, (NOT_ALLOWED, NOT_ALLOWED, FORBIDDEN, FORBIDDEN)),
     "moderation:flag_list": ({}, (OK, OK, FORBIDDEN, FORBIDDEN)),
     "moderation:flag_dismiss": ({"pk": "flag"}, (NOT_ALLOWED, NOT_ALLOWED, FORBIDDEN, FORBIDDEN)),
+    "moderation:import_list": ({}, (OK, OK, FORBIDDEN, FORBIDDEN)),
+    "moderation:import_upload": ({}, (OK, OK, FORBIDDEN, FORBIDDEN)),
+    "moderation:import_detail": ({"pk": "csv_import"}, (OK, OK, FORBIDDEN, FORBIDDEN)),
+    "moderation:import_columns": ({"pk": "csv_import"}, (OK, OK, FORBIDDEN, FORBIDDEN)),
+    "moderation:import_progress": ({"pk": "csv_import"}, (OK, OK, FORBIDDEN, FORBIDDEN)),
+    "moderation:import_start": ({"pk": "csv_import"}, (NOT_ALLOWED, NOT_ALLOWED, FORBIDDEN, FORBIDDEN)),
+    "moderation:import_discard": ({"pk": "csv_import"}, (NOT_ALLOWED, NOT_ALLOWED, FORBIDDEN, FORBIDDEN)),
     "escalation:decision_list": ({}, (FORBIDDEN, OK, OK, OK)),
     "escalation:signoff_detail": ({"pk": "signoff"}, (FORBIDDEN, OK, OK, FORBIDDEN)),
     "escalation:warning_create": ({"case_pk": "other_case"}, (OK, OK, FORBIDDEN, FORBIDDEN)),
@@ -58,6 +65,8 @@ POST_FORBIDDEN = {
     "moderation:case_close": ({"pk": "case"}, {"outcome": "no_action"}, ("director", "md")),
     "moderation:case_assign": ({"pk": "case"}, {"assignee": ""}, ("director", "md")),
     "moderation:flag_dismiss": ({"pk": "flag"}, {}, ("director", "md")),
+    "moderation:import_start": ({"pk": "csv_import"}, {}, ("director", "md")),
+    "moderation:import_discard": ({"pk": "csv_import"}, {}, ("director", "md")),
     "escalation:signoff_detail": ({"pk": "signoff"}, {"decision": "approve"}, ("officer", "md")),
     "escalation:block_acknowledge": ({"pk": "block"}, {}, ("officer", "manager", "director")),
     "escalation:appeal_detail": ({"pk": "appeal"}, {"decision": "overturn", "reason": "x"}, ("officer", "manager")),
@@ -85,6 +94,16 @@ def world(officer, manager, director, md, service_area):
         name="Insults", kind=FlagKind.WORD_LIST, terms="idiot", house_rule=factories.rule("abusive")
     )
     flag = Flag.objects.create(post=factories.PostFactory(), rule=flag_rule, reason="matched ‘idiot’")
+    from moderation import csvfiles, imports
+
+    export = SimpleUploadedFile("export.csv", b"ID,Date,Author,Text\r\nc1,01/03/2025 14:05,@a,hello\r\n")
+    csv_import = imports.import_upload(actor=officer, file=export, source_name="Hootsuite")
+    csv_import = imports.import_match_columns(
+        actor=officer,
+        csv_import=csv_import,
+        columns=csvfiles.guess_columns(csv_import.headings),
+        channel=factories.ChannelFactory(),
+    )
     users = {"anonymous": None, "officer": officer, "manager": manager, "director": director, "md": md}
     objects = {
         "case": case.pk,
@@ -98,6 +117,7 @@ def world(officer, manager, director, md, service_area):
         "appeal": appeal.pk,
         "evidence": evidence.pk,
         "flag": flag.pk,
+        "csv_import": csv_import.pk,
     }
     assert block.status == BlockStatus.ACTIVE
     return users, objects

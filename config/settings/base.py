@@ -20,6 +20,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "django.contrib.humanize",
     "whitenoise.runserver_nostatic",
     "config.apps.StaticFilesConfig",
     "django.forms",
@@ -169,12 +170,19 @@ SPECTACULAR_SETTINGS = {
 # subscription handshake. Either empty: the webhook refuses everything with 403.
 META_APP_SECRET = env("META_APP_SECRET", default="")
 META_WEBHOOK_VERIFY_TOKEN = env("META_WEBHOOK_VERIFY_TOKEN", default="")
-# Throttle counters: shared through Redis when there is one, per process otherwise.
+# CSV import (/imports/): the largest file accepted, and how many rows the preview shows.
+CSV_IMPORT_MAX_BYTES = env.int("CSV_IMPORT_MAX_BYTES", default=64 * 1024 * 1024)
+CSV_IMPORT_PREVIEW_ROWS = env.int("CSV_IMPORT_PREVIEW_ROWS", default=20)
+# The cache holds API throttle counters and a running CSV import's progress, so web processes and
+# the worker must share it: Redis when there is one, otherwise files under .local/cache.
 CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env("REDIS_URL")}
         if env("REDIS_URL", default="")
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+        else {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": env("CACHE_DIR", default=str(BASE_DIR / ".local" / "cache")),
+        }
     )
 }
 

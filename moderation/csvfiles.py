@@ -1,0 +1,358 @@
+"""Reading the CSV exports of social-media management tools: no database here, only the file.
+
+``read_table`` decodes the bytes (UTF-8 with or without a byte-order mark, or UTF-16 with one),
+finds the delimiter from the heading row (comma, semicolon, tab or bar), and reads every record,
+quoted newlines included; records are numbered as a spreadsheet numbers its rows (the heading row
+is row 1). ``parse_export_time`` reads the dates such exports use. ``FIELDS`` are the things a
+column can be mapped to, with the headings that usually mean them (``guess_columns``).
+Every refusal is a ``CsvFileError`` whose message can be shown to the person who uploaded the file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from django.utils.dateparse import parse_datetime
+
+LONDON = ZoneInfo("Europe/London")
+DELIMITERS = (",", ";", "\t", "|")
+EXAMPLE_TIMES = "01/03/2025 14:05 (day first) or 2025-03-01T14:05:00Z"
+
+
+class CsvFileError(Exception):
+    """The file as a whole cannot be read; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Field:
+    key: str
+    label: str
+    hint: str
+    required: bool = False
+    headings: tuple[str, ...] = ()
+
+
+FIELDS: tuple[Field, ...] = (
+    Field(
+        "external_id",
+        "Post ID",
+        "The platform's id for the post: importing the same id again adds nothing. "
+        "Without it, the post's link is used as its id.",
+        headings=("id", "post id", "message id", "comment id", "external id", "item id", "content id", "guid"),
+    ),
+    Field(
+        "posted_at",
+        "Posted",
+        f"When the post was made, for example {EXAMPLE_TIMES}. A time without a zone is London time.",
+        required=True,
+        headings=(
+            "posted at",
+            "posted",
+            "date",
+            "date time",
+            "datetime",
+            "created",
+            "created at",
+            "created time",
+            "published",
+            "published at",
+            "timestamp",
+            "time",
+            "sent",
+            "received",
+            "date sent",
+            "date received",
+        ),
+    ),
+    Field(
+        "author_handle",
+        "Author's handle",
+        "The account that posted, such as @name.",
+        required=True,
+        headings=(
+            "author handle",
+            "handle",
+            "author",
+            "username",
+            "user name",
+            "screen name",
+            "from",
+            "from handle",
+            "sender",
+            "author username",
+            "user",
+        ),
+    ),
+    Field(
+        "author_display_name",
+        "Author's name",
+        "The name the account shows.",
+        headings=(
+            "author name",
+            "display name",
+            "name",
+            "from name",
+            "sender name",
+            "full name",
+            "author display name",
+        ),
+    ),
+    Field(
+        "author_platform_id",
+        "Author's platform ID",
+        "The platform's id for the account.",
+        headings=("author id", "user id", "from id", "sender id", "author platform id", "profile id"),
+    ),
+    Field(
+        "text",
+        "Text",
+        "What the post said.",
+        headings=("text", "message", "content", "comment", "body", "post", "message text", "post text", "comment text"),
+    ),
+    Field(
+        "url",
+        "Link",
+        "The post's address on the platform.",
+        headings=("url", "link", "permalink", "post url", "post link", "message url", "message link", "comment url"),
+    ),
+    Field(
+        "channel",
+        "Channel",
+        "Our account the post was made on: its handle or name. Without it, the channel chosen below is used.",
+        headings=("channel", "profile", "page", "our profile", "social profile", "account", "inbox", "page name"),
+    ),
+    Field(
+        "platform",
+        "Platform",
+        "Facebook, Instagram, X …: tells channels with the same handle on different platforms apart.",
+        headings=("platform", "network", "social network", "service"),
+    ),
+    Field(
+        "kind",
+        "Kind",
+        "Comment, reply, mention or direct message; comment when not given.",
+        headings=("kind", "type", "message type", "post type", "content type"),
+    ),
+    Field(
+        "in_reply_to",
+        "In reply to",
+        "The id of the post this one replies to.",
+        headings=("in reply to", "in reply to id", "parent id", "reply to", "parent post id", "parent"),
+    ),
+)
+FIELD_BY_KEY = {f.key: f for f in FIELDS}
+
+
+@dataclass
+class Table:
+    """A file's heading row and its records. ``rows[i]`` is spreadsheet row ``numbers[i]``."""
+
+    headings: list[str]
+    rows: list[list[str]]
+    numbers: list[int]
+    delimiter: str
+    wide: dict[int, int]  # row number → cells found, for records with more cells than headings
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def examples(self) -> dict[str, str]:
+        """The first value given in each column, to show beside the heading when mapping."""
+        found: dict[str, str] = {}
+        for row in self.rows[:50]:
+            for heading, value in zip(self.headings, row, strict=False):
+                if heading not in found and value.strip():
+                    found[heading] = value.strip()
+            if len(found) == len(self.headings):
+                break
+        return found
+
+
+def decode(data: bytes) -> str:
+    """The file's text: UTF-8 (a byte-order mark is dropped) or UTF-16 with its byte-order mark."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as error:
+            raise CsvFileError(
+                "The file says it is UTF-16 text but is not. Save it as CSV UTF-8 and upload it again."
+            ) from error
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise CsvFileError(
+            f"The file is not UTF-8 text: line {line} has a character that cannot be read. "
+            "In Excel choose “Save as”, then “CSV UTF-8 (Comma delimited)”, and upload that file."
+        ) from error
+
+
+def _delimiter(text: str) -> str:
+    first_line = text.split("\n", 1)[0]
+    counts = {d: first_line.count(d) for d in DELIMITERS}
+    best = max(DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def read_table(data: bytes) -> Table:
+    """Every record of the file; refuses a file with no heading row, no records or repeated headings."""
+    text = decode(data).replace("\x00", "")
+    if not text.strip():
+        raise CsvFileError("The file is empty.")
+    delimiter = _delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
+    rows: list[list[str]] = []
+    numbers: list[int] = []
+    wide: dict[int, int] = {}
+    headings: list[str] | None = None
+    number = 0
+    try:
+        for record in reader:
+            number += 1
+            if headings is None:
+                if not any(cell.strip() for cell in record):
+                    number -= 1  # blank lines before the headings do not count
+                    continue
+                headings = _headings(record)
+                continue
+            if not any(cell.strip() for cell in record):
+                continue
+            if len(record) > len(headings):
+                if any(cell.strip() for cell in record[len(headings) :]):
+                    wide[number] = len(record)
+                record = record[: len(headings)]
+            elif len(record) < len(headings):  # spreadsheets drop empty cells at the end of a row
+                record = record + [""] * (len(headings) - len(record))
+            rows.append(record)
+            numbers.append(number)
+    except csv.Error as error:
+        raise CsvFileError(f"Row {number + 1} of the file cannot be read as CSV ({error}).") from error
+    if headings is None:
+        raise CsvFileError("The file is empty.")
+    if not rows:
+        raise CsvFileError("The file has a heading row but no posts under it.")
+    return Table(headings=headings, rows=rows, numbers=numbers, delimiter=delimiter, wide=wide)
+
+
+def _headings(record: list[str]) -> list[str]:
+    headings = []
+    seen: dict[str, int] = {}
+    for position, cell in enumerate(record, start=1):
+        heading = " ".join(cell.split()) or f"Column {position}"
+        key = heading.casefold()
+        if key in seen:
+            raise CsvFileError(
+                f"Two columns are headed “{heading}” (columns {seen[key]} and {position}). "
+                "Give each column its own heading and upload the file again."
+            )
+        seen[key] = position
+        headings.append(heading)
+    return headings
+
+
+def _simplified(heading: str) -> str:
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", heading.casefold()).split())
+
+
+def guess_columns(headings: list[str]) -> dict[str, str]:
+    """Our field → the heading that most likely holds it, from the usual names; each heading used once."""
+    by_name = {}
+    for heading in headings:
+        by_name.setdefault(_simplified(heading), heading)
+    guessed: dict[str, str] = {}
+    used: set[str] = set()
+    for field in FIELDS:
+        for name in field.headings:
+            heading = by_name.get(name)
+            if heading and heading not in used:
+                guessed[field.key] = heading
+                used.add(heading)
+                break
+    return guessed
+
+
+_ZONE_WORDS = {"z": "+00:00", "utc": "+00:00", "gmt": "+00:00", "bst": "+01:00"}
+_ZONE_WORD_RE = re.compile(r"\s*\b(UTC|GMT|BST|Z)$", re.IGNORECASE)
+_DAY_FIRST_RE = re.compile(
+    r"^(?P<day>\d{1,2})[/.-](?P<month>\d{1,2})[/.-](?P<year>\d{4})"
+    r"(?:[ T,]+(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?\s*(?P<half>[ap]\.?m\.?)?)?"
+    r"\s*(?P<zone>[+-]\d{2}:?\d{2})?$",
+    re.IGNORECASE,
+)
+
+
+_DATE_ONLY_RE = re.compile(r"^\d{4}-?\d{2}-?\d{2}$")
+
+
+def parse_export_time(value: str, *, now: datetime | None = None) -> datetime:
+    """An aware datetime from ``2025-03-01T14:05:00Z``, ``2025-03-01 14:05``, ``01/03/2025 14:05``,
+    ``1/3/2025 2:05 pm``, with or without a zone (``+01:00``, ``Z``, ``UTC``, ``GMT``, ``BST``).
+
+    Dates with slashes are read day first, as in the UK. A time without a zone is Europe/London;
+    a time the clocks skipped (spring forward) is refused, a repeated one (autumn) is the first.
+    With ``now``, a time more than a day after it is refused (most often a month-first date).
+    Raises ``ValueError`` with a message for the person who uploaded the file.
+    """
+    raw = " ".join(value.split())
+    if not raw:
+        raise ValueError("No date and time given.")
+    text = raw
+    zone_word = _ZONE_WORD_RE.search(text)
+    if zone_word:
+        text = text[: zone_word.start()].rstrip() + _ZONE_WORDS[zone_word.group(1).casefold()]
+    day_first = _DAY_FIRST_RE.match(text)
+    if (day_first and not day_first["hour"]) or _DATE_ONLY_RE.match(text):
+        raise ValueError(f"“{raw}” has no time: give the date and the time, for example {EXAMPLE_TIMES}.")
+    parsed = _day_first(day_first) if day_first else _iso(text) if ":" in text else None
+    if parsed is None:
+        raise ValueError(f"“{raw}” is not a date and time we can read: use {EXAMPLE_TIMES}.")
+    if parsed.tzinfo is None:
+        aware = parsed.replace(tzinfo=LONDON)
+        if aware.astimezone(UTC).astimezone(LONDON).replace(tzinfo=None) != parsed:
+            raise ValueError(f"“{raw}” did not happen in London: the clocks went forward an hour then.")
+        parsed = aware
+    if not 1970 <= parsed.year <= 9998:
+        raise ValueError(f"“{raw}” is not between 1970 and 9998.")
+    if now is not None and parsed > now + timedelta(days=1):
+        raise ValueError(f"“{raw}” is in the future: dates are read day first (DD/MM/YYYY).")
+    return parsed
+
+
+def _iso(text: str) -> datetime | None:
+    try:
+        return parse_datetime(text)
+    except ValueError:
+        return None
+
+
+def _day_first(match: re.Match) -> datetime | None:
+    hour = int(match["hour"])
+    half = (match["half"] or "").replace(".", "").casefold()
+    if half:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if half == "pm" else 0)
+    try:
+        parsed = datetime(  # noqa: DTZ001 — naive on purpose: the zone given, or London, comes next
+            int(match["year"]),
+            int(match["month"]),
+            int(match["day"]),
+            hour,
+            int(match["minute"]),
+            int(match["second"] or 0),
+        )
+    except ValueError:
+        return None
+    if match["zone"]:
+        sign = -1 if match["zone"][0] == "-" else 1
+        digits = match["zone"][1:].replace(":", "")
+        offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+        if offset >= timedelta(hours=24):
+            return None
+        parsed = parsed.replace(tzinfo=timezone(sign * offset))
+    return parsed

@@ -1,0 +1,604 @@
+"""CSV import: an officer uploads a social-media management tool's export and the posts come in.
+
+The journey: ``import_upload`` (the file is read and kept; a source whose saved column mapping
+fits the file goes straight to ready) → ``import_match_columns`` (the columns matched once per
+source: the mapping is saved on the source) → ``import_preview`` (the first rows, what each will
+become, every problem) → ``import_start`` (queued; a Celery task runs ``import_run``). The import
+is all or nothing: every row is checked first, and if any has a problem nothing is stored and the
+problems are kept on the import; otherwise the posts are stored in one transaction, idempotent on
+(channel, post ID) like the API — a re-uploaded file adds nothing. Stored posts go through the
+automatic flags. The uploaded file is deleted once its posts are stored, or when discarded.
+
+While the task runs it writes its progress to the cache (shared by the web and the worker), which
+the import's page polls; the import row itself changes only at the start and at the end.
+Like ingested posts, imported posts belong to no case and write no timeline event; the import row
+keeps who uploaded, who started it, when, and what came of it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import PurePath
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.db import DatabaseError, IntegrityError, transaction
+
+from escalation import routing
+from moderation import clock, csvfiles, flags
+from moderation.constants import ImportStatus, Platform, PostKind
+from moderation.models import Channel, CsvImport, ImportSource, Post, SocialAccount, normalise_handle
+from moderation.services import IngestStatus, _Item, _store, _validate_item, conflict, require_perm
+
+logger = logging.getLogger(__name__)
+
+CHUNK_ROWS = 1000  # rows stored per statement batch (the API's batch size)
+PROGRESS_EVERY = 2000  # rows checked between progress reports
+MAX_PROBLEMS_KEPT = 1000
+EDITABLE = (ImportStatus.MAPPING, ImportStatus.READY, ImportStatus.FAILED)
+
+_PLATFORM_WORDS = {
+    **{value: value for value in Platform.values},
+    **{label.casefold(): value for value, label in Platform.choices},
+    "twitter": Platform.X,
+    "x": Platform.X,
+    "fb": Platform.FACEBOOK,
+    "ig": Platform.INSTAGRAM,
+    "linked in": Platform.LINKEDIN,
+}
+_KIND_WORDS = {
+    **{value: value for value in PostKind.values},
+    **{label.casefold(): value for value, label in PostKind.choices},
+    "direct message": PostKind.DIRECT_MESSAGE,
+    "dm": PostKind.DIRECT_MESSAGE,
+    "message": PostKind.DIRECT_MESSAGE,
+    "private message": PostKind.DIRECT_MESSAGE,
+    "comments": PostKind.COMMENT,
+    "replies": PostKind.REPLY,
+    "mentions": PostKind.MENTION,
+    "@mention": PostKind.MENTION,
+}
+
+
+# --- progress (the cache, shared by the web processes and the worker) ----------------------------
+
+
+def _progress_key(pk: int) -> str:
+    return f"csv-import:{pk}:progress"
+
+
+def _report(pk: int, phase: str, done: int, total: int) -> None:
+    cache.set(_progress_key(pk), {"phase": phase, "done": done, "total": total}, timeout=6 * 3600)
+
+
+def import_progress(csv_import: CsvImport) -> dict:
+    """``{"phase": "waiting" | "checking" | "storing", "done": n, "total": rows, "percent": p}``."""
+    found = cache.get(_progress_key(csv_import.pk)) if csv_import.is_active else None
+    progress = found or {"phase": "waiting", "done": 0, "total": csv_import.row_count}
+    total = progress["total"] or 1
+    # checking is the first third of the work, storing the rest
+    share = progress["done"] / total
+    percent = {"waiting": 0, "checking": share / 3, "storing": 1 / 3 + 2 * share / 3}[progress["phase"]]
+    return {**progress, "percent": min(99, int(percent * 100))}
+
+
+# --- the column mapping ------------------------------------------------------------------------------
+
+
+def mapping_problems(columns: dict[str, str], channel: Channel | None, headings: list[str]) -> dict[str, str]:
+    """Why ``columns`` (our field → heading) cannot read a file with ``headings``: field → message."""
+    problems: dict[str, str] = {}
+    for key, heading in columns.items():
+        if key in csvfiles.FIELD_BY_KEY and heading not in headings:
+            problems[key] = f"The file has no column headed “{heading}”."
+    for spec in csvfiles.FIELDS:
+        if spec.required and not columns.get(spec.key) and spec.key not in problems:
+            problems[spec.key] = f"Choose the column that holds the {spec.label.lower()}."
+    if not columns.get("external_id") and not columns.get("url"):
+        problems.setdefault("external_id", "Choose the column with the post ID, or the one with the post's link.")
+    if not columns.get("channel") and channel is None:
+        problems.setdefault("channel", "Choose the column that names the channel, or the channel of every row.")
+    return problems
+
+
+def _saved_columns_fit(source: ImportSource, headings: list[str]) -> bool:
+    return bool(source.columns) and not mapping_problems(source.columns, source.channel, headings)
+
+
+# --- services -------------------------------------------------------------------------------------
+
+
+def _read_upload(file: UploadedFile) -> tuple[bytes, csvfiles.Table]:
+    limit = settings.CSV_IMPORT_MAX_BYTES
+    if file.size is not None and file.size > limit:
+        raise ValidationError(
+            {"file": f"The file is larger than {limit // (1024 * 1024)} MB: split it and upload each part."}
+        )
+    data = file.read()
+    if not data:
+        raise ValidationError({"file": "The file is empty."})
+    try:
+        return data, csvfiles.read_table(data)
+    except csvfiles.CsvFileError as error:
+        raise ValidationError({"file": str(error)}) from error
+
+
+def _source_named(actor: AbstractBaseUser, name: str) -> ImportSource:
+    name = " ".join(name.split())
+    if not name:
+        raise ValidationError({"source_name": "Name where the file comes from, for example “Hootsuite export”."})
+    if len(name) > 120:
+        raise ValidationError({"source_name": "Use at most 120 characters."})
+    found = ImportSource.objects.filter(name__iexact=name).first()
+    if found:
+        return found
+    try:
+        with transaction.atomic():
+            return ImportSource.objects.create(name=name, created_by=actor)
+    except IntegrityError:  # created by someone else a moment ago
+        return ImportSource.objects.get(name__iexact=name)
+
+
+@transaction.atomic
+def import_upload(
+    *, actor: AbstractBaseUser, file: UploadedFile, source: ImportSource | None = None, source_name: str = ""
+) -> CsvImport:
+    """Keep an uploaded export of ``source`` (or of a new source called ``source_name``).
+
+    The file must be CSV (comma, semicolon or tab; UTF-8 with or without a byte-order mark) with a
+    heading row and at least one post. When the source's saved mapping fits the file's headings the
+    import is ready at once; otherwise its columns are to be matched, starting from a guess.
+    """
+    require_perm(actor, routing.PERM_IMPORT_POSTS, "import posts")
+    data, table = _read_upload(file)
+    if source is None:
+        source = _source_named(actor, source_name)
+    fits = _saved_columns_fit(source, table.headings)
+    csv_import = CsvImport(
+        source=source,
+        filename=PurePath(file.name or "upload.csv").name[:255],
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        headings=table.headings,
+        row_count=len(table),
+        status=ImportStatus.READY if fits else ImportStatus.MAPPING,
+        columns=dict(source.columns) if fits else csvfiles.guess_columns(table.headings),
+        channel=source.channel,
+        uploaded_by=actor,
+        uploaded_at=clock.now(),
+    )
+    csv_import.file.save(f"{uuid.uuid4().hex}.csv", ContentFile(data), save=False)
+    csv_import.save()
+    return csv_import
+
+
+def _locked(csv_import: CsvImport) -> CsvImport:
+    return CsvImport.objects.select_for_update().get(pk=csv_import.pk)
+
+
+def _refuse_unless_editable(csv_import: CsvImport) -> None:
+    if csv_import.status not in EDITABLE:
+        raise conflict(f"This import is {csv_import.get_status_display().lower()}: it can no longer be changed.")
+
+
+@transaction.atomic
+def import_match_columns(
+    *, actor: AbstractBaseUser, csv_import: CsvImport, columns: dict[str, str], channel: Channel | None
+) -> CsvImport:
+    """Say which column holds what; the mapping is saved on the source for its later files.
+
+    Raises ValidationError by field when a required field has no column, a heading is not in the
+    file, or no channel can be known; ``conflict`` once the import has started.
+    """
+    require_perm(actor, routing.PERM_IMPORT_POSTS, "import posts")
+    locked = _locked(csv_import)
+    _refuse_unless_editable(locked)
+    columns = {key: heading for key, heading in columns.items() if key in csvfiles.FIELD_BY_KEY and heading}
+    if channel is not None and not channel.is_active:
+        raise ValidationError({"default_channel": "This channel is no longer active."})
+    problems = mapping_problems(columns, channel, locked.headings)
+    if problems:
+        raise ValidationError({key: [message] for key, message in problems.items()})
+    now = clock.now()
+    locked.columns = columns
+    locked.channel = channel
+    locked.status = ImportStatus.READY
+    locked.problems, locked.problem_count, locked.failure, locked.finished_at = [], 0, "", None
+    locked.save(update_fields=["columns", "channel", "status", "problems", "problem_count", "failure", "finished_at"])
+    source = ImportSource.objects.select_for_update().get(pk=locked.source_id)
+    source.columns, source.channel = columns, channel
+    source.columns_saved_by, source.columns_saved_at = actor, now
+    source.save(update_fields=["columns", "channel", "columns_saved_by", "columns_saved_at"])
+    return locked
+
+
+@transaction.atomic
+def import_start(*, actor: AbstractBaseUser, csv_import: CsvImport) -> CsvImport:
+    """Queue a ready import; the worker checks every row, then stores all of them or none."""
+    require_perm(actor, routing.PERM_IMPORT_POSTS, "import posts")
+    locked = _locked(csv_import)
+    if locked.status != ImportStatus.READY:
+        if locked.status in (ImportStatus.QUEUED, ImportStatus.RUNNING, ImportStatus.COMPLETED):
+            raise conflict(f"This import has already been started by {_name(locked.started_by)}.")
+        raise conflict(f"This import is {locked.get_status_display().lower()}: match its columns first.")
+    locked.status = ImportStatus.QUEUED
+    locked.started_by = actor
+    locked.started_at = clock.now()
+    locked.save(update_fields=["status", "started_by", "started_at"])
+    _report(locked.pk, "waiting", 0, locked.row_count)
+    from moderation.tasks import import_csv  # the task module imports this one
+
+    transaction.on_commit(lambda: import_csv.delay(locked.pk))
+    return locked
+
+
+@transaction.atomic
+def import_discard(*, actor: AbstractBaseUser, csv_import: CsvImport) -> CsvImport:
+    """Throw away an upload that has not been imported; its file is deleted."""
+    require_perm(actor, routing.PERM_IMPORT_POSTS, "import posts")
+    locked = _locked(csv_import)
+    _refuse_unless_editable(locked)
+    locked.status = ImportStatus.DISCARDED
+    _drop_file(locked)
+    locked.save(update_fields=["status", "file"])
+    return locked
+
+
+def _name(user) -> str:
+    return (user.get_full_name() or user.get_username()) if user else "someone"
+
+
+def _drop_file(csv_import: CsvImport) -> None:
+    """Forget the uploaded file (the caller saves ``file``); it is deleted once the transaction commits."""
+    name, storage = csv_import.file.name, csv_import.file.storage
+    csv_import.file = ""
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))
+
+
+# --- reading rows -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Problem:
+    row: int
+    message: str
+    field: str = ""
+    column: str = ""
+
+    def as_dict(self) -> dict:
+        return {"row": self.row, "field": self.field, "column": self.column, "message": self.message}
+
+
+class RowReader:
+    """Turns the rows of one file into checked posts, with the import's mapping and channel."""
+
+    def __init__(self, csv_import: CsvImport, table: csvfiles.Table, channels: list[Channel]):
+        self.columns = csv_import.columns
+        self.default_channel = csv_import.channel
+        self.index = {heading: i for i, heading in enumerate(table.headings)}
+        self.wide = table.wide
+        self.heading_count = len(table.headings)
+        self.channels = channels
+        self.now = clock.now()
+        self._channel_cache: dict[tuple[str, str], Channel | str] = {}
+
+    def _cell(self, row: list[str], key: str) -> str:
+        heading = self.columns.get(key)
+        return row[self.index[heading]] if heading in self.index else ""
+
+    def _problem(self, number: int, key: str, message: str) -> Problem:
+        spec = csvfiles.FIELD_BY_KEY.get(key)
+        return Problem(row=number, field=spec.label if spec else "", column=self.columns.get(key, ""), message=message)
+
+    def check(self, number: int, row: list[str]) -> _Item | list[Problem]:
+        problems: list[Problem] = []
+        if number in self.wide:
+            problems.append(
+                Problem(
+                    row=number,
+                    message=f"This row has {self.wide[number]} cells but the file has {self.heading_count} "
+                    "headings: a quote may be missing.",
+                )
+            )
+        channel = self._channel(row)
+        kind_cell = self._cell(row, "kind").strip()
+        kind = _KIND_WORDS.get(kind_cell.casefold(), "") if kind_cell else PostKind.COMMENT
+        if not kind:
+            problems.append(
+                self._problem(
+                    number,
+                    "kind",
+                    f"“{kind_cell}” is not a kind we know: use comment, reply, mention or direct message.",
+                )
+            )
+            kind = PostKind.COMMENT
+        url = self._cell(row, "url").strip()
+        item = {
+            "external_id": self._cell(row, "external_id").strip() or url,
+            "author_handle": self._cell(row, "author_handle"),
+            "author_display_name": self._cell(row, "author_display_name"),
+            "author_platform_id": self._cell(row, "author_platform_id"),
+            "text": self._cell(row, "text").replace("\r\n", "\n"),
+            "url": url,
+            "kind": kind,
+            "posted_at": self._cell(row, "posted_at"),
+            "in_reply_to": self._cell(row, "in_reply_to"),
+        }
+        checked = _validate_item(number, item, channel=channel, parse_time=self._time)
+        if isinstance(checked, dict):
+            for key, messages in checked.items():
+                for message in messages:
+                    problems.append(self._problem(number, key, self._reword(key, message)))
+        return problems or checked
+
+    def _reword(self, key: str, message: str) -> str:
+        if message == "This field is required.":
+            if key == "external_id":
+                return "No post ID and no link: one of them is needed."
+            spec = csvfiles.FIELD_BY_KEY.get(key)
+            return f"No {spec.label.lower()} given." if spec else message
+        return message
+
+    def _time(self, value, errors: dict) -> datetime | None:
+        try:
+            return csvfiles.parse_export_time(str(value or ""), now=self.now)
+        except ValueError as error:
+            errors["posted_at"] = [str(error)]
+            return None
+
+    def _channel(self, row: list[str]) -> Channel | str:
+        name = " ".join(self._cell(row, "channel").split())
+        platform_cell = " ".join(self._cell(row, "platform").split())
+        key = (name.casefold(), platform_cell.casefold())
+        if key not in self._channel_cache:
+            self._channel_cache[key] = self._find_channel(name, platform_cell)
+        return self._channel_cache[key]
+
+    def _find_channel(self, name: str, platform_cell: str) -> Channel | str:
+        platform = _PLATFORM_WORDS.get(platform_cell.casefold()) if platform_cell else None
+        if platform_cell and platform is None:
+            return f"“{platform_cell}” is not a platform we know."
+        if not name:
+            if self.default_channel is None:
+                return "No channel given, and no channel chosen for the whole file."
+            if platform and self.default_channel.platform != platform:
+                chosen = self.default_channel.get_platform_display()
+                return f"The channel chosen for the file is on {chosen}; this row says {platform_cell}."
+            return self.default_channel
+        wanted = normalise_handle(name)
+        matches = [
+            c
+            for c in self.channels
+            if (normalise_handle(c.handle) == wanted or c.name.casefold() == name.casefold())
+            and (platform is None or c.platform == platform)
+        ]
+        if not matches:
+            return f"“{name}” is not one of our channels (an administrator adds channels in the admin)."
+        if len({c.pk for c in matches}) > 1:
+            platforms = " and ".join(sorted({c.get_platform_display() for c in matches}))
+            return f"“{name}” is a channel on {platforms}: match the platform column to tell them apart."
+        if not matches[0].is_active:
+            return f"“{name}” is no longer an active channel."
+        return matches[0]
+
+
+# --- the preview (a read: nothing is stored) ---------------------------------------------------------
+
+
+@dataclass
+class PreviewRow:
+    number: int
+    item: _Item | None
+    problems: list[Problem] = field(default_factory=list)
+    status: str = "new"  # new | exists | repeat | problem
+    repeat_of: int | None = None
+    new_account: bool = False
+
+    @property
+    def kind_label(self) -> str:
+        return PostKind(self.item.kind).label.lower() if self.item else ""
+
+
+@dataclass
+class Preview:
+    rows: list[PreviewRow]
+    shown: int
+    total: int
+    same_file: CsvImport | None = None
+    failure: str = ""
+
+
+def import_preview(csv_import: CsvImport, *, limit: int | None = None) -> Preview:
+    """The first ``limit`` rows as they would be imported now: new, already stored, or their problems.
+
+    Reads the kept file; three queries (channels, posts, accounts) whatever the number of rows.
+    """
+    limit = limit or settings.CSV_IMPORT_PREVIEW_ROWS
+    same_file = (
+        CsvImport.objects.filter(sha256=csv_import.sha256, status=ImportStatus.COMPLETED)
+        .exclude(pk=csv_import.pk)
+        .select_related("started_by")
+        .first()
+    )
+    try:
+        table = read_kept_file(csv_import)
+    except csvfiles.CsvFileError as error:
+        return Preview(rows=[], shown=0, total=csv_import.row_count, same_file=same_file, failure=str(error))
+    reader = RowReader(csv_import, table, list(Channel.objects.all()))
+    rows: list[PreviewRow] = []
+    first_of: dict[tuple[int, str], int] = {}
+    for number, row in zip(table.numbers[:limit], table.rows[:limit], strict=True):
+        checked = reader.check(number, row)
+        if isinstance(checked, list):
+            rows.append(PreviewRow(number=number, item=None, problems=checked, status="problem"))
+            continue
+        key = (checked.channel.pk, checked.external_id)
+        if key in first_of:
+            rows.append(PreviewRow(number=number, item=checked, status="repeat", repeat_of=first_of[key]))
+            continue
+        first_of[key] = number
+        rows.append(PreviewRow(number=number, item=checked))
+    items = [r.item for r in rows if r.status == "new"]
+    if items:
+        stored = set(
+            Post.objects.filter(
+                channel_id__in={i.channel.pk for i in items}, external_id__in={i.external_id for i in items}
+            ).values_list("channel_id", "external_id")
+        )
+        known = set(
+            SocialAccount.objects.filter(
+                platform__in={i.channel.platform for i in items}, handle__in={i.handle for i in items}
+            ).values_list("platform", "handle")
+        )
+        for preview_row in rows:
+            item = preview_row.item
+            if preview_row.status != "new":
+                continue
+            if (item.channel.pk, item.external_id) in stored:
+                preview_row.status = "exists"
+            preview_row.new_account = (item.channel.platform, item.handle) not in known
+    return Preview(rows=rows, shown=len(rows), total=len(table), same_file=same_file)
+
+
+def read_kept_file(csv_import: CsvImport) -> csvfiles.Table:
+    if not csv_import.file:
+        raise csvfiles.CsvFileError("The uploaded file is no longer kept: upload it again.")
+    try:
+        with csv_import.file.open("rb") as handle:
+            data = handle.read()
+    except OSError as error:
+        raise csvfiles.CsvFileError("The uploaded file can no longer be read: upload it again.") from error
+    return csvfiles.read_table(data)
+
+
+# --- the run (the Celery task) -------------------------------------------------------------------------
+
+
+class _Refused(Exception):
+    def __init__(self, problems: list[Problem], count: int):
+        self.problems, self.count = problems, count
+
+
+def import_run(*, csv_import_id: int) -> CsvImport | None:
+    """Check every row, then store all the posts in one transaction, or none and keep the problems.
+
+    Safe to run twice: only a queued or running import runs, and the store holds the import's row
+    locked, so a second delivery waits and then finds it finished.
+    """
+    with transaction.atomic():
+        csv_import = CsvImport.objects.select_for_update().filter(pk=csv_import_id).first()
+        if csv_import is None or not csv_import.is_active:
+            return csv_import
+        csv_import.status = ImportStatus.RUNNING
+        csv_import.save(update_fields=["status"])
+    try:
+        items, repeated = _check_all(csv_import)
+        return _store_all(csv_import, items, repeated)
+    except _Refused as refused:
+        return _finish_failed(csv_import, problems=refused.problems, count=refused.count)
+    except csvfiles.CsvFileError as error:
+        return _finish_failed(csv_import, failure=str(error))
+    except Exception:
+        logger.exception("CSV import %s stopped unexpectedly", csv_import_id)
+        return _finish_failed(
+            csv_import,
+            failure="The import stopped unexpectedly and nothing was imported. "
+            "Match the columns again to retry, or tell your administrator.",
+        )
+
+
+def _check_all(csv_import: CsvImport) -> tuple[list[_Item], int]:
+    table = read_kept_file(csv_import)
+    total = len(table)
+    reader = RowReader(csv_import, table, list(Channel.objects.all()))
+    items: list[_Item] = []
+    problems: list[Problem] = []
+    problem_rows = 0
+    seen: set[tuple[int, str]] = set()
+    repeated = 0
+    for done, (number, row) in enumerate(zip(table.numbers, table.rows, strict=True)):
+        if done % PROGRESS_EVERY == 0:
+            _report(csv_import.pk, "checking", done, total)
+        checked = reader.check(number, row)
+        if isinstance(checked, list):
+            problem_rows += 1
+            if len(problems) < MAX_PROBLEMS_KEPT:
+                problems.extend(checked[: MAX_PROBLEMS_KEPT - len(problems)])
+            continue
+        key = (checked.channel.pk, checked.external_id)
+        if key in seen:
+            repeated += 1
+            continue
+        seen.add(key)
+        items.append(checked)
+    if problem_rows:
+        raise _Refused(problems, problem_rows)
+    return items, repeated
+
+
+def _store_all(csv_import: CsvImport, items: list[_Item], repeated: int) -> CsvImport:
+    total = len(items)
+    try:
+        with transaction.atomic():
+            locked = CsvImport.objects.select_for_update().get(pk=csv_import.pk)
+            if locked.status != ImportStatus.RUNNING:
+                return locked
+            created = existing = flagged = 0
+            for start in range(0, total, CHUNK_ROWS):
+                _report(csv_import.pk, "storing", start, total)
+                results = _store(items[start : start + CHUNK_ROWS], csv_import=locked)
+                new_ids = [r.id for r in results if r.status == IngestStatus.CREATED]
+                created += len(new_ids)
+                existing += len(results) - len(new_ids)
+                if new_ids:
+                    posts = list(Post.objects.filter(pk__in=new_ids).only("id", "account_id", "text", "posted_at"))
+                    flagged += len({flag.post_id for flag in flags.flags_evaluate(posts=posts)})
+            locked.status = ImportStatus.COMPLETED
+            locked.finished_at = clock.now()
+            locked.created_count, locked.existing_count = created, existing
+            locked.repeated_count, locked.flagged_count = repeated, flagged
+            _drop_file(locked)
+            locked.save(
+                update_fields=[
+                    "status",
+                    "finished_at",
+                    "created_count",
+                    "existing_count",
+                    "repeated_count",
+                    "flagged_count",
+                    "file",
+                ]
+            )
+    except DatabaseError:
+        logger.exception("CSV import %s: the database refused the posts", csv_import.pk)
+        return _finish_failed(
+            csv_import, failure="The database refused these posts, so nothing was imported. Tell your administrator."
+        )
+    cache.delete(_progress_key(csv_import.pk))
+    return locked
+
+
+def _finish_failed(
+    csv_import: CsvImport, *, problems: list[Problem] | None = None, count: int = 0, failure: str = ""
+) -> CsvImport:
+    with transaction.atomic():
+        locked = CsvImport.objects.select_for_update().get(pk=csv_import.pk)
+        if locked.status != ImportStatus.RUNNING:
+            return locked
+        locked.status = ImportStatus.FAILED
+        locked.finished_at = clock.now()
+        locked.problems = [p.as_dict() for p in problems or []]
+        locked.problem_count = count
+        locked.failure = failure
+        locked.save(update_fields=["status", "finished_at", "problems", "problem_count", "failure"])
+    cache.delete(_progress_key(csv_import.pk))
+    return locked
