@@ -11,7 +11,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help install run test test-integration bench-ingest lint check db-stop clean
+.PHONY: help install run test test-integration bench-ingest bench-import lint check db-stop clean
 
 help:
 	@echo "make run   - install, start embedded PostgreSQL + Celery worker/beat, migrate, load demo data, serve"
@@ -48,6 +48,10 @@ test-integration: install
 # 100,000 posts through the batch API with flag rules on; prints posts/second (nothing is kept).
 bench-ingest: install
 	$(PY) manage.py bench_ingest --posts 100000 --batch 1000
+
+# A generated 100,000-row CSV export through the import services; prints rows/second (nothing is kept).
+bench-import: install
+	$(PY) manage.py bench_import --rows 100000
 
 lint: install
 	$(PY) -m ruff check .

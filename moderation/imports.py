@@ -416,6 +416,13 @@ class Preview:
     same_file: CsvImport | None = None
     failure: str = ""
 
+    def count(self, status: str) -> int:
+        return sum(1 for row in self.rows if row.status == status)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {status: self.count(status) for status in ("new", "exists", "repeat", "problem")}
+
 
 def import_preview(csv_import: CsvImport, *, limit: int | None = None) -> Preview:
     """The first ``limit`` rows as they would be imported now: new, already stored, or their problems.

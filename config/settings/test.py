@@ -26,3 +26,18 @@ if _test_name:
     DATABASES["default"]["TEST"] = {"NAME": _test_name}  # noqa: F405
 # Throttle counters stay in the test process (never the Redis the integration suite shares).
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The integration suite's real worker is another process: there the tests and the worker share
+# uploaded files and the cache (a running import's progress) through these.
+if os.environ.get("TEST_MEDIA_ROOT"):
+    STORAGES["default"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": os.environ["TEST_MEDIA_ROOT"]},
+    }
+if os.environ.get("TEST_SHARED_CACHE_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["TEST_SHARED_CACHE_URL"],
+            "KEY_PREFIX": os.environ.get("TEST_CACHE_PREFIX", "test"),
+        }
+    }

@@ -25,6 +25,20 @@ from moderation.models import Channel, FlagRule, HouseRule, Post
 WORDS = "bins recycling council parking planning road library park collection garden waste thanks".split()
 
 
+def bench_flag_rules() -> None:
+    """The flag rules active during a benchmark: every kind of detector, as in production."""
+    abusive = HouseRule.objects.get(code="abusive")
+    spam = HouseRule.objects.get(code="spam")
+    for name, kind, rule, extra in [
+        ("bench words", FlagKind.WORD_LIST, abusive, {"terms": "idiot\nscum\nmorons"}),
+        ("bench phones", FlagKind.PHONE_NUMBER, abusive, {}),
+        ("bench emails", FlagKind.EMAIL_ADDRESS, abusive, {}),
+        ("bench postcodes", FlagKind.POSTCODE, abusive, {}),
+        ("bench repeat", FlagKind.REPEAT_CONTACT, spam, {"repeat_threshold": 5, "repeat_window_minutes": 10}),
+    ]:
+        FlagRule.objects.get_or_create(name=name, defaults={"kind": kind, "house_rule": rule, **extra})
+
+
 class Rollback(Exception):
     """Raised to undo the benchmark's writes."""
 
@@ -50,16 +64,7 @@ class Command(BaseCommand):
         channel, _ = Channel.objects.get_or_create(
             platform=Platform.FACEBOOK, handle="bench-page", defaults={"name": "Benchmark page"}
         )
-        abusive = HouseRule.objects.get(code="abusive")
-        spam = HouseRule.objects.get(code="spam")
-        for name, kind, rule, extra in [
-            ("bench words", FlagKind.WORD_LIST, abusive, {"terms": "idiot\nscum\nmorons"}),
-            ("bench phones", FlagKind.PHONE_NUMBER, abusive, {}),
-            ("bench emails", FlagKind.EMAIL_ADDRESS, abusive, {}),
-            ("bench postcodes", FlagKind.POSTCODE, abusive, {}),
-            ("bench repeat", FlagKind.REPEAT_CONTACT, spam, {"repeat_threshold": 5, "repeat_window_minutes": 10}),
-        ]:
-            FlagRule.objects.get_or_create(name=name, defaults={"kind": kind, "house_rule": rule, **extra})
+        bench_flag_rules()
         _, token = mod.integration_create(actor=None, name=f"bench {time.time_ns()}", channels=[channel])
         client = Client(HTTP_AUTHORIZATION=f"Token {token}", HTTP_HOST="localhost")
         random.seed(7)
