@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
 
-from moderation import clock, services
+from moderation import clock, flags, services
 from moderation.constants import Platform, PostKind, Visibility
 from moderation.models import Channel, Integration, Post, normalise_handle
 from moderation.services import VISIBILITY_MOVES, IngestStatus, clean_text
@@ -222,7 +222,8 @@ def _ingest(event: MetaEvent, channel: Channel, integration: Integration) -> str
 
 @transaction.atomic
 def meta_post_edit(*, channel: Channel, event: MetaEvent, integration: Integration) -> str:
-    """An edited comment: a known post outside any case takes the new text; an unknown one is ingested."""
+    """An edited comment: a known post outside any case takes the new text, which the automatic flags
+    look at again (a comment edited into abuse is flagged); an unknown one is ingested."""
     post = Post.objects.select_for_update().filter(channel=channel, external_id=event.external_id).first()
     if post is None:
         return _ingest(event, channel, integration)
@@ -236,6 +237,8 @@ def meta_post_edit(*, channel: Channel, event: MetaEvent, integration: Integrati
         return "exists"
     post.text = text
     post.save(update_fields=["text"])
+    # the new text goes through the automatic flags; flags the earlier text raised stay for a person
+    flags.flags_evaluate(posts=[post])
     return "updated"
 
 

@@ -212,6 +212,21 @@ class TestFacebook:
         send(client, fb_change("edited", message="You lot are great."))
         assert Post.objects.get().text == "You lot are great."
 
+    def test_a_comment_edited_into_abuse_is_flagged(self, client, page):
+        from moderation.constants import FlagKind
+        from moderation.models import Flag, FlagRule
+
+        rule = FlagRule.objects.create(
+            name="Insults", kind=FlagKind.WORD_LIST, terms="idiots", house_rule=factories.rule("abusive")
+        )
+        send(client, fb_change(message="Thanks for the update."))
+        assert not Flag.objects.exists()
+        send(client, fb_change("edited", message="Thanks, idiots."))
+        flag = Flag.objects.get()
+        assert (flag.rule, flag.post.text) == (rule, "Thanks, idiots.")
+        send(client, fb_change("edited", message="Thanks, idiots!"))  # flagged once per rule
+        assert Flag.objects.count() == 1
+
     def test_edit_without_a_message_keeps_the_text(self, client, page):
         send(client, fb_change())
         change = fb_change("edited")
