@@ -23,10 +23,12 @@ from moderation.models import (
     Case,
     CaseEvent,
     Channel,
+    CsvImport,
     Evidence,
     Flag,
     FlagRule,
     HouseRule,
+    ImportSource,
     Integration,
     Post,
     ServiceArea,
@@ -498,7 +500,7 @@ class BlockForm(forms.Form):
 @admin.register(Post)
 class PostAdmin(ReadOnlyCaseworkAdmin):
     list_display = ["id", "account", "channel", "kind", "short_text", "posted_at", "visibility", "case_link"]
-    list_filter = ["visibility", "kind", "channel"]
+    list_filter = ["visibility", "kind", "channel", "ingested_by"]
     list_select_related = ["account", "channel"]
     search_fields = ["text", "account__handle", "external_id", "url"]
     date_hierarchy = "posted_at"
@@ -698,3 +700,49 @@ class FlagAdmin(ReadOnlyCaseworkAdmin):
             queryset,
             lambda flag: flags.flag_dismiss(actor=request.user, flag=flag) and "dismissed: not a problem.",
         )
+
+
+@admin.register(ImportSource)
+class ImportSourceAdmin(admin.ModelAdmin):
+    """Where CSV files come from. The column mapping is saved from the import pages; here it can be
+    read, the source renamed, or its default channel changed."""
+
+    list_display = ["name", "channel", "columns_saved_by", "columns_saved_at", "import_count"]
+    list_select_related = ["channel", "columns_saved_by"]
+    fields = ["name", "channel", "columns", "created_by", "created_at", "columns_saved_by", "columns_saved_at"]
+    readonly_fields = ["columns", "created_by", "created_at", "columns_saved_by", "columns_saved_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False  # sources are named when their first file is uploaded
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_imports=Count("imports"))
+
+    @admin.display(description="Imports", ordering="_imports")
+    def import_count(self, obj):
+        return obj._imports
+
+
+@admin.register(CsvImport)
+class CsvImportAdmin(ReadOnlyCaseworkAdmin):
+    """Every CSV import and what came of it; imports are run from the workspace's Import posts pages."""
+
+    list_display = [
+        "filename",
+        "source",
+        "status",
+        "row_count",
+        "created_count",
+        "existing_count",
+        "flagged_count",
+        "problem_count",
+        "uploaded_by",
+        "uploaded_at",
+    ]
+    list_filter = ["status", "source"]
+    list_select_related = ["source", "uploaded_by"]
+    search_fields = ["filename", "sha256"]
+    date_hierarchy = "uploaded_at"

@@ -670,9 +670,7 @@ def import_start(request, pk: int):
         imports.import_start(actor=request.user, csv_import=csv_import)
     except (ValidationError, PermissionDenied) as error:
         messages.error(request, _messages_of(error))
-    else:
-        messages.success(request, f"Import of {csv_import.filename} started.")
-    return redirect("moderation:import_detail", pk=pk)
+    return redirect("moderation:import_detail", pk=pk)  # the page shows its progress, then its result
 
 
 @login_required

@@ -476,3 +476,14 @@ class TestPages:
     def test_navigation_offers_import_to_officers(self, client, officer):
         client.force_login(officer)
         assert "Import posts" in client.get(reverse("moderation:case_list")).text
+
+    def test_admin_lists_imports_and_sources(self, client, officer, mapped, django_capture_on_commit_callbacks):
+        run(mapped(export(row(1))), officer, django_capture_on_commit_callbacks)
+        client.force_login(factories.UserFactory(is_staff=True, is_superuser=True))
+        listing = client.get(reverse("admin:moderation_csvimport_changelist"))
+        assert listing.status_code == 200
+        assert "export.csv" in listing.text
+        sources = client.get(reverse("admin:moderation_importsource_changelist"))
+        assert "Hootsuite export" in sources.text
+        detail = client.get(reverse("admin:moderation_importsource_change", args=[ImportSource.objects.get().pk]))
+        assert "Message ID" in detail.text  # the saved columns, read-only
