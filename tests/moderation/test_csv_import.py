@@ -487,3 +487,9 @@ class TestPages:
         assert "Hootsuite export" in sources.text
         detail = client.get(reverse("admin:moderation_importsource_change", args=[ImportSource.objects.get().pk]))
         assert "Message ID" in detail.text  # the saved columns, read-only
+
+
+def test_nul_characters_in_a_file_are_dropped(officer, mapped, django_capture_on_commit_callbacks):
+    done = run(mapped(export(row(1, text="bad\x00byte"))), officer, django_capture_on_commit_callbacks)
+    assert done.status == ImportStatus.COMPLETED
+    assert Post.objects.get().text == "badbyte"
