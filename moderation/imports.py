@@ -289,7 +289,7 @@ class RowReader:
         self.heading_count = len(table.headings)
         self.channels = channels
         self.now = clock.now()
-        self._channel_cache: dict[tuple[str, str], Channel | str] = {}
+        self._channel_cache: dict[tuple[str, str], Channel | tuple[str, str]] = {}
 
     def _cell(self, row: list[str], key: str) -> str:
         heading = self.columns.get(key)
@@ -310,6 +310,8 @@ class RowReader:
                 )
             )
         channel = self._channel(row)
+        if isinstance(channel, tuple):  # a problem, reported under the column it comes from
+            problems.append(self._problem(number, *channel))
         kind_cell = self._cell(row, "kind").strip()
         kind = _KIND_WORDS.get(kind_cell.casefold(), "") if kind_cell else PostKind.COMMENT
         if not kind:
@@ -333,9 +335,13 @@ class RowReader:
             "posted_at": self._cell(row, "posted_at"),
             "in_reply_to": self._cell(row, "in_reply_to"),
         }
-        checked = _validate_item(number, item, channel=channel, parse_time=self._time)
+        checked = _validate_item(
+            number, item, channel=channel[1] if isinstance(channel, tuple) else channel, parse_time=self._time
+        )
         if isinstance(checked, dict):
             for key, messages in checked.items():
+                if key == "channel" and isinstance(channel, tuple):
+                    continue  # already reported
                 for message in messages:
                     problems.append(self._problem(number, key, self._reword(key, message)))
         return problems or checked
@@ -355,7 +361,8 @@ class RowReader:
             errors["posted_at"] = [str(error)]
             return None
 
-    def _channel(self, row: list[str]) -> Channel | str:
+    def _channel(self, row: list[str]) -> Channel | tuple[str, str]:
+        """The row's channel, or (field, problem)."""
         name = " ".join(self._cell(row, "channel").split())
         platform_cell = " ".join(self._cell(row, "platform").split())
         key = (name.casefold(), platform_cell.casefold())
@@ -363,16 +370,16 @@ class RowReader:
             self._channel_cache[key] = self._find_channel(name, platform_cell)
         return self._channel_cache[key]
 
-    def _find_channel(self, name: str, platform_cell: str) -> Channel | str:
+    def _find_channel(self, name: str, platform_cell: str) -> Channel | tuple[str, str]:
         platform = _PLATFORM_WORDS.get(platform_cell.casefold()) if platform_cell else None
         if platform_cell and platform is None:
-            return f"“{platform_cell}” is not a platform we know."
+            return ("platform", f"“{platform_cell}” is not a platform we know.")
         if not name:
             if self.default_channel is None:
-                return "No channel given, and no channel chosen for the whole file."
+                return ("channel", "No channel given, and no channel chosen for the whole file.")
             if platform and self.default_channel.platform != platform:
                 chosen = self.default_channel.get_platform_display()
-                return f"The channel chosen for the file is on {chosen}; this row says {platform_cell}."
+                return ("platform", f"The channel chosen for the file is on {chosen}; this row says {platform_cell}.")
             return self.default_channel
         wanted = normalise_handle(name)
         matches = [
@@ -382,12 +389,12 @@ class RowReader:
             and (platform is None or c.platform == platform)
         ]
         if not matches:
-            return f"“{name}” is not one of our channels (an administrator adds channels in the admin)."
+            return ("channel", f"“{name}” is not one of our channels (an administrator adds channels in the admin).")
         if len({c.pk for c in matches}) > 1:
             platforms = " and ".join(sorted({c.get_platform_display() for c in matches}))
-            return f"“{name}” is a channel on {platforms}: match the platform column to tell them apart."
+            return ("channel", f"“{name}” is a channel on {platforms}: match the platform column to tell them apart.")
         if not matches[0].is_active:
-            return f"“{name}” is no longer an active channel."
+            return ("channel", f"“{name}” is no longer an active channel.")
         return matches[0]
 
 

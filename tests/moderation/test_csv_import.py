@@ -257,6 +257,15 @@ class TestPreview:
         with_platform = mapped(data, columns={"platform": "Network"})
         assert imports.import_preview(with_platform).rows[0].item.channel.platform == Platform.INSTAGRAM
 
+    def test_an_unknown_platform_is_reported_under_its_own_column(self, mapped, channel):
+        with_platform = mapped(export(row(1) + ",Myspace", header=HEADER + ",Network"), columns={"platform": "Network"})
+        (problem,) = imports.import_preview(with_platform).rows[0].problems
+        assert (problem.field, problem.column, problem.message) == (
+            "Platform",
+            "Network",
+            "“Myspace” is not a platform we know.",
+        )
+
     def test_queries_do_not_grow_with_the_rows_shown(self, mapped, channel, settings):
         few = mapped(export(*(row(n) for n in range(3))))
         many = mapped(export(*(row(n, author=f"@user{n}") for n in range(60))))
