@@ -565,7 +565,13 @@ def import_list(request):
 def import_upload(request):
     """Upload an export; a source whose columns were matched before goes straight to the preview."""
     sources = list(ImportSource.objects.all())
-    form = ImportUploadForm(request.POST or None, request.FILES or None, sources=sources)
+    last_used = CsvImport.objects.order_by("-uploaded_at", "-id").values_list("source_id", flat=True).first()
+    form = ImportUploadForm(
+        request.POST or None,
+        request.FILES or None,
+        sources=sources,
+        initial={"source": str(last_used)} if last_used else {},
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -502,3 +502,11 @@ def test_nul_characters_in_a_file_are_dropped(officer, mapped, django_capture_on
     done = run(mapped(export(row(1, text="bad\x00byte"))), officer, django_capture_on_commit_callbacks)
     assert done.status == ImportStatus.COMPLETED
     assert Post.objects.get().text == "badbyte"
+
+
+def test_the_upload_form_offers_the_last_source_used(client, officer, mapped):
+    mapped(export(row(1)))
+    client.force_login(officer)
+    page = client.get(reverse("moderation:import_upload"))
+    source = ImportSource.objects.get()
+    assert f'value="{source.pk}" checked' in page.text
