@@ -122,3 +122,7 @@ class ImportStatus(models.TextChoices):
     COMPLETED = "completed", "Imported"
     FAILED = "failed", "Not imported"
     DISCARDED = "discarded", "Discarded"
+
+
+# an import in these states can have its columns matched again, be (re)started or be discarded
+EDITABLE_IMPORT_STATUSES = (ImportStatus.MAPPING, ImportStatus.READY, ImportStatus.FAILED)

@@ -199,13 +199,17 @@ def _delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
-def read_table(data: bytes) -> Table:
-    """Every record of the file; refuses a file with no heading row, no records or repeated headings."""
+INVISIBLE = "\ufeff\u200b\u200c\u200d\u2060"  # byte-order marks and zero-width characters
+
+
+def read_table(data: bytes, *, limit: int | None = None) -> Table:
+    """Every record of the file (or the first ``limit``); refuses a file with no heading row, no
+    records, repeated headings, or a quote that is never closed."""
     text = decode(data).replace("\x00", "")
     if not text.strip():
         raise CsvFileError("The file is empty.")
     delimiter = _delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     rows: list[list[str]] = []
     numbers: list[int] = []
     wide: dict[int, int] = {}
@@ -215,7 +219,7 @@ def read_table(data: bytes) -> Table:
         for record in reader:
             number += 1
             if headings is None:
-                if not any(cell.strip() for cell in record):
+                if not any(cell.strip(INVISIBLE).strip() for cell in record):
                     number -= 1  # blank lines before the headings do not count
                     continue
                 headings = _headings(record)
@@ -230,8 +234,10 @@ def read_table(data: bytes) -> Table:
                 record = record + [""] * (len(headings) - len(record))
             rows.append(record)
             numbers.append(number)
+            if limit is not None and len(rows) >= limit:
+                break
     except csv.Error as error:
-        raise CsvFileError(f"Row {number + 1} of the file cannot be read as CSV ({error}).") from error
+        raise CsvFileError(_unreadable(number + 1, reader.line_num, str(error))) from error
     if headings is None:
         raise CsvFileError("The file is empty.")
     if not rows:
@@ -239,11 +245,28 @@ def read_table(data: bytes) -> Table:
     return Table(headings=headings, rows=rows, numbers=numbers, delimiter=delimiter, wide=wide)
 
 
+def _unreadable(row: int, line: int, reason: str) -> str:
+    """Why the csv module gave up, in words: nearly always a quote opened and never closed."""
+    where = f"Row {row} of the file" + (f" (line {line} of the text)" if line and line != row else "")
+    if "field larger than field limit" in reason:
+        return (
+            f"{where} has a cell longer than {csv.field_size_limit():,} characters: a quote that opens a cell "
+            "is probably never closed. Check the quotes in that row, save the file and upload it again."
+        )
+    if "unexpected end of data" in reason or "expected after" in reason:
+        return (
+            f"{where} opens a quote that is not closed properly, so the rows after it cannot be told apart. "
+            'Check the quotes in that row (a quote inside a cell is written twice: ""), save the file and '
+            "upload it again."
+        )
+    return f"{where} cannot be read as CSV ({reason}). Save the file as CSV UTF-8 and upload it again."
+
+
 def _headings(record: list[str]) -> list[str]:
     headings = []
     seen: dict[str, int] = {}
     for position, cell in enumerate(record, start=1):
-        heading = " ".join(cell.split()) or f"Column {position}"
+        heading = " ".join(cell.strip(INVISIBLE).split()) or f"Column {position}"
         key = heading.casefold()
         if key in seen:
             raise CsvFileError(

@@ -45,26 +45,39 @@ class GovukFormMixin:
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.style_fields()
+
+    def style_fields(self) -> None:
+        """Give every field its GOV.UK class and hint reference; forms that add fields call it again."""
         for name, field in self.fields.items():
             widget = field.widget
             if isinstance(widget, forms.CheckboxSelectMultiple | forms.RadioSelect):
                 continue
             css = next((c for t, c in WIDGET_CLASSES.items() if isinstance(widget, t)), "govuk-input")
-            widget.attrs["class"] = f"{css} {widget.attrs.get('class', '')}".strip()
+            classes = widget.attrs.get("class", "").split()
+            if css not in classes:
+                widget.attrs["class"] = " ".join([css, *classes])
             if field.help_text:
-                widget.attrs["aria-describedby"] = f"id_{name}-hint"
+                self._describe(widget, f"id_{name}-hint")
 
-    def full_clean(self):
-        super().full_clean()
-        for name in self.errors:
-            field = self.fields.get(name)
-            if field is None or isinstance(field.widget, forms.CheckboxSelectMultiple | forms.RadioSelect):
+    @staticmethod
+    def _describe(widget, element_id: str) -> None:
+        described = widget.attrs.get("aria-describedby", "").split()
+        if element_id not in described:
+            widget.attrs["aria-describedby"] = " ".join([*described, element_id])
+
+    def add_error(self, field, error):
+        """Every error, from cleaning or from a service afterwards, puts its field in the error state."""
+        super().add_error(field, error)
+        for name in self._errors or {}:
+            field_ = self.fields.get(name)
+            if field_ is None or isinstance(field_.widget, forms.CheckboxSelectMultiple | forms.RadioSelect):
                 continue
-            attrs = field.widget.attrs
-            css = attrs.get("class", "")
-            if css and "--error" not in css:
-                attrs["class"] = f"{css} {css.split()[0]}--error"
-            attrs["aria-describedby"] = f"{attrs.get('aria-describedby', '')} id_{name}-error".strip()
+            attrs = field_.widget.attrs
+            classes = attrs.get("class", "").split()
+            if classes and f"{classes[0]}--error" not in classes:
+                attrs["class"] = " ".join([*classes, f"{classes[0]}--error"])
+            self._describe(field_.widget, f"id_{name}-error")
 
 
 class SignInForm(GovukFormMixin, AuthenticationForm):
@@ -404,6 +417,8 @@ NEW_SOURCE = "new"
 class ImportUploadForm(StripNulMixin, GovukFormMixin, forms.Form):
     """Which tool the export comes from (a known source, or a new one named here), and the file."""
 
+    mark_optional = False  # the source's name is needed exactly when "Another source" is chosen
+
     source = forms.ChoiceField(
         label="Where does the file come from?",
         widget=forms.RadioSelect,
@@ -463,6 +478,7 @@ class ImportColumnsForm(GovukFormMixin, forms.Form):
             help_text="For an export of one channel, or rows whose channel cell is empty.",
             empty_label="None: every row names its channel",
         )
+        self.style_fields()
 
     def columns(self) -> dict[str, str]:
         return {spec.key: self.cleaned_data[spec.key] for spec in FIELDS if self.cleaned_data.get(spec.key)}

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -30,11 +31,11 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from escalation import routing
 from moderation import clock, csvfiles, flags
-from moderation.constants import ImportStatus, Platform, PostKind
+from moderation.constants import EDITABLE_IMPORT_STATUSES, ImportStatus, Platform, PostKind
 from moderation.models import Channel, CsvImport, ImportSource, Post, SocialAccount, normalise_handle
 from moderation.services import IngestStatus, _Item, _store, _validate_item, conflict, require_perm
 
@@ -43,7 +44,7 @@ logger = logging.getLogger(__name__)
 CHUNK_ROWS = 1000  # rows stored per statement batch (the API's batch size)
 PROGRESS_EVERY = 2000  # rows checked between progress reports
 MAX_PROBLEMS_KEPT = 1000
-EDITABLE = (ImportStatus.MAPPING, ImportStatus.READY, ImportStatus.FAILED)
+EDITABLE = EDITABLE_IMPORT_STATUSES
 
 _PLATFORM_WORDS = {
     **{value: value for value in Platform.values},
@@ -54,6 +55,8 @@ _PLATFORM_WORDS = {
     "ig": Platform.INSTAGRAM,
     "linked in": Platform.LINKEDIN,
 }
+# what Excel leaves of a long numeric ID it has shown in scientific notation and saved: 1.23457E+17
+_SHORTENED_NUMBER = re.compile(r"^\d(?:[.,]\d+)?E\+\d+$", re.IGNORECASE)
 _KIND_WORDS = {
     **{value: value for value in PostKind.values},
     **{label.casefold(): value for value, label in PostKind.choices},
@@ -76,12 +79,27 @@ def _progress_key(pk: int) -> str:
 
 
 def _report(pk: int, phase: str, done: int, total: int) -> None:
-    cache.set(_progress_key(pk), {"phase": phase, "done": done, "total": total}, timeout=6 * 3600)
+    """Best effort: an import never fails because its progress could not be shown."""
+    try:
+        cache.set(_progress_key(pk), {"phase": phase, "done": done, "total": total}, timeout=6 * 3600)
+    except Exception:  # noqa: BLE001 — any cache backend's error
+        logger.warning("CSV import %s: progress not written to the cache", pk, exc_info=True)
+
+
+def _forget_progress(pk: int) -> None:
+    try:
+        cache.delete(_progress_key(pk))
+    except Exception:  # noqa: BLE001 — any cache backend's error; the entry expires anyway
+        logger.warning("CSV import %s: progress not removed from the cache", pk, exc_info=True)
 
 
 def import_progress(csv_import: CsvImport) -> dict:
     """``{"phase": "waiting" | "checking" | "storing", "done": n, "total": rows, "percent": p}``."""
-    found = cache.get(_progress_key(csv_import.pk)) if csv_import.is_active else None
+    try:
+        found = cache.get(_progress_key(csv_import.pk)) if csv_import.is_active else None
+    except Exception:  # noqa: BLE001 — shown as waiting rather than failing the page
+        logger.warning("CSV import %s: progress not read from the cache", csv_import.pk, exc_info=True)
+        found = None
     progress = found or {"phase": "waiting", "done": 0, "total": csv_import.row_count}
     total = progress["total"] or 1
     # checking is the first third of the work, storing the rest
@@ -110,6 +128,9 @@ def mapping_problems(columns: dict[str, str], channel: Channel | None, headings:
 
 
 def _saved_columns_fit(source: ImportSource, headings: list[str]) -> bool:
+    """The source's saved mapping reads this file, and the channel saved with it is still active."""
+    if source.channel is not None and not source.channel.is_active:
+        return False
     return bool(source.columns) and not mapping_problems(source.columns, source.channel, headings)
 
 
@@ -171,7 +192,7 @@ def import_upload(
         row_count=len(table),
         status=ImportStatus.READY if fits else ImportStatus.MAPPING,
         columns=dict(source.columns) if fits else csvfiles.guess_columns(table.headings),
-        channel=source.channel,
+        channel=source.channel if source.channel is None or source.channel.is_active else None,
         uploaded_by=actor,
         uploaded_at=clock.now(),
     )
@@ -222,22 +243,82 @@ def import_match_columns(
 
 @transaction.atomic
 def import_start(*, actor: AbstractBaseUser, csv_import: CsvImport) -> CsvImport:
-    """Queue a ready import; the worker checks every row, then stores all of them or none."""
+    """Queue a ready import (or one that failed, to try again); the worker checks every row, then
+    stores all of them or none. If the task queue cannot be reached the import fails at once,
+    saying so, rather than waiting for ever."""
     require_perm(actor, routing.PERM_IMPORT_POSTS, "import posts")
     locked = _locked(csv_import)
-    if locked.status != ImportStatus.READY:
+    if locked.status not in (ImportStatus.READY, ImportStatus.FAILED):
         if locked.status in (ImportStatus.QUEUED, ImportStatus.RUNNING, ImportStatus.COMPLETED):
             raise conflict(f"This import has already been started by {_name(locked.started_by)}.")
+        if locked.status == ImportStatus.DISCARDED:
+            raise conflict("This upload was discarded: upload the file again.")
         raise conflict(f"This import is {locked.get_status_display().lower()}: match its columns first.")
+    if not locked.file:
+        raise conflict("The uploaded file is no longer kept: upload it again.")
+    if locked.channel is not None and not Channel.objects.filter(pk=locked.channel_id, is_active=True).exists():
+        raise ValidationError(
+            {"default_channel": "The channel chosen for rows that name none is no longer active: choose another."}
+        )
     locked.status = ImportStatus.QUEUED
     locked.started_by = actor
     locked.started_at = clock.now()
-    locked.save(update_fields=["status", "started_by", "started_at"])
+    locked.finished_at = None
+    locked.problems, locked.problem_count, locked.failure = [], 0, ""
+    locked.save(
+        update_fields=["status", "started_by", "started_at", "finished_at", "problems", "problem_count", "failure"]
+    )
     _report(locked.pk, "waiting", 0, locked.row_count)
+    transaction.on_commit(lambda: _queue(locked.pk))
+    return locked
+
+
+NOT_QUEUED = (
+    "The import could not be handed to the worker (the task queue did not answer), so nothing was imported. "
+    "Try again in a few minutes; if it happens again, tell your administrator."
+)
+STALLED = (
+    "The import stopped without finishing (the worker may have been restarted), so nothing was imported. "
+    "Try again; if it happens again, tell your administrator."
+)
+
+
+def _queue(pk: int) -> None:
     from moderation.tasks import import_csv  # the task module imports this one
 
-    transaction.on_commit(lambda: import_csv.delay(locked.pk))
-    return locked
+    try:
+        import_csv.delay(pk)
+    except Exception:  # noqa: BLE001 — the broker is down or refused the message
+        logger.exception("CSV import %s could not be queued", pk)
+        _fail_unfinished(pk, failure=NOT_QUEUED, statuses=(ImportStatus.QUEUED,))
+
+
+def _fail_unfinished(pk: int, *, failure: str, statuses=(ImportStatus.QUEUED, ImportStatus.RUNNING)) -> bool:
+    with transaction.atomic():
+        locked = CsvImport.objects.select_for_update().filter(pk=pk, status__in=statuses).first()
+        if locked is None:
+            return False
+        locked.status = ImportStatus.FAILED
+        locked.finished_at = clock.now()
+        locked.failure = failure
+        locked.save(update_fields=["status", "finished_at", "failure"])
+    _forget_progress(pk)
+    return True
+
+
+def imports_fail_stalled(*, now: datetime | None = None) -> int:
+    """Fail the imports queued or running for longer than a worker may take (the task's time limit
+    and a margin): a worker that died or lost the message never finishes them. Returns how many."""
+    cutoff = (now or clock.now()) - settings.CSV_IMPORT_STALLED_AFTER
+    stalled = CsvImport.objects.filter(
+        status__in=(ImportStatus.QUEUED, ImportStatus.RUNNING), started_at__lt=cutoff
+    ).values_list("pk", flat=True)
+    failed = 0
+    for pk in list(stalled):
+        if _fail_unfinished(pk, failure=STALLED):
+            logger.warning("CSV import %s stalled and was marked failed", pk)
+            failed += 1
+    return failed
 
 
 @transaction.atomic
@@ -293,7 +374,7 @@ class RowReader:
 
     def _cell(self, row: list[str], key: str) -> str:
         heading = self.columns.get(key)
-        return row[self.index[heading]] if heading in self.index else ""
+        return row[self.index[heading]].strip(csvfiles.INVISIBLE) if heading in self.index else ""
 
     def _problem(self, number: int, key: str, message: str) -> Problem:
         spec = csvfiles.FIELD_BY_KEY.get(key)
@@ -323,6 +404,17 @@ class RowReader:
                 )
             )
             kind = PostKind.COMMENT
+        for key in ("external_id", "in_reply_to", "author_platform_id"):
+            cell = self._cell(row, key).strip()
+            if _SHORTENED_NUMBER.match(cell):
+                problems.append(
+                    self._problem(
+                        number,
+                        key,
+                        f"“{cell}” is an ID a spreadsheet has rounded into a short number, so the real ID is lost. "
+                        "Export the file again and upload it without opening and saving it in Excel.",
+                    )
+                )
         url = self._cell(row, "url").strip()
         item = {
             "external_id": self._cell(row, "external_id").strip() or url,
@@ -377,6 +469,12 @@ class RowReader:
         if not name:
             if self.default_channel is None:
                 return ("channel", "No channel given, and no channel chosen for the whole file.")
+            if not self.default_channel.is_active:
+                return (
+                    "channel",
+                    f"No channel given, and the channel chosen for the file, {self.default_channel.name}, "
+                    "is no longer active.",
+                )
             if platform and self.default_channel.platform != platform:
                 chosen = self.default_channel.get_platform_display()
                 return ("platform", f"The channel chosen for the file is on {chosen}; this row says {platform_cell}.")
@@ -396,6 +494,28 @@ class RowReader:
         if not matches[0].is_active:
             return ("channel", f"“{name}” is no longer an active channel.")
         return matches[0]
+
+
+def _differs(first: _Item, first_row: int, again: _Item, row: int) -> Problem | None:
+    """A row repeating an earlier row's post ID must be the same post; otherwise the ID column is
+    probably not the post's ID (a page or account ID, say), and importing would lose posts."""
+    differences = [
+        label
+        for label, a, b in (
+            ("author", first.handle, again.handle),
+            ("time", first.posted_at, again.posted_at),
+            ("text", first.text, again.text),
+        )
+        if a != b
+    ]
+    if not differences:
+        return None
+    return Problem(
+        row=row,
+        field=csvfiles.FIELD_BY_KEY["external_id"].label,
+        message=f"Row {first_row} has the same post ID, “{again.external_id}”, but a different "
+        f"{' and '.join(differences)}: check that the post ID column holds each post's own ID.",
+    )
 
 
 # --- the preview (a read: nothing is stored) ---------------------------------------------------------
@@ -444,22 +564,27 @@ def import_preview(csv_import: CsvImport, *, limit: int | None = None) -> Previe
         .first()
     )
     try:
-        table = read_kept_file(csv_import)
+        table = read_kept_file(csv_import, limit=limit)
     except csvfiles.CsvFileError as error:
         return Preview(rows=[], shown=0, total=csv_import.row_count, same_file=same_file, failure=str(error))
     reader = RowReader(csv_import, table, list(Channel.objects.all()))
     rows: list[PreviewRow] = []
-    first_of: dict[tuple[int, str], int] = {}
-    for number, row in zip(table.numbers[:limit], table.rows[:limit], strict=True):
+    first_of: dict[tuple[int, str], tuple[int, _Item]] = {}
+    for number, row in zip(table.numbers, table.rows, strict=True):
         checked = reader.check(number, row)
         if isinstance(checked, list):
             rows.append(PreviewRow(number=number, item=None, problems=checked, status="problem"))
             continue
         key = (checked.channel.pk, checked.external_id)
         if key in first_of:
-            rows.append(PreviewRow(number=number, item=checked, status="repeat", repeat_of=first_of[key]))
+            first_row, first = first_of[key]
+            problem = _differs(first, first_row, checked, number)
+            if problem:
+                rows.append(PreviewRow(number=number, item=None, problems=[problem], status="problem"))
+            else:
+                rows.append(PreviewRow(number=number, item=checked, status="repeat", repeat_of=first_row))
             continue
-        first_of[key] = number
+        first_of[key] = (number, checked)
         rows.append(PreviewRow(number=number, item=checked))
     items = [r.item for r in rows if r.status == "new"]
     if items:
@@ -480,10 +605,11 @@ def import_preview(csv_import: CsvImport, *, limit: int | None = None) -> Previe
             if (item.channel.pk, item.external_id) in stored:
                 preview_row.status = "exists"
             preview_row.new_account = (item.channel.platform, item.handle) not in known
-    return Preview(rows=rows, shown=len(rows), total=len(table), same_file=same_file)
+    return Preview(rows=rows, shown=len(rows), total=csv_import.row_count, same_file=same_file)
 
 
-def read_kept_file(csv_import: CsvImport) -> csvfiles.Table:
+def read_kept_file(csv_import: CsvImport, *, limit: int | None = None) -> csvfiles.Table:
+    """The kept file's table (its first ``limit`` rows, for a preview); CsvFileError when gone."""
     if not csv_import.file:
         raise csvfiles.CsvFileError("The uploaded file is no longer kept: upload it again.")
     try:
@@ -491,7 +617,7 @@ def read_kept_file(csv_import: CsvImport) -> csvfiles.Table:
             data = handle.read()
     except OSError as error:
         raise csvfiles.CsvFileError("The uploaded file can no longer be read: upload it again.") from error
-    return csvfiles.read_table(data)
+    return csvfiles.read_table(data, limit=limit)
 
 
 # --- the run (the Celery task) -------------------------------------------------------------------------
@@ -523,10 +649,11 @@ def import_run(*, csv_import_id: int) -> CsvImport | None:
         return _finish_failed(csv_import, failure=str(error))
     except Exception:
         logger.exception("CSV import %s stopped unexpectedly", csv_import_id)
+        _reopen_if_broken()
         return _finish_failed(
             csv_import,
             failure="The import stopped unexpectedly and nothing was imported. "
-            "Match the columns again to retry, or tell your administrator.",
+            "Try again; if it happens again, tell your administrator.",
         )
 
 
@@ -537,7 +664,7 @@ def _check_all(csv_import: CsvImport) -> tuple[list[_Item], int]:
     items: list[_Item] = []
     problems: list[Problem] = []
     problem_rows = 0
-    seen: set[tuple[int, str]] = set()
+    seen: dict[tuple[int, str], tuple[int, _Item]] = {}
     repeated = 0
     for done, (number, row) in enumerate(zip(table.numbers, table.rows, strict=True)):
         if done % PROGRESS_EVERY == 0:
@@ -550,9 +677,16 @@ def _check_all(csv_import: CsvImport) -> tuple[list[_Item], int]:
             continue
         key = (checked.channel.pk, checked.external_id)
         if key in seen:
-            repeated += 1
+            first_row, first = seen[key]
+            problem = _differs(first, first_row, checked, number)
+            if problem:
+                problem_rows += 1
+                if len(problems) < MAX_PROBLEMS_KEPT:
+                    problems.append(problem)
+            else:
+                repeated += 1
             continue
-        seen.add(key)
+        seen[key] = (number, checked)
         items.append(checked)
     if problem_rows:
         raise _Refused(problems, problem_rows)
@@ -594,11 +728,18 @@ def _store_all(csv_import: CsvImport, items: list[_Item], repeated: int) -> CsvI
             )
     except DatabaseError:
         logger.exception("CSV import %s: the database refused the posts", csv_import.pk)
+        _reopen_if_broken()
         return _finish_failed(
             csv_import, failure="The database refused these posts, so nothing was imported. Tell your administrator."
         )
-    cache.delete(_progress_key(csv_import.pk))
+    _forget_progress(csv_import.pk)
     return locked
+
+
+def _reopen_if_broken() -> None:
+    """A connection lost while importing is closed, so recording the failure opens a fresh one."""
+    if not connection.in_atomic_block:
+        connection.close_if_unusable_or_obsolete()
 
 
 def _finish_failed(
@@ -614,5 +755,5 @@ def _finish_failed(
         locked.problem_count = count
         locked.failure = failure
         locked.save(update_fields=["status", "finished_at", "problems", "problem_count", "failure"])
-    cache.delete(_progress_key(csv_import.pk))
+    _forget_progress(csv_import.pk)
     return locked

@@ -11,6 +11,7 @@ from django.db.models import Q
 
 from moderation import clock
 from moderation.constants import (
+    EDITABLE_IMPORT_STATUSES,
     CaseOutcome,
     CaseStatus,
     EventKind,
@@ -485,3 +486,8 @@ class CsvImport(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in (ImportStatus.QUEUED, ImportStatus.RUNNING)
+
+    @property
+    def is_editable(self) -> bool:
+        """Its columns can be matched again, or it can be discarded: it has not started or it failed."""
+        return self.status in EDITABLE_IMPORT_STATUSES

@@ -623,8 +623,8 @@ def _accounts_for(items: list[_Item]) -> dict[tuple[str, str], SocialAccount]:
                 platform_user_id=item.author_platform_id,
                 first_seen_at=now,
             )
-            for (platform, handle), item in wanted.items()
-        ],
+            for (platform, handle), item in sorted(wanted.items(), key=lambda pair: pair[0])
+        ],  # in key order, as every writer does, so two concurrent batches cannot deadlock
         ignore_conflicts=True,
     )
     found = SocialAccount.objects.filter(platform__in={p for p, _ in wanted}, handle__in={h for _, h in wanted}).only(
@@ -633,7 +633,7 @@ def _accounts_for(items: list[_Item]) -> dict[tuple[str, str], SocialAccount]:
     accounts = {(a.platform, a.handle): a for a in found if (a.platform, a.handle) in wanted}
     # fill in what an earlier sighting did not know (never overwrite what staff may rely on)
     stale = []
-    for key, account in accounts.items():
+    for key, account in sorted(accounts.items(), key=lambda pair: pair[0]):
         item = wanted[key]
         changed = False
         if item.author_display_name and not account.display_name:
@@ -672,7 +672,8 @@ def _insert_posts(
     now = clock.now()
     row = "(" + ", ".join(["%s"] * len(_POST_COLUMNS)) + ")"
     params: list = []
-    for item in items:
+    # in key order, as every writer does, so two concurrent batches cannot deadlock on the unique index
+    for item in sorted(items, key=lambda i: (i.channel.pk, i.external_id)):
         params += [
             item.channel.pk,
             accounts[(item.channel.platform, item.handle)].pk,

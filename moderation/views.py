@@ -602,7 +602,7 @@ def import_columns(request, pk: int):
         messages.info(request, f"This import is {csv_import.get_status_display().lower()}: its columns are fixed.")
         return redirect("moderation:import_detail", pk=pk)
     try:
-        examples = imports.read_kept_file(csv_import).examples()
+        examples = imports.read_kept_file(csv_import, limit=50).examples()
     except csvfiles.CsvFileError:
         examples = {}
     initial = {**csv_import.columns, "default_channel": csv_import.channel_id}
@@ -655,11 +655,14 @@ def _column_rows(csv_import: CsvImport) -> list[tuple[str, str]]:
 @login_required
 @permission_required(routing.PERM_IMPORT_POSTS, raise_exception=True)
 def import_progress(request, pk: int):
-    """The progress panel alone, polled by htmx while the import runs; a finished import reloads the page."""
+    """The progress bar and (out of band) its text, polled by htmx while the import runs.
+
+    A finished import reloads the page, which then shows what came of it.
+    """
     csv_import = _import_or_404(pk)
     response = render(
         request,
-        "moderation/includes/import_progress.html",
+        "moderation/includes/import_progress_poll.html",
         {"csv_import": csv_import, "progress": imports.import_progress(csv_import)},
     )
     if not csv_import.is_active:

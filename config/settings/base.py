@@ -1,5 +1,6 @@
 """Settings shared by every environment. Values come from the environment (see .env.example)."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -173,6 +174,9 @@ META_WEBHOOK_VERIFY_TOKEN = env("META_WEBHOOK_VERIFY_TOKEN", default="")
 # CSV import (/imports/): the largest file accepted, and how many rows the preview shows.
 CSV_IMPORT_MAX_BYTES = env.int("CSV_IMPORT_MAX_BYTES", default=64 * 1024 * 1024)
 CSV_IMPORT_PREVIEW_ROWS = env.int("CSV_IMPORT_PREVIEW_ROWS", default=20)
+CSV_IMPORT_TIME_LIMIT = 3600  # seconds a worker may spend on one import before Celery stops it
+# queued or running longer than this: the worker died or lost the task; beat marks the import failed
+CSV_IMPORT_STALLED_AFTER = timedelta(seconds=2 * CSV_IMPORT_TIME_LIMIT)
 # The cache holds API throttle counters and a running CSV import's progress, so web processes and
 # the worker must share it: Redis when there is one, otherwise files under .local/cache.
 CACHES = {
@@ -220,6 +224,10 @@ CELERY_BEAT_SCHEDULE = {
     "flag-open-appeal-windows": {
         "task": "escalation.tasks.flag_open_appeal_windows",
         "schedule": crontab(hour=7, minute=0),
+    },
+    "fail-stalled-imports": {
+        "task": "moderation.tasks.fail_stalled_imports",
+        "schedule": crontab(minute="*/15"),
     },
     "chase-overdue-decisions": {
         "task": "escalation.tasks.chase_overdue",

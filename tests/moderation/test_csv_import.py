@@ -37,6 +37,12 @@ def row(
     return f'c{n},{when},{author},A Resident,"{text}",https://facebook.com/p/{n},{profile},{kind}'
 
 
+def settings_stalled() -> timedelta:
+    from django.conf import settings
+
+    return settings.CSV_IMPORT_STALLED_AFTER
+
+
 def upload(data: bytes, name: str = "export.csv") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, data, content_type="text/csv")
 
@@ -132,6 +138,26 @@ class TestReadingFiles:
         with pytest.raises(csvfiles.CsvFileError, match=message):
             csvfiles.read_table(data)
 
+    def test_a_quote_never_closed_is_refused_naming_its_row_rather_than_merging_rows(self):
+        unclosed = 'c2,01/03/2025 14:06,@b,B,"never closed,,p,Comment'
+        with pytest.raises(csvfiles.CsvFileError, match="Row 3 of the file .*opens a quote that is not closed"):
+            csvfiles.read_table(export(row(1), unclosed, row(3)))
+        with pytest.raises(csvfiles.CsvFileError, match="Row 3 of the file .*opens a quote"):
+            csvfiles.read_table(export(row(1), unclosed))  # the quote runs to the end of the file
+
+    def test_a_cell_running_past_the_size_limit_is_explained(self):
+        data = b'ID,Text\r\nc1,"' + b"x" * 200_000 + b"\r\n"
+        with pytest.raises(csvfiles.CsvFileError, match=r"Row 2 of the file has a cell longer than 131,072 characters"):
+            csvfiles.read_table(data)
+
+    def test_zero_width_characters_and_stray_byte_order_marks_are_not_part_of_headings(self):
+        table = csvfiles.read_table("\u200bID,\ufeffDate\u200b\r\nc1,x\r\n".encode())
+        assert table.headings == ["ID", "Date"]
+
+    def test_a_limit_reads_only_the_first_rows(self):
+        table = csvfiles.read_table(export(row(1), row(2), row(3)), limit=2)
+        assert table.numbers == [2, 3]
+
     def test_columns_guessed_from_usual_headings(self):
         guessed = csvfiles.guess_columns(HEADER.split(","))
         assert guessed == {
@@ -173,6 +199,14 @@ class TestUploadAndColumns:
         data = export("c1,01/03/2025 14:05,@a", header="Message ID,Date,Author")
         csv_import = imports.import_upload(actor=officer, file=upload(data), source=ImportSource.objects.get())
         assert csv_import.status == ImportStatus.MAPPING
+
+    def test_a_saved_channel_no_longer_active_asks_for_the_columns_again(self, officer, mapped, channel):
+        data = export("c1,01/03/2025 14:05,@a,hi", header="ID,Date,Author,Text")
+        mapped(data, channel=channel)
+        channel.is_active = False
+        channel.save()
+        again = imports.import_upload(actor=officer, file=upload(data), source=ImportSource.objects.get())
+        assert (again.status, again.channel) == (ImportStatus.MAPPING, None)
 
     def test_columns_refused_without_what_is_needed(self, officer, channel):
         csv_import = imports.import_upload(actor=officer, file=upload(export(row(1))), source_name="Hootsuite")
@@ -229,7 +263,7 @@ class TestPreview:
             export(
                 row(1),
                 row(2),
-                row(1, text="the same post again"),
+                row(1),
                 row(4, when="31/02/2025 10:00", author="", profile="unknownpage", kind="Tweet"),
             )
         )
@@ -248,6 +282,38 @@ class TestPreview:
         assert problems["Kind"][1].startswith("“Tweet” is not a kind we know")
         assert Post.objects.count() == 1  # a preview stores nothing
         assert SocialAccount.objects.count() == 1
+
+    def test_a_repeated_post_id_with_other_content_is_a_problem_not_a_repeat(self, mapped, channel):
+        # most often the column chosen as the post ID is not one (a page's ID, say): posts would be lost
+        preview = imports.import_preview(mapped(export(row(1), row(1, text="Another post", author="@else"))))
+        assert [r.status for r in preview.rows] == ["new", "problem"]
+        assert preview.rows[1].problems[0].message == (
+            "Row 2 has the same post ID, “c1”, but a different author and text: "
+            "check that the post ID column holds each post's own ID."
+        )
+
+    def test_ids_a_spreadsheet_rounded_are_a_problem(self, mapped, channel):
+        data = export("1.23457E+17,01/03/2025 14:05,@a,,hi,,northhertsdc,Comment")
+        problem = imports.import_preview(mapped(data)).rows[0].problems[0]
+        assert (problem.field, problem.column) == ("Post ID", "Message ID")
+        assert "rounded into a short number" in problem.message
+
+    def test_zero_width_characters_around_a_cell_are_dropped(self, mapped, channel):
+        data = export("\ufeffc1\u200b,01/03/2025 14:05,\u200b@a,,hi,,northhertsdc,Comment")
+        item = imports.import_preview(mapped(data)).rows[0].item
+        assert (item.external_id, item.handle) == ("c1", "a")
+
+    def test_a_channel_for_the_file_deactivated_since_is_a_problem_and_start_is_refused(self, officer, mapped, channel):
+        csv_import = mapped(export("c1,01/03/2025 14:05,@a,hi", header="ID,Date,Author,Text"), channel=channel)
+        channel.is_active = False
+        channel.save()
+        problem = imports.import_preview(csv_import).rows[0].problems[0]
+        assert "is no longer active" in problem.message
+        with pytest.raises(ValidationError) as refused:
+            imports.import_start(actor=officer, csv_import=csv_import)
+        assert "no longer active" in refused.value.message_dict["default_channel"][0]
+        csv_import.refresh_from_db()
+        assert csv_import.status == ImportStatus.READY
 
     def test_channels_with_one_handle_on_two_platforms_need_the_platform(self, mapped, channel):
         factories.ChannelFactory(platform=Platform.INSTAGRAM, handle="northhertsdc", name="NHDC Instagram")
@@ -294,7 +360,7 @@ class TestRun:
             export(
                 row(1, text="You idiot"),
                 row(2, author="@other", kind="Direct message", when="2025-03-01T10:00:00Z"),
-                row(1),  # repeated in the file
+                row(1, text="You idiot"),  # repeated in the file
             )
         )
         storage, name = csv_import.file.storage, csv_import.file.name
@@ -362,6 +428,71 @@ class TestRun:
         imports.import_start(actor=officer, csv_import=csv_import)  # on_commit not run: as if the worker died
         CsvImport.objects.filter(pk=csv_import.pk).update(status=ImportStatus.RUNNING)
         assert imports.import_run(csv_import_id=csv_import.pk).status == ImportStatus.COMPLETED
+
+    def test_a_task_queue_that_does_not_answer_fails_the_import_which_can_be_tried_again(
+        self, officer, mapped, monkeypatch, django_capture_on_commit_callbacks
+    ):
+        from moderation import tasks
+
+        def broker_down(*args, **kwargs):
+            raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+        csv_import = mapped(export(row(1)))
+        monkeypatch.setattr(tasks.import_csv, "delay", broker_down)
+        failed = run(csv_import, officer, django_capture_on_commit_callbacks)
+        assert (failed.status, failed.failure) == (ImportStatus.FAILED, imports.NOT_QUEUED)
+        assert failed.file
+        monkeypatch.undo()
+        done = run(failed, officer, django_capture_on_commit_callbacks)
+        assert (done.status, done.failure, done.created_count) == (ImportStatus.COMPLETED, "", 1)
+
+    def test_imports_a_dead_worker_never_finishes_are_failed_by_the_sweep(self, officer, mapped):
+        queued = mapped(export(row(1)))
+        imports.import_start(actor=officer, csv_import=queued)  # on_commit not run: the message is lost
+        running = mapped(export(row(2)))
+        imports.import_start(actor=officer, csv_import=running)
+        CsvImport.objects.filter(pk=running.pk).update(status=ImportStatus.RUNNING)
+        assert imports.imports_fail_stalled() == 0  # just started: left alone
+        later = clock.now() + settings_stalled() + timedelta(minutes=1)
+        assert imports.imports_fail_stalled(now=later) == 2
+        for stalled in CsvImport.objects.all():
+            assert (stalled.status, stalled.failure) == (ImportStatus.FAILED, imports.STALLED)
+        assert imports.imports_fail_stalled(now=later) == 0
+
+    def test_a_cache_that_fails_does_not_fail_the_import(
+        self, officer, mapped, monkeypatch, django_capture_on_commit_callbacks
+    ):
+        def down(*args, **kwargs):
+            raise ConnectionError("cache down")
+
+        monkeypatch.setattr(cache, "set", down)
+        monkeypatch.setattr(cache, "get", down)
+        monkeypatch.setattr(cache, "delete", down)
+        done = run(mapped(export(row(1))), officer, django_capture_on_commit_callbacks)
+        assert done.status == ImportStatus.COMPLETED
+        assert imports.import_progress(done)["phase"] == "waiting"
+
+    def test_an_unexpected_error_fails_the_import_and_stores_nothing(
+        self, officer, mapped, monkeypatch, django_capture_on_commit_callbacks
+    ):
+        def boom(*args, **kwargs):
+            raise RuntimeError("a bug")
+
+        monkeypatch.setattr(imports.flags, "flags_evaluate", boom)
+        done = run(mapped(export(row(1))), officer, django_capture_on_commit_callbacks)
+        assert done.status == ImportStatus.FAILED
+        assert "stopped unexpectedly and nothing was imported" in done.failure
+        assert Post.objects.count() == 0
+
+    def test_a_repeated_post_id_with_other_content_fails_the_import(
+        self, officer, mapped, django_capture_on_commit_callbacks
+    ):
+        done = run(
+            mapped(export(row(1), row(2), row(1, text="Not the same"))), officer, django_capture_on_commit_callbacks
+        )
+        assert (done.status, done.problem_count) == (ImportStatus.FAILED, 1)
+        assert done.problems[0]["row"] == 4
+        assert Post.objects.count() == 0
 
     def test_discard_deletes_the_file_and_refuses_later_changes(self, officer, mapped):
         csv_import = mapped(export(row(1)))
@@ -460,6 +591,42 @@ class TestPages:
         page = client.get(reverse("moderation:import_detail", args=[done.pk]))
         assert "Nothing was imported" in page.text
         assert "“soon” is not a date and time" in page.text
+
+    def test_column_selects_are_styled_and_described_and_service_errors_mark_them(self, client, officer, channel):
+        csv_import = imports.import_upload(actor=officer, file=upload(export(row(1))), source_name="Hootsuite")
+        client.force_login(officer)
+        url = reverse("moderation:import_columns", args=[csv_import.pk])
+        page = client.get(url).text
+        assert '<select name="posted_at" class="govuk-select" aria-describedby="id_posted_at-hint"' in page
+        response = client.post(url, {**csv_import.columns, "posted_at": "", "default_channel": ""})
+        assert response.status_code == 200
+        assert (
+            '<select name="posted_at" class="govuk-select govuk-select--error" '
+            'aria-describedby="id_posted_at-hint id_posted_at-error"'
+        ) in response.text
+        assert 'id="id_posted_at-error"' in response.text
+
+    def test_an_import_that_could_not_run_offers_to_try_again(self, client, officer, mapped):
+        csv_import = mapped(export(row(1)))
+        CsvImport.objects.filter(pk=csv_import.pk).update(
+            status=ImportStatus.FAILED, failure=imports.STALLED, finished_at=clock.now()
+        )
+        client.force_login(officer)
+        page = client.get(reverse("moderation:import_detail", args=[csv_import.pk])).text
+        assert imports.STALLED in page
+        assert "Try again</button>" in page
+
+    def test_progress_polls_replace_the_bar_and_only_the_text_of_the_live_region(self, client, officer, mapped):
+        csv_import = mapped(export(row(1)))
+        imports.import_start(actor=officer, csv_import=csv_import)
+        client.force_login(officer)
+        page = client.get(reverse("moderation:import_detail", args=[csv_import.pk])).text
+        assert 'aria-live="polite" id="import-progress-text">Waiting for the worker to start</p>' in page
+        poll = client.get(reverse("moderation:import_progress", args=[csv_import.pk]), headers={"HX-Request": "true"})
+        assert '<span id="import-progress-text" hx-swap-oob="innerHTML">Waiting for the worker' in poll.text
+        assert 'id="import-progress-bar"' in poll.text
+        assert "aria-live" not in poll.text
+        assert "HX-Refresh" not in poll
 
     def test_progress_fragment_reloads_the_page_when_done(
         self, client, officer, mapped, django_capture_on_commit_callbacks
