@@ -193,7 +193,7 @@ def decode(data: bytes) -> str:
 
 
 def _delimiter(text: str) -> str:
-    first_line = text.split("\n", 1)[0]
+    first_line = re.split(r"\r\n|\r|\n", text, maxsplit=1)[0]  # old Mac files end lines with CR alone
     counts = {d: first_line.count(d) for d in DELIMITERS}
     best = max(DELIMITERS, key=lambda d: counts[d])
     return best if counts[best] else ","
@@ -300,11 +300,11 @@ def guess_columns(headings: list[str]) -> dict[str, str]:
 
 
 _ZONE_WORDS = {"z": "+00:00", "utc": "+00:00", "gmt": "+00:00", "bst": "+01:00"}
-_ZONE_WORD_RE = re.compile(r"\s*\b(UTC|GMT|BST|Z)$", re.IGNORECASE)
+_ZONE_WORD_RE = re.compile(r"\s*(?:\b|(?<=\d))(UTC|GMT|BST|Z)$", re.IGNORECASE)
 _DAY_FIRST_RE = re.compile(
     r"^(?P<day>\d{1,2})[/.-](?P<month>\d{1,2})[/.-](?P<year>\d{4})"
     r"(?:[ T,]+(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?\s*(?P<half>[ap]\.?m\.?)?)?"
-    r"\s*(?P<zone>[+-]\d{2}:?\d{2})?$",
+    r"\s*(?P<zone>[+-]\d{2}(?::?\d{2})?)?$",
     re.IGNORECASE,
 )
 
@@ -374,7 +374,7 @@ def _day_first(match: re.Match) -> datetime | None:
     if match["zone"]:
         sign = -1 if match["zone"][0] == "-" else 1
         digits = match["zone"][1:].replace(":", "")
-        offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+        offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:] or 0))
         if offset >= timedelta(hours=24):
             return None
         parsed = parsed.replace(tzinfo=timezone(sign * offset))

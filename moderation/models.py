@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 
 from moderation import clock
 from moderation.constants import (
@@ -428,6 +429,14 @@ class ImportSource(models.Model):
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            # "Hootsuite export" and "hootsuite export" are one source: the upload form finds it either way
+            models.UniqueConstraint(
+                Lower("name"),
+                name="importsource_name_unique_ignoring_case",
+                violation_error_message="There is already a source with this name.",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -8,7 +8,7 @@ import pytest
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -82,6 +82,9 @@ class TestReadingFiles:
             ("01/07/2025 14:05 UTC", datetime(2025, 7, 1, 14, 5, tzinfo=UTC)),
             ("01/07/2025 14:05 BST", datetime(2025, 7, 1, 13, 5, tzinfo=UTC)),
             ("01/07/2025 14:05 +0000", datetime(2025, 7, 1, 14, 5, tzinfo=UTC)),
+            ("01/07/2025 14:05Z", datetime(2025, 7, 1, 14, 5, tzinfo=UTC)),
+            ("01/07/2025 14:05 +01", datetime(2025, 7, 1, 13, 5, tzinfo=UTC)),
+            ("2025-07-01T14:05:00+01", datetime(2025, 7, 1, 13, 5, tzinfo=UTC)),
             ("26/10/2025 01:30", datetime(2025, 10, 26, 0, 30, tzinfo=UTC)),  # the hour that repeats: the first
         ],
     )
@@ -123,6 +126,7 @@ class TestReadingFiles:
     def test_without_bom_semicolons_and_utf16(self):
         assert csvfiles.read_table(b"a;b\n1;2\n").rows == [["1", "2"]]
         assert csvfiles.read_table("a\tb\n1\tÉ\n".encode("utf-16")).rows == [["1", "É"]]
+        assert csvfiles.read_table(b"a;b\r1;2\r3;4\r").rows == [["1", "2"], ["3", "4"]]  # lines ending in CR alone
 
     @pytest.mark.parametrize(
         ("data", "message"),
@@ -207,6 +211,13 @@ class TestUploadAndColumns:
         channel.save()
         again = imports.import_upload(actor=officer, file=upload(data), source=ImportSource.objects.get())
         assert (again.status, again.channel) == (ImportStatus.MAPPING, None)
+
+    def test_source_names_are_one_source_whatever_their_case(self, officer, channel):
+        first = imports.import_upload(actor=officer, file=upload(export(row(1))), source_name="Hootsuite export")
+        second = imports.import_upload(actor=officer, file=upload(export(row(2))), source_name="HOOTSUITE  Export")
+        assert first.source == second.source
+        with pytest.raises(IntegrityError), transaction.atomic():
+            ImportSource.objects.create(name="hootsuite EXPORT", created_by=officer)
 
     def test_columns_refused_without_what_is_needed(self, officer, channel):
         csv_import = imports.import_upload(actor=officer, file=upload(export(row(1))), source_name="Hootsuite")
