@@ -200,6 +200,12 @@ def _delimiter(text: str) -> str:
 
 
 INVISIBLE = "\ufeff\u200b\u200c\u200d\u2060"  # byte-order marks and zero-width characters
+_EDGES = re.compile(rf"^[\s{INVISIBLE}]+|[\s{INVISIBLE}]+$")
+
+
+def bare(cell: str) -> str:
+    """The cell without spaces, byte-order marks or zero-width characters at either end."""
+    return _EDGES.sub("", cell)
 
 
 def read_table(data: bytes, *, limit: int | None = None) -> Table:
@@ -219,12 +225,12 @@ def read_table(data: bytes, *, limit: int | None = None) -> Table:
         for record in reader:
             number += 1
             if headings is None:
-                if not any(cell.strip(INVISIBLE).strip() for cell in record):
+                if not any(bare(cell) for cell in record):
                     number -= 1  # blank lines before the headings do not count
                     continue
                 headings = _headings(record)
                 continue
-            if not any(cell.strip() for cell in record):
+            if not any(bare(cell) for cell in record):
                 continue
             if len(record) > len(headings):
                 if any(cell.strip() for cell in record[len(headings) :]):
@@ -266,7 +272,7 @@ def _headings(record: list[str]) -> list[str]:
     headings = []
     seen: dict[str, int] = {}
     for position, cell in enumerate(record, start=1):
-        heading = " ".join(cell.strip(INVISIBLE).split()) or f"Column {position}"
+        heading = " ".join(bare(cell).split()) or f"Column {position}"
         key = heading.casefold()
         if key in seen:
             raise CsvFileError(
@@ -374,8 +380,9 @@ def _day_first(match: re.Match) -> datetime | None:
     if match["zone"]:
         sign = -1 if match["zone"][0] == "-" else 1
         digits = match["zone"][1:].replace(":", "")
-        offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:] or 0))
-        if offset >= timedelta(hours=24):
+        hours, minutes = int(digits[:2]), int(digits[2:] or 0)
+        if hours >= 24 or minutes >= 60:
             return None
+        offset = timedelta(hours=hours, minutes=minutes)
         parsed = parsed.replace(tzinfo=timezone(sign * offset))
     return parsed

@@ -32,12 +32,21 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db.models import Q
 
 from escalation import routing
 from moderation import clock, csvfiles, flags
 from moderation.constants import EDITABLE_IMPORT_STATUSES, ImportStatus, Platform, PostKind
 from moderation.models import Channel, CsvImport, ImportSource, Post, SocialAccount, normalise_handle
-from moderation.services import IngestStatus, _Item, _store, _validate_item, conflict, require_perm
+from moderation.services import (
+    IngestStatus,
+    _accounts_for,
+    _Item,
+    _store,
+    _validate_item,
+    conflict,
+    require_perm,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +66,7 @@ _PLATFORM_WORDS = {
 }
 # what Excel leaves of a long numeric ID it has shown in scientific notation and saved: 1.23457E+17
 _SHORTENED_NUMBER = re.compile(r"^\d(?:[.,]\d+)?E\+\d+$", re.IGNORECASE)
+_LINE_END = re.compile(r"\r\n?")
 _KIND_WORDS = {
     **{value: value for value in PostKind.values},
     **{label.casefold(): value for value, label in PostKind.choices},
@@ -78,10 +88,12 @@ def _progress_key(pk: int) -> str:
     return f"csv-import:{pk}:progress"
 
 
-def _report(pk: int, phase: str, done: int, total: int) -> None:
+def _report(csv_import: CsvImport, phase: str, done: int, total: int) -> None:
     """Best effort: an import never fails because its progress could not be shown."""
+    pk = csv_import.pk
+    progress = {"attempt": csv_import.attempt, "phase": phase, "done": done, "total": total}
     try:
-        cache.set(_progress_key(pk), {"phase": phase, "done": done, "total": total}, timeout=6 * 3600)
+        cache.set(_progress_key(pk), progress, timeout=6 * 3600)
     except Exception:  # noqa: BLE001 — any cache backend's error
         logger.warning("CSV import %s: progress not written to the cache", pk, exc_info=True)
 
@@ -100,7 +112,10 @@ def import_progress(csv_import: CsvImport) -> dict:
     except Exception:  # noqa: BLE001 — shown as waiting rather than failing the page
         logger.warning("CSV import %s: progress not read from the cache", csv_import.pk, exc_info=True)
         found = None
+    if not found or found.get("attempt") != csv_import.attempt:  # nothing yet, or an earlier attempt's
+        found = None
     progress = found or {"phase": "waiting", "done": 0, "total": csv_import.row_count}
+    progress = {key: progress[key] for key in ("phase", "done", "total")}
     total = progress["total"] or 1
     # checking is the first third of the work, storing the rest
     share = progress["done"] / total
@@ -125,6 +140,11 @@ def mapping_problems(columns: dict[str, str], channel: Channel | None, headings:
     if not columns.get("channel") and channel is None:
         problems.setdefault("channel", "Choose the column that names the channel, or the channel of every row.")
     return problems
+
+
+def _saved_headings_present(source: ImportSource, headings: list[str]) -> bool:
+    """The file has every column the source's saved mapping names (its channel may still need choosing)."""
+    return bool(source.columns) and all(heading in headings for heading in source.columns.values())
 
 
 def _saved_columns_fit(source: ImportSource, headings: list[str]) -> bool:
@@ -183,6 +203,7 @@ def import_upload(
     if source is None:
         source = _source_named(actor, source_name)
     fits = _saved_columns_fit(source, table.headings)
+    guessed = {} if fits else csvfiles.guess_columns(table.headings)
     csv_import = CsvImport(
         source=source,
         filename=PurePath(file.name or "upload.csv").name[:255],
@@ -191,7 +212,7 @@ def import_upload(
         headings=table.headings,
         row_count=len(table),
         status=ImportStatus.READY if fits else ImportStatus.MAPPING,
-        columns=dict(source.columns) if fits else csvfiles.guess_columns(table.headings),
+        columns=dict(source.columns) if fits or _saved_headings_present(source, table.headings) else guessed,
         channel=source.channel if source.channel is None or source.channel.is_active else None,
         uploaded_by=actor,
         uploaded_at=clock.now(),
@@ -263,13 +284,25 @@ def import_start(*, actor: AbstractBaseUser, csv_import: CsvImport) -> CsvImport
     locked.status = ImportStatus.QUEUED
     locked.started_by = actor
     locked.started_at = clock.now()
-    locked.finished_at = None
+    locked.attempt += 1
+    locked.running_since = locked.finished_at = None
     locked.problems, locked.problem_count, locked.failure = [], 0, ""
     locked.save(
-        update_fields=["status", "started_by", "started_at", "finished_at", "problems", "problem_count", "failure"]
+        update_fields=[
+            "status",
+            "started_by",
+            "started_at",
+            "attempt",
+            "running_since",
+            "finished_at",
+            "problems",
+            "problem_count",
+            "failure",
+        ]
     )
-    _report(locked.pk, "waiting", 0, locked.row_count)
-    transaction.on_commit(lambda: _queue(locked.pk))
+    _report(locked, "waiting", 0, locked.row_count)
+    pk, attempt = locked.pk, locked.attempt
+    transaction.on_commit(lambda: _queue(pk, attempt))
     return locked
 
 
@@ -283,20 +316,31 @@ STALLED = (
 )
 
 
-def _queue(pk: int) -> None:
+def _queue(pk: int, attempt: int) -> None:
     from moderation.tasks import import_csv  # the task module imports this one
 
     try:
-        import_csv.delay(pk)
+        import_csv.delay(pk, attempt)
     except Exception:  # noqa: BLE001 — the broker is down or refused the message
         logger.exception("CSV import %s could not be queued", pk)
-        _fail_unfinished(pk, failure=NOT_QUEUED, statuses=(ImportStatus.QUEUED,))
+        _fail_unfinished(pk, failure=NOT_QUEUED, statuses=(ImportStatus.QUEUED,), attempt=attempt)
 
 
-def _fail_unfinished(pk: int, *, failure: str, statuses=(ImportStatus.QUEUED, ImportStatus.RUNNING)) -> bool:
+def _fail_unfinished(
+    pk: int,
+    *,
+    failure: str,
+    statuses=(ImportStatus.QUEUED, ImportStatus.RUNNING),
+    attempt: int | None = None,
+    skip_locked: bool = False,
+) -> bool:
+    """Mark the import failed if it is still in one of ``statuses`` (and on ``attempt``)."""
     with transaction.atomic():
-        locked = CsvImport.objects.select_for_update().filter(pk=pk, status__in=statuses).first()
-        if locked is None:
+        found = CsvImport.objects.select_for_update(skip_locked=skip_locked).filter(pk=pk, status__in=statuses)
+        if attempt is not None:
+            found = found.filter(attempt=attempt)
+        locked = found.first()
+        if locked is None:  # moved on, or (skip_locked) busy storing its posts
             return False
         locked.status = ImportStatus.FAILED
         locked.finished_at = clock.now()
@@ -307,15 +351,25 @@ def _fail_unfinished(pk: int, *, failure: str, statuses=(ImportStatus.QUEUED, Im
 
 
 def imports_fail_stalled(*, now: datetime | None = None) -> int:
-    """Fail the imports queued or running for longer than a worker may take (the task's time limit
-    and a margin): a worker that died or lost the message never finishes them. Returns how many."""
-    cutoff = (now or clock.now()) - settings.CSV_IMPORT_STALLED_AFTER
+    """Fail the imports a worker will never finish; returns how many.
+
+    Running: a worker began it longer ago than the task may take (``CSV_IMPORT_STALLED_AFTER``, the
+    hard time limit and a margin), so the worker died. Queued: waiting longer than
+    ``CSV_IMPORT_QUEUED_AT_MOST``, so the message was lost. An import busy storing (its row
+    locked) is left alone.
+    """
+    now = now or clock.now()
+    running_cutoff = now - settings.CSV_IMPORT_STALLED_AFTER
+    queued_cutoff = now - settings.CSV_IMPORT_QUEUED_AT_MOST
     stalled = CsvImport.objects.filter(
-        status__in=(ImportStatus.QUEUED, ImportStatus.RUNNING), started_at__lt=cutoff
+        Q(status=ImportStatus.RUNNING, running_since__lt=running_cutoff)
+        | Q(status=ImportStatus.RUNNING, running_since__isnull=True, started_at__lt=running_cutoff)
+        | Q(status=ImportStatus.QUEUED, started_at__lt=queued_cutoff)
+        | Q(status=ImportStatus.QUEUED, started_at__isnull=True)
     ).values_list("pk", flat=True)
     failed = 0
     for pk in list(stalled):
-        if _fail_unfinished(pk, failure=STALLED):
+        if _fail_unfinished(pk, failure=STALLED, skip_locked=True):
             logger.warning("CSV import %s stalled and was marked failed", pk)
             failed += 1
     return failed
@@ -364,6 +418,7 @@ class RowReader:
 
     def __init__(self, csv_import: CsvImport, table: csvfiles.Table, channels: list[Channel]):
         self.columns = csv_import.columns
+        self.id_column = self.columns.get("external_id") or self.columns.get("url", "")
         self.default_channel = csv_import.channel
         self.index = {heading: i for i, heading in enumerate(table.headings)}
         self.wide = table.wide
@@ -374,7 +429,10 @@ class RowReader:
 
     def _cell(self, row: list[str], key: str) -> str:
         heading = self.columns.get(key)
-        return row[self.index[heading]].strip(csvfiles.INVISIBLE) if heading in self.index else ""
+        if heading not in self.index:
+            return ""
+        cell = row[self.index[heading]]
+        return cell.strip(csvfiles.INVISIBLE) if key == "text" else csvfiles.bare(cell)
 
     def _problem(self, number: int, key: str, message: str) -> Problem:
         spec = csvfiles.FIELD_BY_KEY.get(key)
@@ -421,7 +479,7 @@ class RowReader:
             "author_handle": self._cell(row, "author_handle"),
             "author_display_name": self._cell(row, "author_display_name"),
             "author_platform_id": self._cell(row, "author_platform_id"),
-            "text": self._cell(row, "text").replace("\r\n", "\n"),
+            "text": _LINE_END.sub("\n", self._cell(row, "text")),
             "url": url,
             "kind": kind,
             "posted_at": self._cell(row, "posted_at"),
@@ -496,23 +554,19 @@ class RowReader:
         return matches[0]
 
 
-def _differs(first: _Item, first_row: int, again: _Item, row: int) -> Problem | None:
-    """A row repeating an earlier row's post ID must be the same post; otherwise the ID column is
-    probably not the post's ID (a page or account ID, say), and importing would lose posts."""
+def _differs(first: _Item, first_row: int, again: _Item, row: int, column: str) -> Problem | None:
+    """A row repeating an earlier row's post ID must be the same post (same author and text);
+    otherwise the ID column is probably not the post's ID (a page or account ID, say), and
+    importing would lose posts. The time may differ: some exports date each action on a post."""
     differences = [
-        label
-        for label, a, b in (
-            ("author", first.handle, again.handle),
-            ("time", first.posted_at, again.posted_at),
-            ("text", first.text, again.text),
-        )
-        if a != b
+        label for label, a, b in (("author", first.handle, again.handle), ("text", first.text, again.text)) if a != b
     ]
     if not differences:
         return None
     return Problem(
         row=row,
         field=csvfiles.FIELD_BY_KEY["external_id"].label,
+        column=column,
         message=f"Row {first_row} has the same post ID, “{again.external_id}”, but a different "
         f"{' and '.join(differences)}: check that the post ID column holds each post's own ID.",
     )
@@ -578,7 +632,7 @@ def import_preview(csv_import: CsvImport, *, limit: int | None = None) -> Previe
         key = (checked.channel.pk, checked.external_id)
         if key in first_of:
             first_row, first = first_of[key]
-            problem = _differs(first, first_row, checked, number)
+            problem = _differs(first, first_row, checked, number, reader.id_column)
             if problem:
                 rows.append(PreviewRow(number=number, item=None, problems=[problem], status="problem"))
             else:
@@ -628,18 +682,25 @@ class _Refused(Exception):
         self.problems, self.count = problems, count
 
 
-def import_run(*, csv_import_id: int) -> CsvImport | None:
+def import_run(*, csv_import_id: int, attempt: int | None = None) -> CsvImport | None:
     """Check every row, then store all the posts in one transaction, or none and keep the problems.
 
-    Safe to run twice: only a queued or running import runs, and the store holds the import's row
-    locked, so a second delivery waits and then finds it finished.
+    Safe to run twice: only a queued or running import on ``attempt`` runs (``None``: whatever its
+    attempt), and the store holds the import's row locked and checks the attempt again, so a second
+    delivery waits and then finds it finished, and an earlier attempt's late task changes nothing.
     """
     with transaction.atomic():
         csv_import = CsvImport.objects.select_for_update().filter(pk=csv_import_id).first()
         if csv_import is None or not csv_import.is_active:
             return csv_import
+        if attempt is not None and attempt != csv_import.attempt:
+            logger.info(
+                "CSV import %s: task for attempt %s skipped (now on %s)", csv_import_id, attempt, csv_import.attempt
+            )
+            return csv_import
         csv_import.status = ImportStatus.RUNNING
-        csv_import.save(update_fields=["status"])
+        csv_import.running_since = clock.now()
+        csv_import.save(update_fields=["status", "running_since"])
     try:
         items, repeated = _check_all(csv_import)
         return _store_all(csv_import, items, repeated)
@@ -668,7 +729,7 @@ def _check_all(csv_import: CsvImport) -> tuple[list[_Item], int]:
     repeated = 0
     for done, (number, row) in enumerate(zip(table.numbers, table.rows, strict=True)):
         if done % PROGRESS_EVERY == 0:
-            _report(csv_import.pk, "checking", done, total)
+            _report(csv_import, "checking", done, total)
         checked = reader.check(number, row)
         if isinstance(checked, list):
             problem_rows += 1
@@ -678,7 +739,7 @@ def _check_all(csv_import: CsvImport) -> tuple[list[_Item], int]:
         key = (checked.channel.pk, checked.external_id)
         if key in seen:
             first_row, first = seen[key]
-            problem = _differs(first, first_row, checked, number)
+            problem = _differs(first, first_row, checked, number, reader.id_column)
             if problem:
                 problem_rows += 1
                 if len(problems) < MAX_PROBLEMS_KEPT:
@@ -694,16 +755,24 @@ def _check_all(csv_import: CsvImport) -> tuple[list[_Item], int]:
 
 
 def _store_all(csv_import: CsvImport, items: list[_Item], repeated: int) -> CsvImport:
+    """All the posts in one transaction. Authors first, then posts, each in key order across the
+    whole file, as the API's batches also write them: two imports (or an import and the API) that
+    share authors or posts wait for each other instead of deadlocking."""
     total = len(items)
+    items.sort(key=lambda i: (i.channel.pk, i.external_id))
+    authors = sorted({(i.channel.platform, i.handle): i for i in items}.items(), key=lambda pair: pair[0])
     try:
         with transaction.atomic():
             locked = CsvImport.objects.select_for_update().get(pk=csv_import.pk)
-            if locked.status != ImportStatus.RUNNING:
+            if not _still_running(locked, csv_import):
                 return locked
+            accounts: dict = {}
+            for start in range(0, len(authors), CHUNK_ROWS):
+                accounts.update(_accounts_for([item for _, item in authors[start : start + CHUNK_ROWS]]))
             created = existing = flagged = 0
             for start in range(0, total, CHUNK_ROWS):
-                _report(csv_import.pk, "storing", start, total)
-                results = _store(items[start : start + CHUNK_ROWS], csv_import=locked)
+                _report(locked, "storing", start, total)
+                results = _store(items[start : start + CHUNK_ROWS], csv_import=locked, accounts=accounts)
                 new_ids = [r.id for r in results if r.status == IngestStatus.CREATED]
                 created += len(new_ids)
                 existing += len(results) - len(new_ids)
@@ -736,6 +805,11 @@ def _store_all(csv_import: CsvImport, items: list[_Item], repeated: int) -> CsvI
     return locked
 
 
+def _still_running(locked: CsvImport, run: CsvImport) -> bool:
+    """The import is running the attempt this run began (not failed by the sweep and started again)."""
+    return locked.status == ImportStatus.RUNNING and locked.attempt == run.attempt
+
+
 def _reopen_if_broken() -> None:
     """A connection lost while importing is closed, so recording the failure opens a fresh one."""
     if not connection.in_atomic_block:
@@ -747,7 +821,7 @@ def _finish_failed(
 ) -> CsvImport:
     with transaction.atomic():
         locked = CsvImport.objects.select_for_update().get(pk=csv_import.pk)
-        if locked.status != ImportStatus.RUNNING:
+        if not _still_running(locked, csv_import):
             return locked
         locked.status = ImportStatus.FAILED
         locked.finished_at = clock.now()

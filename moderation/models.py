@@ -467,6 +467,10 @@ class CsvImport(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     started_at = models.DateTimeField(null=True, blank=True)
+    # each start is a new attempt; a task works only for the attempt it was queued for, so a late
+    # delivery of an earlier attempt's task (after a failure and "Try again") changes nothing
+    attempt = models.PositiveIntegerField(default=0)
+    running_since = models.DateTimeField(null=True, blank=True, help_text="When a worker began this attempt.")
     finished_at = models.DateTimeField(null=True, blank=True)
     created_count = models.PositiveIntegerField(default=0, help_text="Posts stored by this import.")
     existing_count = models.PositiveIntegerField(default=0, help_text="Rows whose post was already stored.")

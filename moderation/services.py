@@ -700,12 +700,18 @@ def _insert_posts(
 
 
 def _store(
-    items: list[_Item], integration: Integration | None = None, *, csv_import: CsvImport | None = None
+    items: list[_Item],
+    integration: Integration | None = None,
+    *,
+    csv_import: CsvImport | None = None,
+    accounts: dict[tuple[str, str], SocialAccount] | None = None,
 ) -> list[ItemResult]:
     """Store the valid, de-duplicated items; say per item whether it is new or already known.
 
-    The posts come from ``integration`` (the API, webhooks) or from ``csv_import``."""
-    accounts = _accounts_for(items)
+    The posts come from ``integration`` (the API, webhooks) or from ``csv_import``; ``accounts``
+    are their authors when the caller has already made them (``_accounts_for``)."""
+    if accounts is None:
+        accounts = _accounts_for(items)
     created = _insert_posts(items, accounts, integration, csv_import)
     missing = [(i.channel.pk, i.external_id) for i in items if (i.channel.pk, i.external_id) not in created]
     existing: dict[tuple[int, str], int] = {}

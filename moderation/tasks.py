@@ -17,9 +17,10 @@ def apply_meta_events(payload: dict) -> dict[str, int]:
 @shared_task(
     acks_late=True, time_limit=settings.CSV_IMPORT_TIME_LIMIT, soft_time_limit=settings.CSV_IMPORT_TIME_LIMIT - 60
 )
-def import_csv(csv_import_id: int) -> str | None:
-    """Run a queued CSV import: every row checked, then all stored or none; a second delivery does nothing."""
-    csv_import = imports.import_run(csv_import_id=csv_import_id)
+def import_csv(csv_import_id: int, attempt: int | None = None) -> str | None:
+    """Run a queued CSV import: every row checked, then all stored or none; a second delivery, or a
+    late one for an earlier attempt, does nothing."""
+    csv_import = imports.import_run(csv_import_id=csv_import_id, attempt=attempt)
     return csv_import.status if csv_import else None
 
 

@@ -175,8 +175,10 @@ META_WEBHOOK_VERIFY_TOKEN = env("META_WEBHOOK_VERIFY_TOKEN", default="")
 CSV_IMPORT_MAX_BYTES = env.int("CSV_IMPORT_MAX_BYTES", default=64 * 1024 * 1024)
 CSV_IMPORT_PREVIEW_ROWS = env.int("CSV_IMPORT_PREVIEW_ROWS", default=20)
 CSV_IMPORT_TIME_LIMIT = 3600  # seconds a worker may spend on one import before Celery stops it
-# queued or running longer than this: the worker died or lost the task; beat marks the import failed
-CSV_IMPORT_STALLED_AFTER = timedelta(seconds=2 * CSV_IMPORT_TIME_LIMIT)
+# beat marks an import failed when a worker began it longer ago than this (the worker died) …
+CSV_IMPORT_STALLED_AFTER = timedelta(seconds=CSV_IMPORT_TIME_LIMIT + 600)
+# … or when it has waited for a worker longer than this (the message was lost)
+CSV_IMPORT_QUEUED_AT_MOST = timedelta(hours=6)
 # The cache holds API throttle counters and a running CSV import's progress, so web processes and
 # the worker must share it: Redis when there is one, otherwise files under .local/cache.
 CACHES = {
@@ -194,6 +196,14 @@ CACHES = {
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # a message unacknowledged this long is delivered again: longer than the longest task (an import)
+        "visibility_timeout": 2 * CSV_IMPORT_TIME_LIMIT,
+        # a web request queueing a task fails within seconds, not minutes, when Redis is unreachable
+        "socket_connect_timeout": 5,
+        "socket_timeout": 10,
+    }
+    CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
 else:
     # No server needed: a real worker and beat exchange messages through files in .local/.
     _broker_dir = BASE_DIR / ".local" / "broker"

@@ -106,6 +106,10 @@ class TestReadingFiles:
         with pytest.raises(ValueError, match=message):
             csvfiles.parse_export_time(value)
 
+    def test_an_offset_with_sixty_minutes_is_refused(self):
+        with pytest.raises(ValueError, match="not a date and time we can read"):
+            csvfiles.parse_export_time("01/07/2025 14:05 +0060")
+
     def test_a_date_in_the_future_is_refused_as_a_likely_month_first_date(self):
         now = datetime(2025, 3, 2, 12, 0, tzinfo=UTC)
         with pytest.raises(ValueError, match="day first"):
@@ -211,6 +215,7 @@ class TestUploadAndColumns:
         channel.save()
         again = imports.import_upload(actor=officer, file=upload(data), source=ImportSource.objects.get())
         assert (again.status, again.channel) == (ImportStatus.MAPPING, None)
+        assert again.columns == ImportSource.objects.get().columns  # the matched columns are kept, not guessed
 
     def test_source_names_are_one_source_whatever_their_case(self, officer, channel):
         first = imports.import_upload(actor=officer, file=upload(export(row(1))), source_name="Hootsuite export")
@@ -218,6 +223,21 @@ class TestUploadAndColumns:
         assert first.source == second.source
         with pytest.raises(IntegrityError), transaction.atomic():
             ImportSource.objects.create(name="hootsuite EXPORT", created_by=officer)
+
+    def test_the_migration_renames_sources_that_differ_only_in_case(self, officer):
+        import importlib
+
+        from django.apps import apps
+
+        migration = importlib.import_module("moderation.migrations.0008_import_attempts_and_source_names")
+        unique = next(c for c in ImportSource._meta.constraints if c.name == "importsource_name_unique_ignoring_case")
+        with connection.schema_editor() as editor:  # as before the migration (rolled back with the test)
+            editor.remove_constraint(ImportSource, unique)
+        for name in ("Hootsuite", "hootsuite", "HOOTSUITE", "hootsuite (2)"):
+            ImportSource.objects.create(name=name, created_by=officer)
+        migration.rename_sources_differing_only_in_case(apps, None)
+        names = list(ImportSource.objects.order_by("pk").values_list("name", flat=True))
+        assert names == ["Hootsuite", "hootsuite (3)", "HOOTSUITE (4)", "hootsuite (2)"]
 
     def test_columns_refused_without_what_is_needed(self, officer, channel):
         csv_import = imports.import_upload(actor=officer, file=upload(export(row(1))), source_name="Hootsuite")
@@ -296,9 +316,12 @@ class TestPreview:
 
     def test_a_repeated_post_id_with_other_content_is_a_problem_not_a_repeat(self, mapped, channel):
         # most often the column chosen as the post ID is not one (a page's ID, say): posts would be lost
-        preview = imports.import_preview(mapped(export(row(1), row(1, text="Another post", author="@else"))))
-        assert [r.status for r in preview.rows] == ["new", "problem"]
-        assert preview.rows[1].problems[0].message == (
+        data = export(row(1), row(1, text="Another post", author="@else"), row(1, when="02/03/2025 09:00"))
+        preview = imports.import_preview(mapped(data))
+        assert [r.status for r in preview.rows] == ["new", "problem", "repeat"]  # only the time differs: a repeat
+        problem = preview.rows[1].problems[0]
+        assert (problem.field, problem.column) == ("Post ID", "Message ID")
+        assert problem.message == (
             "Row 2 has the same post ID, “c1”, but a different author and text: "
             "check that the post ID column holds each post's own ID."
         )
@@ -310,9 +333,14 @@ class TestPreview:
         assert "rounded into a short number" in problem.message
 
     def test_zero_width_characters_around_a_cell_are_dropped(self, mapped, channel):
-        data = export("\ufeffc1\u200b,01/03/2025 14:05,\u200b@a,,hi,,northhertsdc,Comment")
-        item = imports.import_preview(mapped(data)).rows[0].item
-        assert (item.external_id, item.handle) == ("c1", "a")
+        data = export("\ufeffc1\u200b,01/03/2025 14:05, \u200b@a,,hi,,northhertsdc,Comment", "\u200b,\ufeff")
+        preview = imports.import_preview(mapped(data))
+        assert len(preview.rows) == 1  # a row of nothing but invisible characters is a blank row
+        assert (preview.rows[0].item.external_id, preview.rows[0].item.handle) == ("c1", "a")
+
+    def test_line_breaks_in_text_become_newlines_whatever_the_file_used(self, mapped, channel):
+        data = b'Message ID;Date;Author;Message;Profile\rc1;01/03/2025 14:05;@a;"one\rtwo\r\nthree";northhertsdc\r'
+        assert imports.import_preview(mapped(data)).rows[0].item.text == "one\ntwo\nthree"
 
     def test_a_channel_for_the_file_deactivated_since_is_a_problem_and_start_is_refused(self, officer, mapped, channel):
         csv_import = mapped(export("c1,01/03/2025 14:05,@a,hi", header="ID,Date,Author,Text"), channel=channel)
@@ -458,17 +486,54 @@ class TestRun:
         assert (done.status, done.failure, done.created_count) == (ImportStatus.COMPLETED, "", 1)
 
     def test_imports_a_dead_worker_never_finishes_are_failed_by_the_sweep(self, officer, mapped):
+        from django.conf import settings
+
         queued = mapped(export(row(1)))
         imports.import_start(actor=officer, csv_import=queued)  # on_commit not run: the message is lost
         running = mapped(export(row(2)))
         imports.import_start(actor=officer, csv_import=running)
-        CsvImport.objects.filter(pk=running.pk).update(status=ImportStatus.RUNNING)
+        began = clock.now() - timedelta(minutes=5)
+        CsvImport.objects.filter(pk=running.pk).update(status=ImportStatus.RUNNING, running_since=began)
         assert imports.imports_fail_stalled() == 0  # just started: left alone
-        later = clock.now() + settings_stalled() + timedelta(minutes=1)
-        assert imports.imports_fail_stalled(now=later) == 2
-        for stalled in CsvImport.objects.all():
-            assert (stalled.status, stalled.failure) == (ImportStatus.FAILED, imports.STALLED)
-        assert imports.imports_fail_stalled(now=later) == 0
+        # a worker began it longer ago than the task may run: the worker died
+        after_time_limit = began + settings.CSV_IMPORT_STALLED_AFTER + timedelta(seconds=1)
+        assert imports.imports_fail_stalled(now=after_time_limit) == 1
+        running.refresh_from_db()
+        assert (running.status, running.failure) == (ImportStatus.FAILED, imports.STALLED)
+        queued.refresh_from_db()
+        assert queued.status == ImportStatus.QUEUED  # waiting behind other imports is not stalling
+        lost = queued.started_at + settings.CSV_IMPORT_QUEUED_AT_MOST + timedelta(seconds=1)
+        assert imports.imports_fail_stalled(now=lost) == 1
+        queued.refresh_from_db()
+        assert (queued.status, queued.failure) == (ImportStatus.FAILED, imports.STALLED)
+        assert imports.imports_fail_stalled(now=lost) == 0
+
+    def test_a_late_task_of_an_earlier_attempt_changes_nothing(
+        self, officer, mapped, django_capture_on_commit_callbacks
+    ):
+        csv_import = mapped(export(row(1, text="first wording")))
+        imports.import_start(actor=officer, csv_import=csv_import)  # attempt 1: its task is slow to arrive
+        imports._fail_unfinished(csv_import.pk, failure=imports.STALLED)  # the sweep gives up on it
+        csv_import.refresh_from_db()
+        imports.import_start(actor=officer, csv_import=csv_import)  # attempt 2, not yet run
+        csv_import.refresh_from_db()
+        assert csv_import.attempt == 2
+        late = imports.import_run(csv_import_id=csv_import.pk, attempt=1)
+        assert (late.status, late.attempt) == (ImportStatus.QUEUED, 2)
+        assert Post.objects.count() == 0
+        done = imports.import_run(csv_import_id=csv_import.pk, attempt=2)
+        assert (done.status, done.created_count) == (ImportStatus.COMPLETED, 1)
+
+    def test_a_run_overtaken_by_a_new_attempt_neither_stores_nor_fails_it(self, officer, mapped):
+        csv_import = mapped(export(row(1)))
+        imports.import_start(actor=officer, csv_import=csv_import)
+        CsvImport.objects.filter(pk=csv_import.pk).update(status=ImportStatus.RUNNING, attempt=1)
+        overtaken = CsvImport.objects.get(pk=csv_import.pk)
+        CsvImport.objects.filter(pk=csv_import.pk).update(attempt=2)  # swept and started again meanwhile
+        items, repeated = imports._check_all(overtaken)
+        assert imports._store_all(overtaken, items, repeated).status == ImportStatus.RUNNING
+        assert imports._finish_failed(overtaken, failure="old").status == ImportStatus.RUNNING
+        assert Post.objects.count() == 0
 
     def test_a_cache_that_fails_does_not_fail_the_import(
         self, officer, mapped, monkeypatch, django_capture_on_commit_callbacks
@@ -481,7 +546,10 @@ class TestRun:
         monkeypatch.setattr(cache, "delete", down)
         done = run(mapped(export(row(1))), officer, django_capture_on_commit_callbacks)
         assert done.status == ImportStatus.COMPLETED
-        assert imports.import_progress(done)["phase"] == "waiting"
+        queued = mapped(export(row(2)))
+        imports.import_start(actor=officer, csv_import=queued)
+        queued.refresh_from_db()
+        assert imports.import_progress(queued)["phase"] == "waiting"  # the page still shows
 
     def test_an_unexpected_error_fails_the_import_and_stores_nothing(
         self, officer, mapped, monkeypatch, django_capture_on_commit_callbacks
@@ -522,8 +590,11 @@ class TestRun:
         imports.import_start(actor=officer, csv_import=csv_import)
         csv_import.refresh_from_db()
         assert imports.import_progress(csv_import) == {"phase": "waiting", "done": 0, "total": 1, "percent": 0}
-        cache.set(f"csv-import:{csv_import.pk}:progress", {"phase": "storing", "done": 500, "total": 1000})
+        progress = {"attempt": 1, "phase": "storing", "done": 500, "total": 1000}
+        cache.set(f"csv-import:{csv_import.pk}:progress", progress)
         assert imports.import_progress(csv_import)["percent"] == 66
+        cache.set(f"csv-import:{csv_import.pk}:progress", {**progress, "attempt": 0})  # an earlier attempt's
+        assert imports.import_progress(csv_import)["phase"] == "waiting"
 
     def test_times_long_past_and_the_clock(self, officer, mapped, django_capture_on_commit_callbacks):
         future = (clock.now() + timedelta(days=3)).strftime("%d/%m/%Y %H:%M")
