@@ -655,15 +655,18 @@ def _column_rows(csv_import: CsvImport) -> list[tuple[str, str]]:
 @login_required
 @permission_required(routing.PERM_IMPORT_POSTS, raise_exception=True)
 def import_progress(request, pk: int):
-    """The progress bar and (out of band) its text, polled by htmx while the import runs.
+    """The progress bar and (out of band, when it changed) its text, polled by htmx while the import runs.
 
     A finished import reloads the page, which then shows what came of it.
     """
     csv_import = _import_or_404(pk)
+    progress = imports.import_progress(csv_import)
+    # the live region's text is sent only when it changes, so screen readers announce each new count once
+    text_unchanged = request.GET.get("shown") == f"{progress['phase']}:{progress['done']}"
     response = render(
         request,
         "moderation/includes/import_progress_poll.html",
-        {"csv_import": csv_import, "progress": imports.import_progress(csv_import)},
+        {"csv_import": csv_import, "progress": progress, "text_unchanged": text_unchanged},
     )
     if not csv_import.is_active:
         response["HX-Refresh"] = "true"

@@ -709,6 +709,14 @@ class TestPages:
         assert 'id="import-progress-bar"' in poll.text
         assert "aria-live" not in poll.text
         assert "HX-Refresh" not in poll
+        assert """hx-vals='{"shown": "waiting:0"}'""" in poll.text
+        same = client.get(
+            reverse("moderation:import_progress", args=[csv_import.pk]),
+            {"shown": "waiting:0"},
+            headers={"HX-Request": "true"},
+        )
+        assert 'id="import-progress-bar"' in same.text
+        assert "import-progress-text" not in same.text.replace('aria-labelledby="import-progress-text"', "")
 
     def test_progress_fragment_reloads_the_page_when_done(
         self, client, officer, mapped, django_capture_on_commit_callbacks
