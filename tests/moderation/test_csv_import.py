@@ -708,6 +708,12 @@ class TestPages:
         assert '<span id="import-progress-text" hx-swap-oob="innerHTML">Waiting for the worker' in poll.text
         assert 'id="import-progress-bar"' in poll.text
         assert "aria-live" not in poll.text
+        CsvImport.objects.filter(pk=csv_import.pk).update(status=ImportStatus.RUNNING)  # a worker began it
+        poll = client.get(reverse("moderation:import_progress", args=[csv_import.pk]), headers={"HX-Request": "true"})
+        assert (
+            '<span id="import-status" hx-swap-oob="innerHTML"><strong class="govuk-tag govuk-tag--purple">Importing'
+            in poll.text
+        )
         assert "HX-Refresh" not in poll
         assert """hx-vals='{"shown": "waiting:0"}'""" in poll.text
         same = client.get(
