@@ -200,12 +200,16 @@ def _delimiter(text: str) -> str:
 
 
 INVISIBLE = "\ufeff\u200b\u200c\u200d\u2060"  # byte-order marks and zero-width characters
-_EDGES = re.compile(rf"^[\s{INVISIBLE}]+|[\s{INVISIBLE}]+$")
 
 
 def bare(cell: str) -> str:
-    """The cell without spaces, byte-order marks or zero-width characters at either end."""
-    return _EDGES.sub("", cell)
+    """The cell without spaces, byte-order marks or zero-width characters at either end
+    (in linear time: a regular expression backtracks over long runs of spaces)."""
+    while True:
+        stripped = cell.strip().strip(INVISIBLE)
+        if stripped == cell:
+            return cell
+        cell = stripped
 
 
 def read_table(data: bytes, *, limit: int | None = None) -> Table:

@@ -17,6 +17,7 @@ keeps who uploaded, who started it, when, and what came of it.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import re
@@ -333,12 +334,16 @@ def _fail_unfinished(
     statuses=(ImportStatus.QUEUED, ImportStatus.RUNNING),
     attempt: int | None = None,
     skip_locked: bool = False,
+    where: Q | None = None,
 ) -> bool:
-    """Mark the import failed if it is still in one of ``statuses`` (and on ``attempt``)."""
+    """Mark the import failed if, once locked, it is still in one of ``statuses`` (on ``attempt``,
+    and matching ``where``)."""
     with transaction.atomic():
         found = CsvImport.objects.select_for_update(skip_locked=skip_locked).filter(pk=pk, status__in=statuses)
         if attempt is not None:
             found = found.filter(attempt=attempt)
+        if where is not None:
+            found = found.filter(where)
         locked = found.first()
         if locked is None:  # moved on, or (skip_locked) busy storing its posts
             return False
@@ -361,15 +366,15 @@ def imports_fail_stalled(*, now: datetime | None = None) -> int:
     now = now or clock.now()
     running_cutoff = now - settings.CSV_IMPORT_STALLED_AFTER
     queued_cutoff = now - settings.CSV_IMPORT_QUEUED_AT_MOST
-    stalled = CsvImport.objects.filter(
+    stalled = (
         Q(status=ImportStatus.RUNNING, running_since__lt=running_cutoff)
         | Q(status=ImportStatus.RUNNING, running_since__isnull=True, started_at__lt=running_cutoff)
         | Q(status=ImportStatus.QUEUED, started_at__lt=queued_cutoff)
         | Q(status=ImportStatus.QUEUED, started_at__isnull=True)
-    ).values_list("pk", flat=True)
+    )
     failed = 0
-    for pk in list(stalled):
-        if _fail_unfinished(pk, failure=STALLED, skip_locked=True):
+    for pk in list(CsvImport.objects.filter(stalled).values_list("pk", flat=True)):
+        if _fail_unfinished(pk, failure=STALLED, skip_locked=True, where=stalled):  # still stalled, once locked
             logger.warning("CSV import %s stalled and was marked failed", pk)
             failed += 1
     return failed
@@ -698,9 +703,12 @@ def import_run(*, csv_import_id: int, attempt: int | None = None) -> CsvImport |
                 "CSV import %s: task for attempt %s skipped (now on %s)", csv_import_id, attempt, csv_import.attempt
             )
             return csv_import
-        csv_import.status = ImportStatus.RUNNING
-        csv_import.running_since = clock.now()
-        csv_import.save(update_fields=["status", "running_since"])
+        if csv_import.status == ImportStatus.QUEUED:
+            # a redelivery after a lost worker keeps the first start, so the sweep bounds the total
+            # time and a file that kills its worker every time cannot keep the import running for ever
+            csv_import.status = ImportStatus.RUNNING
+            csv_import.running_since = clock.now()
+            csv_import.save(update_fields=["status", "running_since"])
     try:
         items, repeated = _check_all(csv_import)
         return _store_all(csv_import, items, repeated)
@@ -760,7 +768,7 @@ def _store_all(csv_import: CsvImport, items: list[_Item], repeated: int) -> CsvI
     share authors or posts wait for each other instead of deadlocking."""
     total = len(items)
     items.sort(key=lambda i: (i.channel.pk, i.external_id))
-    authors = sorted({(i.channel.platform, i.handle): i for i in items}.items(), key=lambda pair: pair[0])
+    authors = _authors(items)
     try:
         with transaction.atomic():
             locked = CsvImport.objects.select_for_update().get(pk=csv_import.pk)
@@ -768,7 +776,7 @@ def _store_all(csv_import: CsvImport, items: list[_Item], repeated: int) -> CsvI
                 return locked
             accounts: dict = {}
             for start in range(0, len(authors), CHUNK_ROWS):
-                accounts.update(_accounts_for([item for _, item in authors[start : start + CHUNK_ROWS]]))
+                accounts.update(_accounts_for(authors[start : start + CHUNK_ROWS]))
             created = existing = flagged = 0
             for start in range(0, total, CHUNK_ROWS):
                 _report(locked, "storing", start, total)
@@ -803,6 +811,26 @@ def _store_all(csv_import: CsvImport, items: list[_Item], repeated: int) -> CsvI
         )
     _forget_progress(csv_import.pk)
     return locked
+
+
+def _authors(items: list[_Item]) -> list[_Item]:
+    """One item per author, sorted by (platform, handle), carrying the first display name and
+    platform ID any of the author's rows gives (a later row may have what the first lacks)."""
+    found: dict[tuple[str, str], _Item] = {}
+    for item in items:
+        key = (item.channel.platform, item.handle)
+        known = found.get(key)
+        if known is None:
+            found[key] = item
+        elif (not known.author_display_name and item.author_display_name) or (
+            not known.author_platform_id and item.author_platform_id
+        ):
+            found[key] = dataclasses.replace(
+                known,
+                author_display_name=known.author_display_name or item.author_display_name,
+                author_platform_id=known.author_platform_id or item.author_platform_id,
+            )
+    return [found[key] for key in sorted(found)]
 
 
 def _still_running(locked: CsvImport, run: CsvImport) -> bool:

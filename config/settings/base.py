@@ -183,7 +183,12 @@ CSV_IMPORT_QUEUED_AT_MOST = timedelta(hours=6)
 # the worker must share it: Redis when there is one, otherwise files under .local/cache.
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env("REDIS_URL")}
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env("REDIS_URL"),
+            # an unreachable Redis fails a cache call within seconds instead of holding a request
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
         if env("REDIS_URL", default="")
         else {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",

@@ -162,6 +162,11 @@ class TestReadingFiles:
         table = csvfiles.read_table("\u200bID,\ufeffDate\u200b\r\nc1,x\r\n".encode())
         assert table.headings == ["ID", "Date"]
 
+    def test_bare_cells_lose_spaces_and_invisible_characters_at_both_ends_only(self):
+        assert csvfiles.bare(" \u200b @a \ufeff ") == "@a"
+        long_gap = "a" + " " * 50_000 + "b"
+        assert csvfiles.bare(long_gap) == long_gap
+
     def test_a_limit_reads_only_the_first_rows(self):
         table = csvfiles.read_table(export(row(1), row(2), row(3)), limit=2)
         assert table.numbers == [2, 3]
@@ -229,7 +234,7 @@ class TestUploadAndColumns:
 
         from django.apps import apps
 
-        migration = importlib.import_module("moderation.migrations.0008_import_attempts_and_source_names")
+        migration = importlib.import_module("moderation.migrations.0008_import_source_name_ignoring_case")
         unique = next(c for c in ImportSource._meta.constraints if c.name == "importsource_name_unique_ignoring_case")
         with connection.schema_editor() as editor:  # as before the migration (rolled back with the test)
             editor.remove_constraint(ImportSource, unique)
@@ -507,6 +512,36 @@ class TestRun:
         queued.refresh_from_db()
         assert (queued.status, queued.failure) == (ImportStatus.FAILED, imports.STALLED)
         assert imports.imports_fail_stalled(now=lost) == 0
+
+    def test_a_redelivered_task_keeps_the_first_start_so_the_sweep_still_bounds_it(self, officer, mapped, monkeypatch):
+        csv_import = mapped(export(row(1)))
+        imports.import_start(actor=officer, csv_import=csv_import)
+        began = clock.now() - timedelta(minutes=50)  # a worker began it, then was killed
+        CsvImport.objects.filter(pk=csv_import.pk).update(status=ImportStatus.RUNNING, running_since=began)
+        seen = []
+
+        def killed_again(run):
+            seen.append(CsvImport.objects.get(pk=run.pk).running_since)
+            raise csvfiles.CsvFileError("stop here")
+
+        monkeypatch.setattr(imports, "_check_all", killed_again)
+        imports.import_run(csv_import_id=csv_import.pk, attempt=1)
+        assert seen == [began]
+
+    def test_authors_take_the_first_name_and_id_any_of_their_rows_gives(
+        self, officer, mapped, django_capture_on_commit_callbacks
+    ):
+        header = "ID,Date,Author,Author Name,Author ID,Text,Profile"
+        data = export(
+            "c1,01/03/2025 14:05,@a,,,one,northhertsdc",
+            "c2,01/03/2025 14:06,@a,Alex A,,two,northhertsdc",
+            "c3,01/03/2025 14:07,@a,Someone Else,u-1,three,northhertsdc",
+            header=header,
+        )
+        done = run(mapped(data), officer, django_capture_on_commit_callbacks)
+        assert done.created_count == 3
+        account = SocialAccount.objects.get(handle="a")
+        assert (account.display_name, account.platform_user_id) == ("Alex A", "u-1")
 
     def test_a_late_task_of_an_earlier_attempt_changes_nothing(
         self, officer, mapped, django_capture_on_commit_callbacks
