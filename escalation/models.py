@@ -78,6 +78,9 @@ class Block(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     appeal_opens_at = models.DateTimeField(null=True, blank=True)
     appeal_window_flagged_at = models.DateTimeField(null=True, blank=True)
+    # the window (its appeal_opens_at) the Communications team's digest has named: a redelivered
+    # digest task names each opened window once
+    appeal_digest_sent_for = models.DateTimeField(null=True, blank=True)
     md_notified_at = models.DateTimeField(null=True, blank=True)
     md_acknowledged_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     md_acknowledged_at = models.DateTimeField(null=True, blank=True)

@@ -805,6 +805,33 @@ def appeal_windows_flag(*, now: datetime | None = None) -> list[int]:
     return ids
 
 
+@transaction.atomic
+def appeal_window_digest_send(*, block_ids: list[int]) -> int:
+    """Email the Communications team the flagged blocks in ``block_ids`` that no digest has named
+    for their current window; stamp them. Returns how many the email named (0: nothing sent).
+
+    The blocks stay locked until the stamp commits, so a second delivery of the task waits and
+    then finds them named; if sending fails nothing is stamped and the task may be retried.
+    """
+    from escalation.notifications import send
+
+    blocks = [
+        block
+        for block in Block.objects.select_for_update(of=("self",))
+        .filter(pk__in=block_ids, appeal_window_flagged_at__isnull=False)
+        .select_related("account")
+        .order_by("appeal_opens_at", "pk")
+        if block.appeal_digest_sent_for != block.appeal_opens_at
+    ]
+    if not blocks:
+        return 0
+    send("appeal_window_digest", [settings.COMMUNICATIONS_TEAM_EMAIL], {"blocks": blocks})
+    for block in blocks:
+        block.appeal_digest_sent_for = block.appeal_opens_at
+    Block.objects.bulk_update(blocks, ["appeal_digest_sent_for"])
+    return len(blocks)
+
+
 def _due_for_chase(last_chased_at: datetime | None, now: datetime) -> bool:
     return last_chased_at is None or due_after(last_chased_at, 1) <= now
 

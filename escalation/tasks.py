@@ -5,7 +5,6 @@ from __future__ import annotations
 from celery import shared_task
 
 from escalation import services
-from escalation.models import Block
 
 
 @shared_task(acks_late=True)
@@ -26,12 +25,8 @@ def flag_open_appeal_windows() -> list[int]:
 
 @shared_task(acks_late=True)
 def send_appeal_window_digest(block_ids: list[int]) -> int:
-    from django.conf import settings
-
-    from escalation.notifications import send
-
-    blocks = list(Block.objects.filter(pk__in=block_ids).select_related("account").order_by("appeal_opens_at"))
-    return send("appeal_window_digest", [settings.COMMUNICATIONS_TEAM_EMAIL], {"blocks": blocks})
+    """Email the Communications team the blocks whose appeal window opened; a redelivery sends nothing twice."""
+    return services.appeal_window_digest_send(block_ids=block_ids)
 
 
 @shared_task(acks_late=True)

@@ -84,6 +84,24 @@ class TestAppealWindowsFlag:
             assert str(blocks[name].account) not in email.body
         assert "appeals from 10 May 2027" in email.body
 
+    def test_a_redelivered_digest_task_sends_nothing_twice(
+        self, blocks, mailoutbox, django_capture_on_commit_callbacks
+    ):
+        from escalation import tasks
+
+        with clock.travel_to(NOW), django_capture_on_commit_callbacks(execute=True):
+            flagged = services.appeal_windows_flag()
+        assert len(mailoutbox) == 1
+        assert tasks.send_appeal_window_digest(flagged) == 0  # the broker delivered it again
+        assert len(mailoutbox) == 1
+        stamped = Block.objects.get(pk=blocks["open"].pk)
+        assert stamped.appeal_digest_sent_for == stamped.appeal_opens_at
+        # a window opened again (after an upheld appeal, say) is named in the next digest
+        later = stamped.appeal_opens_at + timedelta(days=365)
+        Block.objects.filter(pk=stamped.pk).update(appeal_opens_at=later)
+        assert tasks.send_appeal_window_digest([stamped.pk]) == 1
+        assert len(mailoutbox) == 2
+
     def test_a_second_run_does_nothing(self, blocks, mailoutbox, django_capture_on_commit_callbacks):
         with clock.travel_to(NOW), django_capture_on_commit_callbacks(execute=True):
             services.appeal_windows_flag()
@@ -116,7 +134,8 @@ class TestAppealWindowsFlag:
 
         with (
             clock.travel_to(NOW),
-            django_assert_max_num_queries(5),
+            # flag: update, events; digest: savepoint, lock and read the blocks, stamp them, release
+            django_assert_max_num_queries(8),
             django_capture_on_commit_callbacks(execute=True),
         ):
             flagged = services.appeal_windows_flag()
