@@ -37,7 +37,7 @@ from django.db.models import Q
 
 from escalation import routing
 from moderation import clock, csvfiles, flags
-from moderation.constants import EDITABLE_IMPORT_STATUSES, ImportStatus, Platform, PostKind
+from moderation.constants import ImportStatus, Platform, PostKind
 from moderation.models import Channel, CsvImport, ImportSource, Post, SocialAccount, normalise_handle
 from moderation.services import (
     IngestStatus,
@@ -54,7 +54,6 @@ logger = logging.getLogger(__name__)
 CHUNK_ROWS = 1000  # rows stored per statement batch (the API's batch size)
 PROGRESS_EVERY = 2000  # rows checked between progress reports
 MAX_PROBLEMS_KEPT = 1000
-EDITABLE = EDITABLE_IMPORT_STATUSES
 
 _PLATFORM_WORDS = {
     **{value: value for value in Platform.values},
@@ -228,7 +227,7 @@ def _locked(csv_import: CsvImport) -> CsvImport:
 
 
 def _refuse_unless_editable(csv_import: CsvImport) -> None:
-    if csv_import.status not in EDITABLE:
+    if not csv_import.is_editable:
         raise conflict(f"This import is {csv_import.get_status_display().lower()}: it can no longer be changed.")
 
 
@@ -324,20 +323,23 @@ def _queue(pk: int, attempt: int) -> None:
         import_csv.delay(pk, attempt)
     except Exception:  # noqa: BLE001 — the broker is down or refused the message
         logger.exception("CSV import %s could not be queued", pk)
-        _fail_unfinished(pk, failure=NOT_QUEUED, statuses=(ImportStatus.QUEUED,), attempt=attempt)
+        _mark_failed(pk, failure=NOT_QUEUED, statuses=(ImportStatus.QUEUED,), attempt=attempt)
 
 
-def _fail_unfinished(
+def _mark_failed(
     pk: int,
     *,
-    failure: str,
+    failure: str = "",
+    problems: list[Problem] | None = None,
+    count: int = 0,
     statuses=(ImportStatus.QUEUED, ImportStatus.RUNNING),
     attempt: int | None = None,
     skip_locked: bool = False,
     where: Q | None = None,
-) -> bool:
-    """Mark the import failed if, once locked, it is still in one of ``statuses`` (on ``attempt``,
-    and matching ``where``)."""
+) -> CsvImport | None:
+    """Mark the import failed, with ``failure`` or its rows' ``problems`` (``count`` rows), if once
+    locked it is still in one of ``statuses`` (on ``attempt``, and matching ``where``). Returns it
+    when marked now; ``None`` when it had moved on (or, ``skip_locked``, is busy storing)."""
     with transaction.atomic():
         found = CsvImport.objects.select_for_update(skip_locked=skip_locked).filter(pk=pk, status__in=statuses)
         if attempt is not None:
@@ -345,14 +347,16 @@ def _fail_unfinished(
         if where is not None:
             found = found.filter(where)
         locked = found.first()
-        if locked is None:  # moved on, or (skip_locked) busy storing its posts
-            return False
+        if locked is None:
+            return None
         locked.status = ImportStatus.FAILED
         locked.finished_at = clock.now()
+        locked.problems = [p.as_dict() for p in problems or []]
+        locked.problem_count = count
         locked.failure = failure
-        locked.save(update_fields=["status", "finished_at", "failure"])
+        locked.save(update_fields=["status", "finished_at", "problems", "problem_count", "failure"])
     _forget_progress(pk)
-    return True
+    return locked
 
 
 def imports_fail_stalled(*, now: datetime | None = None) -> int:
@@ -374,7 +378,7 @@ def imports_fail_stalled(*, now: datetime | None = None) -> int:
     )
     failed = 0
     for pk in list(CsvImport.objects.filter(stalled).values_list("pk", flat=True)):
-        if _fail_unfinished(pk, failure=STALLED, skip_locked=True, where=stalled):  # still stalled, once locked
+        if _mark_failed(pk, failure=STALLED, skip_locked=True, where=stalled):  # still stalled, once locked
             logger.warning("CSV import %s stalled and was marked failed", pk)
             failed += 1
     return failed
@@ -456,7 +460,7 @@ class RowReader:
         channel = self._channel(row)
         if isinstance(channel, tuple):  # a problem, reported under the column it comes from
             problems.append(self._problem(number, *channel))
-        kind_cell = self._cell(row, "kind").strip()
+        kind_cell = self._cell(row, "kind")
         kind = _KIND_WORDS.get(kind_cell.casefold(), "") if kind_cell else PostKind.COMMENT
         if not kind:
             problems.append(
@@ -468,7 +472,7 @@ class RowReader:
             )
             kind = PostKind.COMMENT
         for key in ("external_id", "in_reply_to", "author_platform_id"):
-            cell = self._cell(row, key).strip()
+            cell = self._cell(row, key)
             if _SHORTENED_NUMBER.match(cell):
                 problems.append(
                     self._problem(
@@ -478,9 +482,9 @@ class RowReader:
                         "Export the file again and upload it without opening and saving it in Excel.",
                     )
                 )
-        url = self._cell(row, "url").strip()
+        url = self._cell(row, "url")
         item = {
-            "external_id": self._cell(row, "external_id").strip() or url,
+            "external_id": self._cell(row, "external_id") or url,
             "author_handle": self._cell(row, "author_handle"),
             "author_display_name": self._cell(row, "author_display_name"),
             "author_platform_id": self._cell(row, "author_platform_id"),
@@ -847,15 +851,13 @@ def _reopen_if_broken() -> None:
 def _finish_failed(
     csv_import: CsvImport, *, problems: list[Problem] | None = None, count: int = 0, failure: str = ""
 ) -> CsvImport:
-    with transaction.atomic():
-        locked = CsvImport.objects.select_for_update().get(pk=csv_import.pk)
-        if not _still_running(locked, csv_import):
-            return locked
-        locked.status = ImportStatus.FAILED
-        locked.finished_at = clock.now()
-        locked.problems = [p.as_dict() for p in problems or []]
-        locked.problem_count = count
-        locked.failure = failure
-        locked.save(update_fields=["status", "finished_at", "problems", "problem_count", "failure"])
-    _forget_progress(csv_import.pk)
-    return locked
+    """The run's end when nothing was stored: failed, unless its attempt was overtaken meanwhile."""
+    marked = _mark_failed(
+        csv_import.pk,
+        failure=failure,
+        problems=problems,
+        count=count,
+        statuses=(ImportStatus.RUNNING,),
+        attempt=csv_import.attempt,
+    )
+    return marked or CsvImport.objects.get(pk=csv_import.pk)

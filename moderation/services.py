@@ -633,7 +633,7 @@ def _accounts_for(items: list[_Item]) -> dict[tuple[str, str], SocialAccount]:
     accounts = {(a.platform, a.handle): a for a in found if (a.platform, a.handle) in wanted}
     # fill in what an earlier sighting did not know (never overwrite what staff may rely on)
     stale = []
-    for key, account in sorted(accounts.items(), key=lambda pair: pair[0]):
+    for key, account in accounts.items():
         item = wanted[key]
         changed = False
         if item.author_display_name and not account.display_name:

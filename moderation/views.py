@@ -598,7 +598,7 @@ def import_upload(request):
 def import_columns(request, pk: int):
     """Match the file's columns to ours; the mapping is saved for the source's next files."""
     csv_import = _import_or_404(pk)
-    if csv_import.status not in imports.EDITABLE:
+    if not csv_import.is_editable:
         messages.info(request, f"This import is {csv_import.get_status_display().lower()}: its columns are fixed.")
         return redirect("moderation:import_detail", pk=pk)
     try:

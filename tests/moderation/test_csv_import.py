@@ -548,7 +548,7 @@ class TestRun:
     ):
         csv_import = mapped(export(row(1, text="first wording")))
         imports.import_start(actor=officer, csv_import=csv_import)  # attempt 1: its task is slow to arrive
-        imports._fail_unfinished(csv_import.pk, failure=imports.STALLED)  # the sweep gives up on it
+        imports._mark_failed(csv_import.pk, failure=imports.STALLED)  # the sweep gives up on it
         csv_import.refresh_from_db()
         imports.import_start(actor=officer, csv_import=csv_import)  # attempt 2, not yet run
         csv_import.refresh_from_db()
