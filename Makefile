@@ -11,7 +11,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help install run test test-integration bench-ingest bench-import lint check db-stop clean
+.PHONY: help install run test test-integration test-deploy bench-ingest bench-import lint check db-stop clean
 
 help:
 	@echo "make run   - install, start embedded PostgreSQL + Celery worker/beat, migrate, load demo data, serve"
@@ -39,11 +39,16 @@ run: install
 	$(PY) -m config.run_local
 
 test: install
-	$(PY) -m pytest -m "not integration"; status=$$?; $(PY) -m config.localdb stop; exit $$status
+	$(PY) -m pytest -m "not integration and not deploy"; status=$$?; $(PY) -m config.localdb stop; exit $$status
 
 # Run by .ci/run against the machine's PostgreSQL server and Redis.
 test-integration: install
 	$(PY) -m pytest -m integration -p no:cacheprovider --create-db
+
+# The deploy smoke test, run by .ci/run: front end built, collectstatic and migrate with the production
+# settings, gunicorn on 127.0.0.1, each role signs in and opens its pages (needs DATABASE_URL, REDIS_URL).
+test-deploy: install
+	$(PY) -m pytest -m deploy -p no:cacheprovider tests/deploy
 
 # 100,000 posts through the batch API with flag rules on; prints posts/second (nothing is kept).
 bench-ingest: install

@@ -1,10 +1,19 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.http import HttpResponsePermanentRedirect
+from django.templatetags.static import static
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from moderation import views as moderation_views
 from moderation.forms import SignInForm
+
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever a page links: send them to the hashed static file."""
+    return HttpResponsePermanentRedirect(static("images/favicon.ico"))
+
 
 admin.site.site_header = "Moderation Casework"
 admin.site.site_title = "Moderation Casework"
@@ -12,6 +21,7 @@ admin.site.index_title = "Casework administration"
 
 urlpatterns = [
     path("", moderation_views.home, name="home"),
+    path("favicon.ico", favicon, name="favicon"),
     path(
         "sign-in/",
         auth_views.LoginView.as_view(

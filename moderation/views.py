@@ -53,8 +53,10 @@ PAGE_SIZE = 25
 
 @login_required
 def home(request):
-    """Each role lands where its work is."""
+    """Each role lands where its work is; an administrator (superuser) configures, in the admin."""
     user = request.user
+    if user.is_superuser:
+        return redirect("admin:index")
     if user.has_perm(routing.PERM_RECORD_CASE) and not user.has_perm(routing.PERM_APPROVE_BLOCK):
         return redirect("moderation:case_list")
     if any(
