@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from escalation.constants import BlockScope
+from escalation.windows import to_the_minute
 from moderation import clock
 from moderation.forms import GovukFormMixin
 
@@ -243,6 +244,9 @@ class AppealForm(GovukFormMixin, forms.Form):
         required=False,
         help_text="For example, direct message, email, letter",
     )
+    # the exact moment the form was shown: a received time left at its default (the minute shown)
+    # stands for this instant, so cutting the seconds off never moves it before a ban's start
+    received_default = forms.CharField(required=False, widget=forms.HiddenInput)
     grounds = forms.CharField(
         label="Grounds of the appeal",
         required=False,
@@ -257,12 +261,23 @@ class AppealForm(GovukFormMixin, forms.Form):
             now = timezone.localtime(clock.now())
             self.initial.setdefault("received_on", now.date())
             self.initial.setdefault("received_time", now.strftime("%H:%M"))
+            self.initial.setdefault("received_default", now.isoformat())
 
     def clean_received_time(self):
         value = parse_time(_no_nul(self.cleaned_data["received_time"]))
         if value is None:
             raise ValidationError("Enter a real time, for example 14:30")
         return value
+
+    def _default_instant(self) -> datetime | None:
+        """The instant the form was shown (from the hidden field), or None when missing or not a time."""
+        try:
+            value = datetime.fromisoformat(_no_nul(self.data.get(self.add_prefix("received_default"), "")).strip())
+        except ValueError:
+            return None
+        if timezone.is_naive(value) or value > clock.now():
+            return None
+        return timezone.localtime(value)
 
     def clean_received_via(self):
         return _no_nul(self.cleaned_data["received_via"]).strip()
@@ -275,6 +290,9 @@ class AppealForm(GovukFormMixin, forms.Form):
         day, at = data.get("received_on"), data.get("received_time")
         if day and at:
             received = timezone.make_aware(datetime.combine(day, at), timezone.get_current_timezone())
+            shown = self._default_instant()
+            if shown is not None and to_the_minute(shown) == received:
+                received = shown  # left at the default: the moment the form was shown, to the microsecond
             if received > clock.now():
                 self.add_error("received_time", "The time received cannot be in the future")
             else:

@@ -132,11 +132,9 @@ class Block(models.Model):
 
     @property
     def appeal_window_open(self) -> bool:
-        return (
-            self.status == BlockStatus.ACTIVE
-            and self.appeal_opens_at is not None
-            and (self.appeal_opens_at <= clock.now())
-        )
+        from escalation.windows import window_open
+
+        return window_open(self, clock.now())
 
 
 class PoliceReport(models.Model):

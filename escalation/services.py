@@ -33,6 +33,7 @@ from escalation.constants import (
     WarningStatus,
 )
 from escalation.models import Appeal, Block, PoliceReport, SignOff, Warning
+from escalation.windows import appeal_wait_months, may_be_heard
 from moderation import clock
 from moderation.constants import CaseStatus, EventKind, Visibility
 from moderation.deadlines import due_after, office_hours
@@ -334,15 +335,6 @@ def _block_state(block: Block) -> dict:
         "started_at": block.started_at.isoformat() if block.started_at else None,
         "appeal_opens_at": block.appeal_opens_at.isoformat() if block.appeal_opens_at else None,
     }
-
-
-def appeal_wait_months(case: Case, kind: str) -> int:
-    """Months before an appeal is heard: the longest wait of the rules that apply (12 when none does).
-
-    A channel ban takes its channel-only rules (misinformation: no wait); any other block the rest.
-    """
-    rules = [r for r in case.rules.all() if r.channel_only_ban == (kind == BlockKind.CHANNEL_BAN)]
-    return max((r.appeal_wait_months for r in rules), default=12)
 
 
 def _activate(block: Block, now: datetime) -> None:
@@ -670,7 +662,7 @@ def appeal_record(
     under_review = block.appeals.filter(status=AppealStatus.UNDER_REVIEW).first()
     if under_review is not None:
         raise conflict(f"Appeal {under_review.pk} against this block is already with the Managing Director.")
-    premature = received_at < block.appeal_opens_at
+    premature = not may_be_heard(block, received_at)
     appeal = Appeal(
         block=block,
         status=AppealStatus.PREMATURE if premature else AppealStatus.UNDER_REVIEW,

@@ -42,7 +42,6 @@ from escalation.forms import (
 )
 from escalation.models import Appeal, Block, PoliceReport, SignOff, Warning
 from escalation.selectors import account_standing, signoffs_for
-from moderation import clock
 from moderation.constants import CaseStatus
 from moderation.deadlines import due_after
 from moderation.events import actor_label
@@ -694,7 +693,7 @@ def appeal_create(request, block_pk: int):
     return render(
         request,
         "escalation/appeal_form.html",
-        {"the_block": block, "form": form, "window_open": block.appeal_opens_at <= clock.now()},
+        {"the_block": block, "form": form, "window_open": block.appeal_window_open},
     )
 
 
