@@ -78,3 +78,5 @@ class Recommendation(models.TextChoices):
     WARNING = "warning", "Issue a written warning"
     BLOCK = "block", "Propose a block"
     NONE = "none", "Nothing more: the account is blocked"
+    CHANNEL_BAN = "channel_ban", "Ban from the channel (misinformation)"
+    IMMEDIATE_BLOCK = "immediate_block", "Block immediately"

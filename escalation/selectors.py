@@ -12,12 +12,23 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from escalation import routing
+from escalation import advice, routing
 from escalation.constants import BlockScope, BlockStatus, Recommendation, SignOffKind, SignOffStatus, WarningStatus
 from escalation.models import Block, SignOff, Warning
 from moderation import clock
 from moderation.constants import CaseStatus
-from moderation.models import HouseRule, SocialAccount
+from moderation.models import Case, HouseRule, SocialAccount
+
+
+@dataclass(frozen=True)
+class OpenCase:
+    """What the advice needs of a case: where it happened, how urgent, which rules."""
+
+    pk: int
+    channel_id: int
+    channel_name: str
+    urgent: bool
+    rules: list[HouseRule] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -30,6 +41,8 @@ class Standing:
     zero_tolerance_rules: list[HouseRule] = field(default_factory=list)
     recommendation: str = Recommendation.WARNING
     reason: str = ""
+    police_report: bool = False
+    police_reason: str = ""
 
     @property
     def blocked_everywhere(self) -> bool:
@@ -45,14 +58,32 @@ class Standing:
         return Recommendation(self.recommendation).label
 
 
-def account_standing(account: SocialAccount, *, now: datetime | None = None) -> Standing:
-    """The account's standing and the recommended next step.
+def _open_cases(rows) -> list[OpenCase]:
+    """Group (case, rule) rows of the cases-rules table into the cases they belong to."""
+    cases: dict[int, OpenCase] = {}
+    for row in rows:
+        case = row.case
+        if case.pk not in cases:
+            cases[case.pk] = OpenCase(
+                pk=case.pk,
+                channel_id=case.channel_id,
+                channel_name=case.channel.name,
+                urgent=case.priority == advice.URGENT_PRIORITY,
+            )
+        cases[case.pk].rules.append(row.houserule)
+    return list(cases.values())
 
-    - an active block → nothing more (a channel-only block says where, for people to judge);
-    - a zero-tolerance rule (discriminatory, per HMPPS) on an open case → block;
-    - a warning sent in the last 12 months → block;
-    - otherwise (no history) → warning.
-    Advice only: people decide. Three queries whatever the history.
+
+def _case_rules():
+    return Case.rules.through.objects.select_related("houserule", "case__channel").order_by("case_id", "houserule_id")
+
+
+def account_standing(account: SocialAccount, *, case: Case | None = None, now: datetime | None = None) -> Standing:
+    """The account's standing and the recommended next step, from ``escalation.advice``'s one table.
+
+    With ``case``, the advice is for that case (its rules, urgency and channel); without, for the
+    account's open cases (the strongest step any of them gives). Advice only: people decide.
+    Three queries whatever the history.
     """
     now = now or clock.now()
     active = list(
@@ -66,10 +97,12 @@ def account_standing(account: SocialAccount, *, now: datetime | None = None) -> 
             "-sent_at"
         )
     )
-    zero = list(
-        HouseRule.objects.filter(zero_tolerance=True, cases__account=account, cases__status=CaseStatus.OPEN).distinct()
+    rows = (
+        _case_rules().filter(case=case)
+        if case is not None
+        else _case_rules().filter(case__account=account, case__status=CaseStatus.OPEN)
     )
-    return _standing(account, active, warnings, zero)
+    return _standing(account, active, warnings, _open_cases(rows))
 
 
 def account_standings(accounts: list[SocialAccount], *, now: datetime | None = None) -> dict[int, Standing]:
@@ -91,43 +124,67 @@ def account_standings(accounts: list[SocialAccount], *, now: datetime | None = N
         .order_by("-sent_at")
     ):
         warnings[warning.account_id].append(warning)
-    zero: dict[int, list[HouseRule]] = defaultdict(list)
-    for rule in (
-        HouseRule.objects.filter(zero_tolerance=True, cases__account__in=ids, cases__status=CaseStatus.OPEN)
-        .annotate(account_id=F("cases__account_id"))
-        .distinct()
-    ):
-        zero[rule.account_id].append(rule)
-    return {a.pk: _standing(a, active[a.pk], warnings[a.pk], zero[a.pk]) for a in accounts}
+    rows: dict[int, list] = defaultdict(list)
+    for row in _case_rules().filter(case__account__in=ids, case__status=CaseStatus.OPEN):
+        rows[row.case.account_id].append(row)
+    return {a.pk: _standing(a, active[a.pk], warnings[a.pk], _open_cases(rows[a.pk])) for a in accounts}
 
 
-def _standing(account: SocialAccount, active: list[Block], warnings: list[Warning], zero: list[HouseRule]) -> Standing:
+def _advice_for(case: OpenCase | None, active: list[Block], warned: bool) -> tuple[advice.Advice, OpenCase | None]:
+    channel_id = case.channel_id if case else None
+    everywhere = any(b.scope == BlockScope.ALL for b in active)
+    here = any(b.channel_id == channel_id for b in active if b.scope == BlockScope.CHANNEL)
+    elsewhere = any(b.channel_id != channel_id for b in active if b.scope == BlockScope.CHANNEL)
+    standing = advice.history(
+        blocked_everywhere=everywhere, blocked_here=here, blocked_elsewhere=elsewhere, warned=warned
+    )
+    kinds = advice.rule_kinds(case.rules if case else [], urgent=case.urgent if case else False)
+    return advice.advise(kinds, standing), case
+
+
+def _standing(account: SocialAccount, active: list[Block], warnings: list[Warning], cases: list[OpenCase]) -> Standing:
+    zero = list({r.pk: r for c in cases for r in c.rules if r.zero_tolerance}.values())
     standing = dict(account=account, active_blocks=active, recent_warnings=warnings, zero_tolerance_rules=zero)
-    if active:
+    options = [_advice_for(c, active, bool(warnings)) for c in cases] or [_advice_for(None, active, bool(warnings))]
+    given, case = max(options, key=lambda o: advice.STRENGTH[o[0].recommendation])
+    police = any(o[0].police_report for o in options)
+    police_titles = sorted(
+        {r.title for c in cases for r in c.rules if r.code in advice.POLICE_REPORT_RULE_CODES}, key=str.lower
+    )
+    extra = dict(
+        police_report=police,
+        police_reason=(
+            f"Consider reporting it to the police: the case cites {', '.join(t.lower() for t in police_titles)}."
+            if police
+            else ""
+        ),
+    )
+    lookback = settings.WARNING_LOOKBACK_MONTHS
+    rec = given.recommendation
+    if rec == Recommendation.NONE:
         everywhere = any(b.scope == BlockScope.ALL for b in active)
         where = "all our channels" if everywhere else ", ".join(b.channel.name for b in active)
         reason = f"The account is already blocked on {where}."
         if not everywhere:
             reason += " Behaviour on another channel is for you to judge."
-        return Standing(**standing, recommendation=Recommendation.NONE, reason=reason)
-    if zero:
+    elif rec == Recommendation.CHANNEL_BAN:
+        reason = (
+            f"Misinformation: remove the posts and ban the author from {case.channel_name} only. "
+            "The ban can be challenged at any time."
+        )
+    elif rec == Recommendation.IMMEDIATE_BLOCK:
+        reason = "Urgent, and it breaks the law: block now (the Managing Director is told)."
+    elif given.kind == advice.RuleKind.ZERO_TOLERANCE:
         titles = ", ".join(r.title.lower() for r in zero)
-        return Standing(
-            **standing, recommendation=Recommendation.BLOCK, reason=f"Zero tolerance: an open case cites {titles}."
-        )
-    if warnings:
+        reason = f"Zero tolerance: an open case cites {titles}."
+    elif given.kind == advice.RuleKind.UNLAWFUL:
+        reason = "It breaks the law: propose a block."
+    elif rec == Recommendation.BLOCK:
         sent_at = timezone.localtime(warnings[0].sent_at)
-        sent = f"{sent_at.day} {sent_at:%B %Y}"
-        return Standing(
-            **standing,
-            recommendation=Recommendation.BLOCK,
-            reason=f"The account was warned on {sent}, within the last {settings.WARNING_LOOKBACK_MONTHS} months.",
-        )
-    return Standing(
-        **standing,
-        recommendation=Recommendation.WARNING,
-        reason=f"No warning in the last {settings.WARNING_LOOKBACK_MONTHS} months: warn before blocking.",
-    )
+        reason = f"The account was warned on {sent_at.day} {sent_at:%B %Y}, within the last {lookback} months."
+    else:
+        reason = f"No warning in the last {lookback} months: warn before blocking."
+    return Standing(**standing, recommendation=rec, reason=reason, **extra)
 
 
 def signoffs_for(user: AbstractBaseUser) -> QuerySet[SignOff]:

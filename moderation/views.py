@@ -152,6 +152,13 @@ VISIBILITY_BUTTONS = {
     Visibility.RESTORED: ("Restore", "restored", "govuk-button--secondary"),
     Visibility.DELETED: ("Delete", "deleted", "govuk-button--warning"),
 }
+# The case page's action each recommended step points to (its button is the primary one).
+RECOMMENDED_ACTION = {
+    "warning": "draft_warning",
+    "block": "propose_block",
+    "channel_ban": "channel_ban",
+    "immediate_block": "immediate_block",
+}
 RECORDED_TOKENS = "recorded_case_forms"  # session key: form token → case, so a resubmission records once
 
 
@@ -289,7 +296,7 @@ def case_detail(request, pk: int):
     live_blocks = list(Block.objects.filter(account_id=case.account_id, status__in=LIVE_BLOCK))
     events = list(case.events.order_by("-at", "-id"))
     evidence = list(case.evidence.select_related("added_by").order_by("added_at", "pk"))
-    standing = account_standing(case.account)
+    standing = account_standing(case.account, case=case)
 
     blocked_everywhere = any(b.scope == BlockScope.ALL for b in live_blocks)
     blocked_here = blocked_everywhere or any(b.channel_id == case.channel_id for b in live_blocks)
@@ -328,7 +335,9 @@ def case_detail(request, pk: int):
         )
         for s in pending
     ]
-    recommended = {"warning": "draft_warning", "block": "propose_block"}.get(standing.recommendation, "")
+    recommended = RECOMMENDED_ACTION.get(standing.recommendation, "")
+    if recommended == "immediate_block" and not actions["immediate_block"]:
+        recommended = "propose_block"  # an officer asks the manager, who may then block at once
     return render(
         request,
         "moderation/case_detail.html",
