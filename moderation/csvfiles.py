@@ -14,12 +14,12 @@ import csv
 import io
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta, timezone
 
 from django.utils.dateparse import parse_datetime
 
-LONDON = ZoneInfo("Europe/London")
+from moderation.intake import posted_at_check
+
 DELIMITERS = (",", ";", "\t", "|")
 EXAMPLE_TIMES = "01/03/2025 14:05 (day first) or 2025-03-01T14:05:00Z"
 
@@ -344,16 +344,8 @@ def parse_export_time(value: str, *, now: datetime | None = None) -> datetime:
     parsed = _day_first(day_first) if day_first else _iso(text) if ":" in text else None
     if parsed is None:
         raise ValueError(f"“{raw}” is not a date and time we can read: use {EXAMPLE_TIMES}.")
-    if parsed.tzinfo is None:
-        aware = parsed.replace(tzinfo=LONDON)
-        if aware.astimezone(UTC).astimezone(LONDON).replace(tzinfo=None) != parsed:
-            raise ValueError(f"“{raw}” did not happen in London: the clocks went forward an hour then.")
-        parsed = aware
-    if not 1970 <= parsed.year <= 9998:
-        raise ValueError(f"“{raw}” is not between 1970 and 9998.")
-    if now is not None and parsed > now + timedelta(days=1):
-        raise ValueError(f"“{raw}” is in the future: dates are read day first (DD/MM/YYYY).")
-    return parsed
+    # the rule every way in shares (the API too): London when no zone, no skipped hour, not ahead
+    return posted_at_check(parsed, raw=raw, now=now, future_hint=": dates are read day first (DD/MM/YYYY)")
 
 
 def _iso(text: str) -> datetime | None:

@@ -45,13 +45,25 @@ PERSONAL_DATA_CATEGORY = {
 
 
 def has_uk_phone_number(text: str) -> bool:
-    """A valid UK number in any usual form: 01462 474000, 07700 900123, +44 7700 900123, (020) 7946 0018."""
+    """What looks like a UK number in any usual form: 01462 474000, 07911 123456, +44 7911 123456,
+    (020) 7946 0018 — and the ranges Ofcom keeps for drama (07700 900xxx, 01632 960xxx), which
+    libphonenumber calls invalid but a reader takes for a real number all the same."""
     if len(_DIGITS_RE.findall(text)) < MIN_PHONE_DIGITS:
         return False
     for match in phonenumbers.PhoneNumberMatcher(text, "GB", leniency=phonenumbers.Leniency.VALID):
         if match.number.country_code == UK_COUNTRY_CODE:
             return True
+    for match in phonenumbers.PhoneNumberMatcher(text, "GB", leniency=phonenumbers.Leniency.POSSIBLE):
+        if match.number.country_code == UK_COUNTRY_CODE and _LOOKS_UK.match(match.raw_string):
+            return True
     return False
+
+
+# Written as a UK number is written: its 0 or +44 first, then a mobile (7 and nine digits) or a
+# geographic or non-geographic number (1, 2 or 3 and eight or nine digits), spaced any usual way.
+_LOOKS_UK = re.compile(
+    r"^(?:\+44\s?(?:\(0\)\s?)?|0044\s?|\(?0)(?:7(?:[\s-]?\d){9}|[123]\)?(?:[\s-]?\)?\d){8,9})$"
+)
 
 
 @dataclass

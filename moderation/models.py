@@ -226,6 +226,40 @@ class Post(models.Model):
         return f"{self.get_kind_display()} by {self.account}: {text}"
 
 
+class PostTextRevision(models.Model):
+    """A text of a post other than the one it shows. Every version is kept: an abusive comment
+    edited into something mild is still evidence.
+
+    Kinds: ``replaced`` — an earlier text, replaced when the platform reported an edit (the post
+    now shows the newer text); ``not_applied`` — a newer text the platform reported for a post in
+    a case, which keeps the text staff recorded. Rows are only added; deleting a post for
+    personal information redacts them with the post (``services.post_set_visibility``).
+    """
+
+    class Kind(models.TextChoices):
+        REPLACED = "replaced", "Replaced by an edit"
+        NOT_APPLIED = "not_applied", "Edit not applied: the post is in a case"
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="text_revisions")
+    text = models.TextField(blank=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    received_at = models.DateTimeField(default=clock.now, help_text="When the edit that made this revision arrived.")
+    reported_by = models.ForeignKey(
+        "Integration",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The integration that reported the edit (Meta webhooks).",
+    )
+
+    class Meta:
+        ordering = ["received_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.received_at:%Y-%m-%d %H:%M})"
+
+
 class Evidence(models.Model):
     """A screenshot, PDF or link attached to a case."""
 

@@ -21,12 +21,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import URLValidator
 from django.db import DatabaseError, IntegrityError, connection, transaction
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from escalation import routing
-from moderation import clock, flags
-from moderation.constants import CaseOutcome, CaseStatus, EventKind, PostKind, Priority, Visibility
+from moderation import clock, flags, intake
+from moderation.constants import CaseOutcome, CaseStatus, EventKind, Platform, PostKind, Priority, Visibility
 from moderation.deadlines import due_after
 from moderation.events import record_event
 from moderation.models import (
@@ -37,6 +35,7 @@ from moderation.models import (
     HouseRule,
     Integration,
     Post,
+    PostTextRevision,
     ServiceArea,
     SocialAccount,
     normalise_handle,
@@ -54,8 +53,9 @@ def conflict(message: str) -> ValidationError:
 
 
 def clean_text(value: str) -> str:
-    """PostgreSQL refuses NUL characters in text: drop them at the edge."""
-    return value.replace("\x00", "")
+    """Text as PostgreSQL can store it: NUL and control characters dropped, a lone surrogate
+    replaced (``intake.free_text``, the boundary every way in shares)."""
+    return intake.free_text(value)
 
 
 @dataclass(frozen=True)
@@ -231,6 +231,44 @@ def _create_posts(account: SocialAccount, items: list[PostData], now: datetime, 
     return created
 
 
+@transaction.atomic
+def post_text_edit(*, post: Post, text: str, integration: Integration | None = None) -> str:
+    """The platform reports that ``post`` now reads ``text``. Every version of the text is kept.
+
+    A post in no case takes the new text and keeps the old one as a ``replaced`` revision; the
+    automatic flags look at the new text (flags the old one raised stay for a person). A post in
+    a case keeps the text staff recorded and the new one is kept beside it as ``not_applied``
+    (nothing goes on the case's timeline) — unless the post was deleted, whose text stays as the
+    deletion left it. Returns "updated", "kept", "ignored" or "exists" (the text is already known:
+    a replayed edit changes nothing). Raises nothing for an unknown text: it is stored as sent.
+    """
+    post = Post.objects.select_for_update().get(pk=post.pk)
+    text = clean_text(text)
+    if post.text == text:
+        return "exists"
+    now = clock.now()
+    if post.case_id is not None:
+        if post.visibility == Visibility.DELETED:
+            return "ignored"
+        if post.text_revisions.filter(kind=PostTextRevision.Kind.NOT_APPLIED, text=text).exists():
+            return "exists"
+        revision = PostTextRevision(
+            post=post, text=text, kind=PostTextRevision.Kind.NOT_APPLIED, received_at=now, reported_by=integration
+        )
+        revision.full_clean()
+        revision.save()
+        return "kept"
+    revision = PostTextRevision(
+        post=post, text=post.text, kind=PostTextRevision.Kind.REPLACED, received_at=now, reported_by=integration
+    )
+    revision.full_clean()
+    revision.save()
+    post.text = text
+    post.save(update_fields=["text"])
+    flags.flags_evaluate(posts=[post])
+    return "updated"
+
+
 # Allowed visibility moves: a deleted post is gone from the platform and stays deleted.
 VISIBILITY_MOVES = {
     Visibility.VISIBLE: {Visibility.HIDDEN, Visibility.DELETED},
@@ -270,6 +308,7 @@ def post_set_visibility(*, actor: AbstractBaseUser, post: Post, visibility: str,
     categories = flags.personal_data_categories(post) if visibility == Visibility.DELETED else []
     if categories:
         post.text = flags.redacted_text(categories)
+        post.text_revisions.update(text=post.text)  # every earlier or unapplied version goes too
         after["redacted"] = categories
     post.save(update_fields=["visibility", "visibility_changed_at", "visibility_changed_by", "text"])
     record_event(
@@ -496,14 +535,26 @@ class _Item:
 _url_validator = URLValidator(schemes=["http", "https"])
 
 
-def _string(item: dict, key: str, errors: dict, *, required: bool = False, max_length: int | None = None) -> str:
+def _string(
+    item: dict, key: str, errors: dict, *, required: bool = False, max_length: int | None = None, free: bool = False
+) -> str:
+    """The field as a string. ``free`` text is repaired (``intake.free_text``); anything else is an
+    identifier, trimmed, and refused when it holds what cannot be stored (``intake.identifier_problem``)."""
     value = item.get(key)
     if value is None:
         value = ""
     elif isinstance(value, bool) or not isinstance(value, str | int):
         errors[key] = ["Must be a string."]
         return ""
-    value = clean_text(str(value))
+    value = str(value)
+    if free:
+        value = intake.free_text(value)
+    else:
+        value = value.strip()
+        problem = intake.identifier_problem(value)
+        if problem:
+            errors[key] = [problem]
+            return ""
     if required and not value.strip():
         errors[key] = ["This field is required."]
     elif max_length is not None and len(value) > max_length:
@@ -511,39 +562,47 @@ def _string(item: dict, key: str, errors: dict, *, required: bool = False, max_l
     return value
 
 
-def _channel_of(value, integration: Integration, channels: list[Channel], allowed: set[int]) -> Channel | str:
-    """The channel ``value`` names (id or handle), or the error to report."""
-    if value is None or value == "":
-        return "This field is required."
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        return "Give the channel's id or handle."
-    if isinstance(value, int):
-        matches = [c for c in channels if c.pk == value]
-    else:
-        wanted = normalise_handle(clean_text(value))
-        matches = [c for c in channels if normalise_handle(c.handle) == wanted]
-        if not matches and wanted.isdigit():
-            matches = [c for c in channels if str(c.pk) == wanted]
-    if not matches:
-        return "Unknown channel."
-    permitted = [c for c in matches if c.pk in allowed]
-    if not permitted:
-        return f"The integration “{integration.name}” may not send posts for this channel."
-    if not permitted[0].is_active:
-        return "This channel is no longer active."
-    return permitted[0]
+def _channel_of(item: dict, integration: Integration, channels: list[Channel], allowed: set[int]) -> Channel | dict:
+    """The channel the item names (``channel``: id or handle; ``platform`` when channels share a
+    handle), by ``intake.channel_resolve``; or the errors to report, by field."""
+    platform = None
+    given = item.get("platform")
+    if given not in (None, ""):
+        readable = isinstance(given, str) and not intake.identifier_problem(given)
+        platform = intake.platform_of(given) if readable else None
+        if platform is None:
+            return {"platform": [f"Must be one of: {', '.join(Platform.values)}."]}
+    try:
+        return intake.channel_resolve(
+            item.get("channel"),
+            channels=channels,
+            platform=platform,
+            allowed=allowed,
+            choose='say which with the post\'s "platform" field',
+        )
+    except intake.ChannelRefused as refused:
+        if refused.code == "not_allowed":
+            return {"channel": [f"The integration “{integration.name}” may not send posts for this channel."]}
+        return {"channel": [str(refused)]}
 
 
 def _validate_item(
-    index: int, item, *, channel: Channel | str, parse_time: Callable[[object, dict], datetime | None] | None = None
+    index: int,
+    item,
+    *,
+    channel: Channel | str | dict[str, list[str]],
+    parse_time: Callable[[object, dict], datetime | None] | None = None,
 ) -> _Item | dict[str, list[str]]:
     """An item checked field by field: ``_Item``, or the errors by field. ``channel`` is already
-    resolved (or the error to report); ``parse_time`` reads ``posted_at`` (ISO 8601 by default)."""
+    resolved (or the error to report, or the errors by field); ``parse_time`` reads ``posted_at``
+    (ISO 8601 by default, by the rule every way in shares)."""
     if not isinstance(item, dict):
         return {"non_field_errors": ["Each post must be a JSON object."]}
     errors: dict[str, list[str]] = {}
     if isinstance(channel, str):
         errors["channel"] = [channel]
+    elif isinstance(channel, dict):
+        errors.update(channel)
     external_id = _string(item, "external_id", errors, required=True, max_length=200).strip()
     handle = normalise_handle(_string(item, "author_handle", errors, required=True, max_length=200))
     if "author_handle" not in errors:
@@ -552,8 +611,8 @@ def _validate_item(
         elif len(handle) > 120:
             errors["author_handle"] = ["At most 120 characters."]
     author_platform_id = _string(item, "author_platform_id", errors, max_length=120).strip()
-    author_display_name = _string(item, "author_display_name", errors, max_length=200).strip()
-    text = _string(item, "text", errors)
+    author_display_name = _string(item, "author_display_name", errors, max_length=200, free=True).strip()
+    text = _string(item, "text", errors, free=True)
     url = _string(item, "url", errors, max_length=500).strip()
     if url and "url" not in errors:
         try:
@@ -583,29 +642,19 @@ def _validate_item(
 
 
 def _posted_at(value, errors: dict) -> datetime | None:
-    """ISO 8601; a time without a zone is taken as Europe/London (the organisation's time)."""
+    """ISO 8601, by the rule every way in shares (``intake.posted_at_parse``): Europe/London when no
+    zone is given, a time the clocks skipped refused, at most a day ahead."""
     if value is None or value == "":
         errors["posted_at"] = ["This field is required."]
         return None
-    parsed = None
-    if isinstance(value, str):
-        try:
-            parsed = parse_datetime(clean_text(value).strip())
-        except ValueError:
-            parsed = None
-    if parsed is None:
+    if not isinstance(value, str):
         errors["posted_at"] = ["Give the time the post was made, in ISO 8601 (2025-03-01T14:05:00Z)."]
         return None
-    if timezone.is_naive(parsed):
-        try:
-            parsed = timezone.make_aware(parsed)
-        except (ValueError, OverflowError):
-            errors["posted_at"] = ["That time does not exist in Europe/London."]
-            return None
-    if not (1970 <= parsed.year <= 9998):
-        errors["posted_at"] = ["Give a time between 1970 and 9998."]
+    try:
+        return intake.posted_at_parse(value, now=clock.now())
+    except ValueError as error:
+        errors["posted_at"] = [str(error)]
         return None
-    return parsed
 
 
 def _accounts_for(items: list[_Item]) -> dict[tuple[str, str], SocialAccount]:
@@ -774,7 +823,8 @@ def _store_each(items: list[_Item], integration: Integration) -> list[ItemResult
 def posts_ingest(*, integration: Integration, items: list[dict], atomic: bool = False) -> list[ItemResult]:
     """Store posts sent by an integration; one ``ItemResult`` per item, in the batch's order.
 
-    Each item names a channel the integration may post to (id or handle), the post's external id,
+    Each item names a channel the integration may post to (id or handle, and ``platform`` when
+    channels share the handle: ``intake.channel_resolve``), the post's external id,
     its author (handle required; platform id and display name optional), text, URL, kind, posted
     time (ISO 8601) and optionally the external id it replies to. Idempotent on (channel, external
     id): a post already stored — or repeated in the batch — is reported ``exists`` and not changed.
@@ -796,7 +846,7 @@ def posts_ingest(*, integration: Integration, items: list[dict], atomic: bool = 
     first_of: dict[tuple[int, str], int] = {}
     repeats: list[tuple[int, tuple[int, str]]] = []
     for index, raw in enumerate(items):
-        channel = _channel_of(raw.get("channel"), integration, channels, allowed) if isinstance(raw, dict) else ""
+        channel = _channel_of(raw, integration, channels, allowed) if isinstance(raw, dict) else ""
         checked = _validate_item(index, raw, channel=channel)
         if isinstance(checked, dict):
             results[index] = ItemResult(index=index, status=IngestStatus.INVALID, errors=checked)

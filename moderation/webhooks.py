@@ -9,7 +9,13 @@ applied in its own transaction and a replay changes nothing.
 
 Channels: an entry's id (the Page id or the Instagram account id) names the active channel of
 that platform whose ``handle`` is that id or whose ``url`` contains it as a whole number
-(``https://www.facebook.com/profile.php?id=<id>``). An unknown id is logged and ignored.
+(``https://www.facebook.com/profile.php?id=<id>``), by ``intake.channel_resolve``. An unknown id
+is logged and ignored.
+
+Bad input costs only its own event: a text or name holding what cannot be stored is repaired
+(``intake.free_text``), an id holding it is refused (``intake.identifier_problem``), and any
+other failure of one event is logged and counted ``failed`` while the rest are applied — Meta has
+been answered 200 already and will not send them again.
 """
 
 from __future__ import annotations
@@ -17,7 +23,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,10 +30,10 @@ from datetime import UTC, datetime
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
 
-from moderation import clock, flags, services
+from moderation import clock, intake, services
 from moderation.constants import Platform, PostKind, Visibility
-from moderation.models import Channel, Integration, Post, normalise_handle
-from moderation.services import VISIBILITY_MOVES, IngestStatus, clean_text
+from moderation.models import Channel, Integration, Post
+from moderation.services import VISIBILITY_MOVES, IngestStatus
 
 logger = logging.getLogger("moderation.webhooks")
 
@@ -76,9 +81,24 @@ class MetaEvent:
 
 
 def _str(value) -> str:
+    """An id or handle as sent (checked by ``_problem`` before it is used)."""
     if isinstance(value, bool) or not isinstance(value, str | int):
         return ""
-    return clean_text(str(value)).strip()
+    return str(value).strip()
+
+
+def _text(value) -> str | None:
+    """A message or name, repaired for storing; None when the event does not give one."""
+    return intake.free_text(value) if isinstance(value, str) else None
+
+
+def _problem(event: MetaEvent) -> str | None:
+    """Why one of the event's ids cannot be used (a lone surrogate, a control character), or None."""
+    for name in ("account_id", "external_id", "author_id", "author_handle", "in_reply_to"):
+        problem = intake.identifier_problem(getattr(event, name))
+        if problem:
+            return f"{name}: {problem}"
+    return None
 
 
 def _epoch(value) -> datetime | None:
@@ -108,11 +128,11 @@ def _facebook_event(account_id: str, value: dict, entry_time: datetime | None) -
         account_id=account_id,
         action=action,
         external_id=external_id,
-        text=value.get("message") if isinstance(value.get("message"), str) else None,
+        text=_text(value.get("message")),
         author_id=author_id,
         # Page webhooks give no username: the page-scoped user id is the only stable handle
         author_handle=author_id,
-        author_name=_str(author.get("name")),
+        author_name=(_text(author.get("name")) or "").strip(),
         in_reply_to=parent_id or post_id,
         kind=PostKind.REPLY if is_reply else PostKind.COMMENT,
         posted_at=_epoch(value.get("created_time")) or entry_time,
@@ -131,10 +151,10 @@ def _instagram_event(account_id: str, value: dict, entry_time: datetime | None) 
         account_id=account_id,
         action=ADD,
         external_id=external_id,
-        text=value.get("text") if isinstance(value.get("text"), str) else None,
+        text=_text(value.get("text")),
         author_id=_str(author.get("id")),
         author_handle=_str(author.get("username")),
-        author_name=_str(author.get("username")),
+        author_name=(_text(author.get("username")) or "").strip(),
         in_reply_to=parent_id or _str(media.get("id")),
         kind=PostKind.REPLY if parent_id else PostKind.COMMENT,
         posted_at=entry_time,
@@ -172,15 +192,16 @@ def meta_events_parse(payload) -> tuple[list[MetaEvent], int]:
 
 
 def _channel_for(platform: str, account_id: str, channels: list[Channel]) -> Channel | None:
-    wanted = normalise_handle(account_id)
-    in_url = re.compile(rf"(?<![0-9A-Za-z]){re.escape(account_id)}(?![0-9A-Za-z])")
-    for channel in channels:
-        if channel.platform == platform and normalise_handle(channel.handle) == wanted:
-            return channel
-    for channel in channels:
-        if channel.platform == platform and channel.url and in_url.search(channel.url):
-            return channel
-    return None
+    """The active channel the entry's id names (its handle, or a number in its URL), or None (logged)."""
+    try:
+        return intake.channel_resolve(
+            account_id, channels=channels, platform=platform, by_url_id=True, by_pk=False, choose="fix their URLs"
+        )
+    except intake.ChannelRefused as refused:
+        logger.warning(
+            "meta webhook for %s account %s ignored: %s", platform, intake.safe_for_log(account_id), refused
+        )
+        return None
 
 
 def meta_integration() -> Integration:
@@ -214,7 +235,10 @@ def _ingest(event: MetaEvent, channel: Channel, integration: Integration) -> str
     (result,) = services.posts_ingest(integration=integration, items=[item])
     if result.status == IngestStatus.INVALID:
         logger.warning(
-            "meta comment %s on channel %s refused: %s", event.external_id, channel.pk, sorted(result.errors)
+            "meta comment %s on channel %s refused: %s",
+            intake.safe_for_log(event.external_id),
+            channel.pk,
+            sorted(result.errors),
         )
         return "invalid"
     return "created" if result.status == IngestStatus.CREATED else "exists"
@@ -222,24 +246,19 @@ def _ingest(event: MetaEvent, channel: Channel, integration: Integration) -> str
 
 @transaction.atomic
 def meta_post_edit(*, channel: Channel, event: MetaEvent, integration: Integration) -> str:
-    """An edited comment: a known post outside any case takes the new text, which the automatic flags
-    look at again (a comment edited into abuse is flagged); an unknown one is ingested."""
+    """An edited comment (``services.post_text_edit``): every version of the text is kept. A known
+    post outside any case takes the new text, which the automatic flags look at again (a comment
+    edited into abuse is flagged); a post in a case keeps its recorded text with the new one beside
+    it; an unknown one is ingested."""
     post = Post.objects.select_for_update().filter(channel=channel, external_id=event.external_id).first()
     if post is None:
         return _ingest(event, channel, integration)
-    if post.case_id is not None:
-        logger.info("meta edit of post %s ignored: it is in case %s and keeps its recorded text", post.pk, post.case_id)
-        return "ignored"
     if event.text is None:
         return "exists"
-    text = clean_text(event.text)
-    if post.text == text:
-        return "exists"
-    post.text = text
-    post.save(update_fields=["text"])
-    # the new text goes through the automatic flags; flags the earlier text raised stay for a person
-    flags.flags_evaluate(posts=[post])
-    return "updated"
+    outcome = services.post_text_edit(post=post, text=event.text, integration=integration)
+    if outcome == "kept":
+        logger.info("meta edit of post %s kept beside its text: it is in case %s", post.pk, post.case_id)
+    return outcome
 
 
 @transaction.atomic
@@ -283,9 +302,13 @@ def meta_events_apply(*, payload) -> dict[str, int]:
     channels = list(Channel.objects.filter(is_active=True, platform__in=OBJECT_PLATFORMS.values()))
     allowed = set(integration.channels.values_list("pk", flat=True))
     for event in events:
+        problem = _problem(event)
+        if problem:
+            logger.warning("meta %s of %s refused: %s", event.action, intake.safe_for_log(event.external_id), problem)
+            counts["invalid"] += 1
+            continue
         channel = _channel_for(event.platform, event.account_id, channels)
         if channel is None:
-            logger.warning("meta webhook for unknown %s account %s ignored", event.platform, event.account_id)
             counts["ignored"] += 1
             continue
         if event.author_id and event.author_id == event.account_id:
@@ -306,9 +329,14 @@ def meta_events_apply(*, payload) -> dict[str, int]:
             logger.warning(
                 "meta %s of %s on channel %s failed: %s",
                 event.action,
-                event.external_id,
+                intake.safe_for_log(event.external_id),
                 channel.pk,
                 type(error).__name__,
+            )
+            outcome = "failed"
+        except Exception:  # a fault in one event must not lose the others of a delivery Meta will not resend
+            logger.exception(
+                "meta %s of %s on channel %s failed", event.action, intake.safe_for_log(event.external_id), channel.pk
             )
             outcome = "failed"
         counts[outcome] += 1

@@ -6,7 +6,6 @@ the app secret. The view only checks and queues; ``moderation.tasks.apply_meta_e
 
 from __future__ import annotations
 
-import json
 import logging
 
 from django.conf import settings
@@ -17,7 +16,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from moderation import tasks, webhooks
+from moderation import intake, tasks, webhooks
 from moderation.api.parsers import RequestTooLarge
 
 logger = logging.getLogger("moderation.webhooks")
@@ -70,10 +69,10 @@ class MetaWebhookView(APIView):
                 len(body),
             )
             return _forbidden()
-        try:
-            payload = json.loads(body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
-            return Response({"detail": "The body is not valid JSON."}, status=status.HTTP_400_BAD_REQUEST)
+        try:  # the boundary every way in shares: not UTF-8, not JSON or nested too deep → 400
+            payload = intake.json_load(body)
+        except intake.JSONRefused as error:
+            return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
         if not isinstance(payload, dict):
             return Response({"detail": "The body must be a JSON object."}, status=status.HTTP_400_BAD_REQUEST)
         try:

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 import codecs
-import json
 
 from django.conf import settings
 from rest_framework import status
 from rest_framework.exceptions import APIException, ParseError
 from rest_framework.parsers import BaseParser
+
+from moderation import intake
 
 
 class RequestTooLarge(APIException):
@@ -19,7 +20,8 @@ class RequestTooLarge(APIException):
 
 
 class LimitedJSONParser(BaseParser):
-    """JSON, refused with 413 beyond ``settings.API_MAX_BODY_BYTES`` (read no further than the limit).
+    """JSON, refused with 413 beyond ``settings.API_MAX_BODY_BYTES`` (read no further than the limit)
+    and with 400 when nested deeper than ``intake.MAX_JSON_DEPTH`` (``intake.json_load``).
 
     Not a subclass of DRF's JSONParser on purpose: DRF reads ``request.body`` for those, where
     Django's own 2.5 MB limit answers an HTML 400 before this limit can answer a JSON 413.
@@ -43,6 +45,10 @@ class LimitedJSONParser(BaseParser):
         encoding = parser_context.get("encoding", settings.DEFAULT_CHARSET)
         try:
             codecs.lookup(encoding)
-            return json.loads(body.decode(encoding))
+            text = body.decode(encoding)
         except (LookupError, ValueError) as error:
             raise ParseError(f"The body is not valid JSON: {error}") from error
+        try:  # the boundary every way in shares: depth checked before parsing
+            return intake.json_load(text)
+        except intake.JSONRefused as error:
+            raise ParseError(str(error)) from error

@@ -8,7 +8,7 @@ from rest_framework import serializers
 
 from escalation.constants import Recommendation
 from escalation.models import Appeal, Block
-from moderation.constants import PostKind
+from moderation.constants import Platform, PostKind
 from moderation.models import Case, Channel, SocialAccount
 from moderation.selectors import case_stage
 from moderation.services import MAX_INGEST_ITEMS, IngestStatus
@@ -20,15 +20,35 @@ class ChannelRefField(serializers.Field):
 
 
 class PostItemSerializer(serializers.Serializer):
-    channel = ChannelRefField(help_text="The channel's id or handle; the integration must be allowed to post to it.")
-    external_id = serializers.CharField(max_length=200, help_text="The platform's id for the post.")
+    channel = ChannelRefField(
+        help_text="The channel's id or handle (without case or a leading @); the integration must be allowed to "
+        "post to it. A handle two channels share is refused unless `platform` says which."
+    )
+    platform = serializers.ChoiceField(
+        choices=Platform.choices,
+        required=False,
+        help_text="The channel's platform: needed when channels on several platforms share the handle.",
+    )
+    external_id = serializers.CharField(
+        max_length=200,
+        help_text="The platform's id for the post. Identifiers holding a control character or a lone "
+        "surrogate are refused (that item only).",
+    )
     author_handle = serializers.CharField(max_length=120, help_text="Compared without case or a leading @.")
     author_platform_id = serializers.CharField(max_length=120, required=False, allow_blank=True)
     author_display_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    text = serializers.CharField(required=False, allow_blank=True, help_text="NUL characters are removed.")
+    text = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text="NUL and control characters (but tab and line ends) are removed; a lone surrogate is replaced "
+        "by U+FFFD.",
+    )
     url = serializers.URLField(max_length=500, required=False, allow_blank=True)
     kind = serializers.ChoiceField(choices=PostKind.choices, required=False, default=PostKind.COMMENT)
-    posted_at = serializers.DateTimeField(help_text="ISO 8601; without a zone, Europe/London is assumed.")
+    posted_at = serializers.DateTimeField(
+        help_text="ISO 8601; without a zone, Europe/London is assumed. Refused: a London time the clocks skipped, "
+        "more than a day ahead (the CSV import's rule)."
+    )
     in_reply_to = serializers.CharField(
         max_length=200, required=False, allow_blank=True, help_text="The external id of the post this replies to."
     )

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from moderation.api import meta, views
 
@@ -11,4 +11,6 @@ urlpatterns = [
     path("blocks/", views.BlockList.as_view(), name="block_list"),
     path("appeals/", views.AppealList.as_view(), name="appeal_list"),
     path("webhooks/meta/", meta.MetaWebhookView.as_view(), name="meta_webhook"),
+    # last: anything else under the API answers a JSON 404, never the site's HTML page
+    re_path(r"^.*$", views.not_found, name="not_found"),
 ]

@@ -6,6 +6,9 @@ import logging
 
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q
+from django.http import JsonResponse
+from django.urls import Resolver404, resolve
+from django.views.decorators.csrf import csrf_exempt
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -144,6 +147,21 @@ class PostIngestView(APIView):
         else:
             code = status.HTTP_200_OK
         return Response(body, status=code)
+
+
+@csrf_exempt
+def not_found(request) -> JsonResponse:
+    """Any URL under ``/api/v1/`` that names no endpoint: a JSON 404 (saying so when only the
+    closing slash is missing — a redirect would lose a POST's body)."""
+    detail = "No API endpoint at this address; see /api/docs/."
+    if not request.path.endswith("/"):
+        try:
+            resolved = resolve(request.path + "/")
+        except Resolver404:
+            resolved = None
+        if resolved is not None and resolved.url_name != "not_found":
+            detail = f"No API endpoint at this address: did you mean {request.path}/ (with the closing slash)?"
+    return JsonResponse({"detail": detail}, status=status.HTTP_404_NOT_FOUND)
 
 
 def _error(detail: str) -> Response:
