@@ -7,7 +7,21 @@ from functools import lru_cache
 
 from django.conf import settings
 
+from moderation.constants import EventKind
 from moderation.worktime import OfficeHours, add_working_days, working_time_between
+
+# What meets a case's first-response target (``Case.response_due_at``): acting on it. Closing it
+# stops the clock too. Sign-offs and the Managing Director's acknowledgement have their own clocks,
+# stopped by the decision and the acknowledgement.
+FIRST_RESPONSE_EVENTS = (
+    EventKind.POST_HIDDEN,
+    EventKind.POST_DELETED,
+    EventKind.WARNING_DRAFTED,
+    EventKind.BLOCK_PROPOSED,
+    EventKind.BLOCK_IMMEDIATE,
+    EventKind.CHANNEL_BAN,
+    EventKind.CASE_CLOSED,
+)
 
 
 @lru_cache(maxsize=8)

@@ -15,8 +15,9 @@ from escalation.constants import BlockStatus, SignOffKind, SignOffStatus, Warnin
 from escalation.models import Block, SignOff, Warning
 from moderation import clock
 from moderation.constants import CaseStatus, FlagStatus, Visibility
+from moderation.deadlines import FIRST_RESPONSE_EVENTS
 from moderation.forms import GovukFilterForm
-from moderation.models import Case, Channel, Flag, HouseRule, Post, ServiceArea
+from moderation.models import Case, CaseEvent, Channel, Flag, HouseRule, Post, ServiceArea
 
 
 @dataclass(frozen=True)
@@ -44,10 +45,16 @@ def case_stage(case: Case) -> Stage:
     return Stage("New", "light-blue")
 
 
+def _first_response() -> QuerySet[CaseEvent]:
+    """The events of a case (``OuterRef("pk")``) that meet its first-response target."""
+    return CaseEvent.objects.filter(case=OuterRef("pk"), kind__in=FIRST_RESPONSE_EVENTS)
+
+
 def case_queryset() -> QuerySet[Case]:
     """Cases with what a list of them shows: account, channel, assignee, rules, stage annotations."""
     latest_warning = Warning.objects.filter(case=OuterRef("pk")).order_by("-drafted_at")
     latest_block = Block.objects.filter(case=OuterRef("pk")).order_by("-proposed_at")
+    first_response = _first_response().order_by("at", "id")
     return (
         Case.objects.select_related("account", "channel", "assignee", "service_area")
         .prefetch_related(Prefetch("rules", queryset=HouseRule.objects.order_by("position")))
@@ -62,6 +69,7 @@ def case_queryset() -> QuerySet[Case]:
             ),
             warning_status=Subquery(latest_warning.values("status")[:1]),
             block_status=Subquery(latest_block.values("status")[:1]),
+            responded_at=Subquery(first_response.values("at")[:1]),
         )
     )
 
@@ -129,7 +137,10 @@ class CaseFilter(django_filters.FilterSet):
 
     def filter_overdue(self, queryset, name, value):
         if value:
-            return queryset.filter(status=CaseStatus.OPEN, response_due_at__lt=clock.now())
+            # overdue: open, past its first-response target, and nobody has acted on it yet
+            return queryset.filter(status=CaseStatus.OPEN, response_due_at__lt=clock.now()).exclude(
+                Exists(_first_response())
+            )
         return queryset
 
 
