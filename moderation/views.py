@@ -191,14 +191,28 @@ def case_create(request):
     return render(request, "moderation/case_create.html", {"form": form, "form_token": token or uuid.uuid4().hex})
 
 
-PREFILL_FIELDS = ("channel", "handle", "display_name", "text", "url", "external_id", "posted_at", "kind")
-
-
 def _initial_from(params) -> dict:
-    """Prefill from the address (the flag queue's "Record a case" link); the form still validates all."""
-    initial = {name: params[name] for name in PREFILL_FIELDS if params.get(name)}
-    if params.getlist("rules"):
-        initial["rules"] = params.getlist("rules")
+    """Prefill from a stored post (the flag queue's "Record a case" link passes its id, never its
+    text or author: a URL ends up in access logs); the form still validates all."""
+    initial = {}
+    post_id = params.get("post", "")
+    if post_id.isdigit():
+        post = Post.objects.select_related("account").filter(pk=post_id).first()
+        if post is not None:
+            initial = {
+                "channel": post.channel_id,
+                "handle": post.account.handle,
+                "display_name": post.account.display_name,
+                "text": post.text,
+                "url": post.url,
+                "external_id": post.external_id,
+                "posted_at": f"{timezone.localtime(post.posted_at):%d/%m/%Y %H:%M}",
+                "kind": post.kind,
+            }
+            initial = {name: value for name, value in initial.items() if value}
+    rules = [rule for rule in params.getlist("rules") if rule.isdigit()]
+    if rules:
+        initial["rules"] = rules
     return initial
 
 
@@ -521,18 +535,8 @@ def flag_list(request):
 
 
 def _record_case_link(flag: Flag) -> str:
-    post = flag.post
-    params = [
-        ("channel", post.channel_id),
-        ("handle", post.account.handle),
-        ("display_name", post.account.display_name),
-        ("text", post.text),
-        ("url", post.url),
-        ("external_id", post.external_id),
-        ("posted_at", f"{timezone.localtime(post.posted_at):%d/%m/%Y %H:%M}"),
-        ("kind", post.kind),
-        ("rules", flag.rule.house_rule_id),
-    ]
+    """Record a case from a flagged post: its id and the rule, never its text or personal data."""
+    params = [("post", flag.post_id), ("rules", flag.rule.house_rule_id)]
     return reverse("moderation:case_create") + "?" + urlencode([(k, v) for k, v in params if v])
 
 
