@@ -4,10 +4,11 @@ from django.http import HttpResponsePermanentRedirect
 from django.templatetags.static import static
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.permissions import AllowAny
 
+from escalation.reach import install_admin_site_rule
 from moderation import views as moderation_views
 from moderation.forms import SignInForm
-
 
 
 def favicon(request):
@@ -18,6 +19,12 @@ def favicon(request):
 admin.site.site_header = "Moderation Casework"
 admin.site.site_title = "Moderation Casework"
 admin.site.index_title = "Casework administration"
+install_admin_site_rule(admin.site)
+
+# The API's schema and its docs are public on purpose: they describe the interface (a copy is in the
+# repository, docs/openapi.yaml), hold no data, and an integrator reads them before holding a token.
+# They authenticate nobody, so a token or a session changes nothing on these two pages.
+PUBLIC = {"authentication_classes": [], "permission_classes": [AllowAny]}
 
 urlpatterns = [
     path("", moderation_views.home, name="home"),
@@ -33,7 +40,7 @@ urlpatterns = [
     path("", include("moderation.urls")),
     path("", include("escalation.urls")),
     path("api/v1/", include("moderation.api.urls")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
+    path("api/schema/", SpectacularAPIView.as_view(**PUBLIC), name="api_schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema", **PUBLIC), name="api_docs"),
     path("admin/", admin.site.urls),
 ]

@@ -17,6 +17,7 @@ from django.utils.html import format_html, format_html_join
 from escalation import routing, services
 from escalation.constants import AppealStatus, SignOffKind, SignOffStatus, WarningStatus
 from escalation.models import Appeal, Block, PoliceReport, SignOff, Warning
+from escalation.reach import CaseReachAdminMixin
 from escalation.selectors import signoffs_for
 from moderation.admin import ReadOnlyCaseworkAdmin
 from moderation.admin_actions import ReasonForm, error_text, form_action, run_per_row
@@ -126,7 +127,8 @@ class WarningTextForm(forms.ModelForm):
 
 
 @admin.register(Warning)
-class WarningAdmin(admin.ModelAdmin):
+class WarningAdmin(CaseReachAdminMixin, admin.ModelAdmin):
+    case_path = "case__"
     list_display = ["id", "case", "status", "drafted_by", "drafted_at", "sent_at"]
     list_filter = ["status"]
     list_select_related = ["case__account", "drafted_by"]
@@ -159,6 +161,10 @@ class WarningAdmin(admin.ModelAdmin):
         services.warning_revise(actor=request.user, warning=obj, text=form.cleaned_data["text"])
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """A refused save comes back to the form with the reason; a page the user may not open is a 403
+        (redirecting that to itself would loop for ever, as ``add/`` once did)."""
+        if request.method != "POST":
+            return super().changeform_view(request, object_id, form_url, extra_context)
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except (ValidationError, PermissionDenied) as error:
@@ -245,8 +251,9 @@ class WaitingForMeFilter(admin.SimpleListFilter):
 
 
 @admin.register(SignOff)
-class SignOffAdmin(ReadOnlyCaseworkAdmin):
+class SignOffAdmin(CaseReachAdminMixin, ReadOnlyCaseworkAdmin):
     """Every decision asked for; managers approve or refuse warnings and blocks from here."""
+    case_path = "case__"
 
     list_display = [
         "id",
@@ -307,7 +314,8 @@ class PoliceReportForm(forms.Form):
 
 
 @admin.register(Block)
-class BlockAdmin(ReadOnlyCaseworkAdmin):
+class BlockAdmin(CaseReachAdminMixin, ReadOnlyCaseworkAdmin):
+    case_path = "case__"
     list_display = [
         "id",
         "account",
@@ -430,8 +438,9 @@ class BlockAdmin(ReadOnlyCaseworkAdmin):
 
 
 @admin.register(Appeal)
-class AppealAdmin(ReadOnlyCaseworkAdmin):
+class AppealAdmin(CaseReachAdminMixin, ReadOnlyCaseworkAdmin):
     """The Managing Director's review page: the block, the account's history and the timeline."""
+    case_path = "block__case__"
 
     list_display = ["id", "account", "status", "received_at", "window_opens_at", "decided_by", "decided_at"]
     list_filter = ["status"]
@@ -537,7 +546,8 @@ class AppealAdmin(ReadOnlyCaseworkAdmin):
 
 
 @admin.register(PoliceReport)
-class PoliceReportAdmin(ReadOnlyCaseworkAdmin):
+class PoliceReportAdmin(CaseReachAdminMixin, ReadOnlyCaseworkAdmin):
+    case_path = "case__"
     list_display = ["reference", "force", "reported_on", "case", "block", "recorded_by", "md_notified_at"]
     list_filter = ["force", "reported_on"]
     list_select_related = ["case__account", "block__account", "recorded_by"]

@@ -15,6 +15,7 @@ from django.utils.html import format_html, format_html_join
 from escalation import routing
 from escalation import services as escalation
 from escalation.constants import BlockScope
+from escalation.reach import CaseReachAdminMixin
 from moderation import clock, flags, services
 from moderation.admin_actions import OptionalNoteForm, ReasonForm, error_text, form_action, run_per_row
 from moderation.constants import CaseOutcome, FlagStatus, Platform, PostKind, Visibility
@@ -34,6 +35,19 @@ from moderation.models import (
     ServiceArea,
     SocialAccount,
 )
+
+
+def evidence_file_link(obj: Evidence):
+    """The file through the workspace's case-reader check, never its storage URL (``/media/…``)."""
+    if not obj.file:
+        return "—"
+    name = obj.file.name.rsplit("/", 1)[-1]
+    return format_html(
+        '<a href="{}">{}</a>', reverse("moderation:evidence_file", args=[obj.case_id, obj.pk]), name
+    )
+
+
+evidence_file_link.short_description = "File"
 
 
 class ReadOnlyCaseworkAdmin(admin.ModelAdmin):
@@ -95,7 +109,8 @@ class HouseRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(SocialAccount)
-class SocialAccountAdmin(ReadOnlyCaseworkAdmin):
+class SocialAccountAdmin(CaseReachAdminMixin, ReadOnlyCaseworkAdmin):
+    case_path = None
     list_display = ["__str__", "display_name", "platform", "first_seen_at"]
     list_filter = ["platform"]
     search_fields = ["handle", "display_name", "platform_user_id"]
@@ -142,8 +157,13 @@ class EventInline(admin.TabularInline):
 
 class EvidenceInline(admin.TabularInline):
     model = Evidence
-    fields = ["description", "file", "url", "added_by", "added_at"]
+    fields = ["description", "file_link", "url", "added_by", "added_at"]
     readonly_fields = fields
+
+    @admin.display(description="File")
+    def file_link(self, obj):
+        return evidence_file_link(obj)
+
     extra = 0
     can_delete = False
 
@@ -179,7 +199,8 @@ class CaseRecordForm(forms.ModelForm):
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(CaseReachAdminMixin, admin.ModelAdmin):
+    case_path = ""
     list_display = [
         "id",
         "account",
@@ -498,7 +519,8 @@ class BlockForm(forms.Form):
 
 
 @admin.register(Post)
-class PostAdmin(ReadOnlyCaseworkAdmin):
+class PostAdmin(CaseReachAdminMixin, ReadOnlyCaseworkAdmin):
+    case_path = "case__"
     list_display = ["id", "account", "channel", "kind", "short_text", "posted_at", "visibility", "case_link"]
     list_filter = ["visibility", "kind", "channel", "ingested_by"]
     list_select_related = ["account", "channel"]
@@ -543,16 +565,25 @@ class PostAdmin(ReadOnlyCaseworkAdmin):
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(ReadOnlyCaseworkAdmin):
-    list_display = ["case", "description", "file", "url", "added_by", "added_at"]
+class EvidenceAdmin(CaseReachAdminMixin, ReadOnlyCaseworkAdmin):
+    case_path = "case__"
+    list_display = ["case", "description", "file_link", "url", "added_by", "added_at"]
+    fields = ["case", "description", "file_link", "url", "added_by", "added_at"]
+    readonly_fields = fields
+
+    @admin.display(description="File")
+    def file_link(self, obj):
+        return evidence_file_link(obj)
+
     list_filter = ["added_at", "added_by"]
     list_select_related = ["case__account", "added_by"]
     search_fields = ["description", "url", "case__account__handle"]
 
 
 @admin.register(CaseEvent)
-class CaseEventAdmin(ReadOnlyCaseworkAdmin):
+class CaseEventAdmin(CaseReachAdminMixin, ReadOnlyCaseworkAdmin):
     """The audit trail: read-only (PostgreSQL refuses changes anyway)."""
+    case_path = "case__"
 
     list_display = ["at", "case", "kind", "actor_label", "subject_type", "subject_id", "note"]
     list_filter = ["kind", "subject_type", ("actor", admin.EmptyFieldListFilter)]
@@ -680,8 +711,9 @@ class FlagRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Flag)
-class FlagAdmin(ReadOnlyCaseworkAdmin):
+class FlagAdmin(CaseReachAdminMixin, ReadOnlyCaseworkAdmin):
     """Flags are read-only; "not a problem" is an action calling ``flag_dismiss``."""
+    case_path = "post__case__"
 
     list_display = ["post", "rule", "reason", "status", "created_at", "dismissed_by", "dismissed_at"]
     list_filter = ["status", "rule"]

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from escalation import routing
+from escalation.reach import admin_allowed
 from moderation.constants import FlagStatus
 from moderation.models import Flag
 
@@ -33,7 +34,7 @@ def navigation_for(user, current_path: str) -> list[dict]:
         items.append({"text": "Decisions", "href": reverse("escalation:decision_list")})
     if user.has_perm(routing.PERM_RECORD_APPEAL) or user.has_perm(routing.PERM_DECIDE_APPEAL):
         items.append({"text": "Appeals", "href": reverse("escalation:appeal_list")})
-    if user.is_staff:
+    if admin_allowed(user):
         items.append({"text": "Admin", "href": reverse("admin:index")})
     # one current item: the longest link the page's path starts with (/cases/new/ is "Record a case")
     matching = [item for item in items if current_path.startswith(item["href"])]
@@ -51,7 +52,8 @@ def workspace(request) -> dict:
         "navigation": [],
         "user_role": "",
     }
-    if user is None or not user.is_authenticated or request.path.startswith("/admin/"):
+    # an integration's token (the API) is not a person: it has no role and no workspace
+    if user is None or not user.is_authenticated or not hasattr(user, "groups") or request.path.startswith("/admin/"):
         return context
     roles = [name for name in user.groups.values_list("name", flat=True) if name in routing.ROLES]
     context["user_role"] = ", ".join(roles) or ("Administrator" if user.is_superuser else "")

@@ -321,10 +321,18 @@ class TestEvidenceAndInbox:
         assert any("image" in m and "PDF" in m for m in messages_of(response))
         assert not case.evidence.exists()
 
-    def test_waiting_for_me_lists_only_what_i_may_decide(self, client, director, service_area, other_director):
-        mine = factories.AwaitingSignoffWarningFactory(case__service_area=service_area)
-        factories.AwaitingSignoffWarningFactory()  # no service area: the manager's
-        factories.ProposedBlockFactory()  # a block: the manager's
-        client.force_login(staff(director))
+    def test_waiting_for_me_lists_only_what_i_may_decide(self, client, md):
+        mine = factories.UnderReviewAppealFactory()
+        factories.AwaitingSignoffWarningFactory()  # the manager's
+        factories.ProposedBlockFactory()  # the manager's
+        client.force_login(staff(md))
         response = client.get(SIGNOFFS + "?for=me")
         assert [s.pk for s in response.context["cl"].result_list] == [mine.signoffs.get().pk]
+
+    def test_a_service_director_decides_in_the_workspace_not_the_admin(self, client, director, service_area):
+        factories.AwaitingSignoffWarningFactory(case__service_area=service_area)
+        client.force_login(staff(director))
+        response = client.get(SIGNOFFS + "?for=me")
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("admin:login"))
+        assert client.get(reverse("escalation:decision_list")).status_code == 200

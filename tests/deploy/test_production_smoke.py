@@ -303,8 +303,9 @@ def test_each_role_signs_in_and_opens_its_landing_page_and_a_case(production, us
 
     # signing out works in production too
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-    response, _ = browser.request("POST", "/sign-out/" if username != "admin" else "/admin/logout/",
-                                  {"csrfmiddlewaretoken": token})
+    response, _ = browser.request(
+        "POST", "/sign-out/" if username != "admin" else "/admin/logout/", {"csrfmiddlewaretoken": token}
+    )
     assert response.status in (200, 302)
     response, _, path = browser.get(landing)
     assert "sign-in" in path or "login" in path, f"after signing out {landing} still opened as {path}"

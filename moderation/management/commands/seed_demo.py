@@ -94,7 +94,9 @@ class Command(BaseCommand):
                 username=username,
                 defaults={"first_name": first, "last_name": last, "email": f"{username}@north-herts.example"},
             )
-            user.is_staff = True
+            # the admin is for administrators, the team and the Managing Director (appeal review);
+            # a Service Director's work is all in the workspace
+            user.is_staff = role != routing.SERVICE_DIRECTOR
             user.is_superuser = role is None
             user.set_password(passwords[username])
             user.save()
