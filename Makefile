@@ -35,8 +35,9 @@ static/build/.built: node_modules/.installed static/src/build.mjs $(wildcard sta
 
 install: $(VENV)/.synced static/build/.built
 
+# exec: python replaces the recipe's shell, so make's own signal forwarding reaches the supervisor
 run: install
-	$(PY) -m config.run_local
+	exec $(PY) -m config.run_local
 
 test: install
 	$(PY) -m pytest -m "not integration and not deploy"; status=$$?; $(PY) -m config.localdb stop; exit $$status

@@ -1,17 +1,27 @@
-"""`make run`: the whole system on one machine, stopped together with Ctrl-C.
+"""`make run`: the whole system on one machine, stopped together by Ctrl-C or any stop signal.
 
 1. PostgreSQL: DATABASE_URL if set, else the embedded server in .local/postgres (started here).
+   Redis: REDIS_URL if set, else the embedded server in .local/redis (started here): the Celery
+   broker and the cache shared by the web server and the worker.
 2. migrate, then load the demo data (idempotent) and print the demo sign-ins.
 3. Serve the app (runserver on HOST:PORT, default 127.0.0.1:8000) with a real Celery worker and
-   beat. The broker is Redis when REDIS_URL is set, else a file-system broker needing no server.
+   beat. Messages a killed worker held are put back on the queue first (embedded Redis only).
 4. Ask the worker once to check appeal windows, so the demo's 13-month-old block is flagged.
-Ctrl-C (or SIGTERM) stops the web server, worker, beat and the embedded PostgreSQL.
+
+Stopping. Each child runs in a process group of its own, so this supervisor alone decides how it
+stops: SIGINT, SIGTERM or SIGHUP to this process (Ctrl-C in the terminal reaches it and make),
+to make (GNU make forwards SIGTERM; for SIGINT and SIGHUP it only waits for its child, which this
+process notices, see ``_make_was_signalled``), or the death of make, or of any child, stops the
+web server, worker, beat and the embedded Redis and PostgreSQL. The children are also told by the
+kernel (PR_SET_PDEATHSIG) should this process be killed outright.
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -21,82 +31,236 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 PY = sys.executable
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+# make blocks the signal it is handling while it waits for its children to end
+MAKE_FATAL_MASK = sum(1 << (s - 1) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT))
+WORKER_GRACE_SECONDS = 30  # a running task may finish; after that it is redelivered on the next start
+PR_SET_PDEATHSIG = 1
 
 
-def manage(*args: str) -> None:
-    subprocess.run([PY, "manage.py", *args], cwd=ROOT, check=True)
+class Stop(Exception):
+    pass
+
+
+def _load_dotenv() -> None:
+    """HOST and PORT may be in .env, like every other setting (the environment wins)."""
+    import environ
+
+    if (ROOT / ".env").exists():
+        environ.Env.read_env(ROOT / ".env", overwrite=False)
+
+
+def address() -> tuple[str, int]:
+    host = os.environ.get("HOST", "").strip() or "127.0.0.1"
+    raw = os.environ.get("PORT", "").strip() or "8000"
+    try:
+        port = int(raw)
+    except ValueError:
+        port = 0
+    if not 0 < port < 65536:
+        raise SystemExit(f"PORT must be a number from 1 to 65535, not {raw!r}.")
+    return host.strip("[]"), port
+
+
+def url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def port_free(host: str, port: int) -> bool:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+try:
+    _prctl = ctypes.CDLL(None, use_errno=True).prctl
+except (OSError, AttributeError):  # not Linux: the supervisor's own stop path still applies
+    _prctl = None
+
+
+def _die_with_parent() -> None:  # runs in the child between fork and exec
+    if _prctl is not None:
+        _prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def spawn(*args: str) -> subprocess.Popen:
+    """A child in its own process group (so a terminal's Ctrl-C reaches only the supervisor)."""
+    return subprocess.Popen(
+        [PY, *args],
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        process_group=0,
+        preexec_fn=_die_with_parent,
+    )
+
+
+def run_step(*args: str, children: list) -> None:
+    """A setup step (migrate, seed_demo); stopping meanwhile stops it too."""
+    process = spawn(*args)
+    children.append(("setup", process))
+    status = process.wait()
+    children.remove(("setup", process))
+    if status != 0:
+        raise subprocess.CalledProcessError(status, args)
+
+
+def _parent_state(ppid: int) -> tuple[str, int] | None:
+    try:
+        comm = Path(f"/proc/{ppid}/comm").read_text().strip()
+        status = Path(f"/proc/{ppid}/status").read_text()
+    except OSError:
+        return None
+    blocked = 0
+    for line in status.splitlines():
+        if line.startswith("SigBlk:"):
+            blocked = int(line.split(":", 1)[1].strip(), 16)
+    return comm, blocked
+
+
+def _make_was_signalled(ppid: int) -> bool:
+    """True when our parent is make and it is handling SIGINT, SIGTERM, SIGHUP or SIGQUIT.
+
+    GNU make, sent SIGINT or SIGHUP on its own (``kill -INT <make>``, not the terminal's Ctrl-C
+    that reaches the whole foreground group), forwards nothing: its handler waits for its
+    children to end, with the signal blocked meanwhile. That blocked signal is how we know.
+    """
+    state = _parent_state(ppid)
+    if state is None:
+        return False
+    comm, blocked = state
+    return comm in ("make", "gmake") and bool(blocked & MAKE_FATAL_MASK)
+
+
+def signal_group(process: subprocess.Popen, signum: int) -> None:
+    try:
+        os.killpg(process.pid, signum)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def stop_children(children: list[tuple[str, subprocess.Popen]]) -> None:
+    # The worker's main process is asked for a warm shutdown (it stops its pool itself); runserver
+    # (with its autoreloader child), beat and setup steps get SIGTERM as a group.
+    for name, process in children:
+        if process.poll() is None:
+            if name == "worker":
+                process.send_signal(signal.SIGTERM)
+            else:
+                signal_group(process, signal.SIGTERM)
+    for name, process in children:
+        try:
+            process.wait(timeout=WORKER_GRACE_SECONDS if name == "worker" else 10)
+        except subprocess.TimeoutExpired:
+            print(f"The {name} did not stop in time; killing it.", file=sys.stderr)
+            signal_group(process, signal.SIGKILL)
+            process.wait()
+    # anything left in a child's group (a pool process, runserver's reloaded child) goes too
+    for _name, process in children:
+        signal_group(process, signal.SIGKILL)
 
 
 def main() -> int:
-    embedded = not os.environ.get("DATABASE_URL")
-    processes: list[subprocess.Popen] = []
-    stopping = False
+    _load_dotenv()
+    host, port = address()
+    url = f"http://{url_host(host)}:{port}/"
+    os.environ["SITE_URL"] = url  # for the demo sign-in printout of seed_demo
+    embedded_db = not os.environ.get("DATABASE_URL")
+    embedded_redis = not os.environ.get("REDIS_URL")
+    children: list[tuple[str, subprocess.Popen]] = []
     status = 0
+    stopping = False
+    parent = os.getppid()
+    suspicious = 0
 
-    def stop(signum, frame):
+    def on_signal(signum, frame):
         nonlocal stopping
-        stopping = True
-        raise KeyboardInterrupt
+        if not stopping:
+            stopping = True
+            raise Stop(signal.Signals(signum).name)
 
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
+    def watch_parent(signum, frame):
+        # SIGALRM twice a second: stop when make was signalled or is gone
+        nonlocal suspicious
+        if stopping:
+            return
+        if os.getppid() != parent:
+            on_signal(signal.SIGHUP, frame)
+        suspicious = suspicious + 1 if _make_was_signalled(parent) else 0
+        if suspicious >= 2:  # seen twice, 0.5 s apart: make is in its fatal-signal handler
+            on_signal(signal.SIGINT, frame)
+
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, on_signal)
+    signal.signal(signal.SIGALRM, watch_parent)
+    signal.setitimer(signal.ITIMER_REAL, 0.5, 0.5)
     try:
-        if embedded:
+        if not port_free(host, port):
+            print(f"{url_host(host)}:{port} is in use: set PORT (and HOST) to a free address.", file=sys.stderr)
+            return 1
+        if embedded_db:
             from config.localdb import ensure_running, pgdata
 
             ensure_running()
             print(f"Embedded PostgreSQL running in {pgdata()}")
-        manage("migrate", "--noinput")
-        manage("seed_demo")
+        if embedded_redis:
+            from config import localredis
 
-        host, port = os.environ.get("HOST", "127.0.0.1"), os.environ.get("PORT", "8000")
-        broker = "Redis at " + os.environ["REDIS_URL"] if os.environ.get("REDIS_URL") else "the file-system broker"
-        print(
-            f"Starting the workspace on http://{host}:{port}/ (admin at /admin/), a Celery worker and beat ({broker})."
-        )
-        processes += [
-            subprocess.Popen([PY, "manage.py", "runserver", f"{host}:{port}"], cwd=ROOT),
-            subprocess.Popen(
-                [PY, "-m", "celery", "-A", "config", "worker", "--loglevel=INFO", "--concurrency=2"], cwd=ROOT
-            ),
-            subprocess.Popen([PY, "-m", "celery", "-A", "config", "beat", "--loglevel=INFO"], cwd=ROOT),
-        ]
+            localredis.ensure_running()
+            print(f"Embedded Redis running in {localredis.folder()} (the Celery broker and the cache)")
+            requeued = localredis.requeue_unacknowledged()
+            if requeued:
+                print(f"Put back on the queue {requeued} task(s) a stopped worker had not finished.")
+        run_step("manage.py", "migrate", "--noinput", children=children)
+        run_step("manage.py", "seed_demo", children=children)
+
+        broker = "Redis at " + os.environ["REDIS_URL"] if not embedded_redis else "the embedded Redis"
+        children.append(("web server", spawn("manage.py", "runserver", f"{url_host(host)}:{port}")))
+        worker = spawn("-m", "celery", "-A", "config", "worker", "--loglevel=INFO", "--concurrency=2")
+        children.append(("worker", worker))
+        children.append(("beat", spawn("-m", "celery", "-A", "config", "beat", "--loglevel=INFO")))
+        print(f"Serving the workspace at {url} (admin at {url}admin/), with a Celery worker and beat ({broker}).")
+        print("Ctrl-C stops everything.", flush=True)
         # on demand once at start (beat does it daily at 07:00): flags the demo's year-old blocks
-        subprocess.run(
-            [
-                PY,
-                "-c",
-                "import django; django.setup(); from escalation.tasks import flag_open_appeal_windows as t; t.delay()",
-            ],
-            cwd=ROOT,
-            check=False,
+        run_step(
+            "-c",
+            "import django; django.setup(); from escalation.tasks import flag_open_appeal_windows as t; t.delay()",
+            children=children,
         )
-        while not stopping:
-            if any(p.poll() is not None for p in processes):
-                print("A process stopped; stopping the rest.", file=sys.stderr)
+        while True:
+            stopped = [name for name, process in children if process.poll() is not None]
+            if stopped:
+                print(f"The {stopped[0]} stopped; stopping the rest.", file=sys.stderr)
+                status = 1
                 break
             time.sleep(0.5)
-    except KeyboardInterrupt:
-        pass
+    except Stop as why:
+        print(f"\n{why}: stopping.", flush=True)
     except subprocess.CalledProcessError as error:
         print(f"Setting up failed: {error}", file=sys.stderr)
         status = 1
     finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        for process in processes:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in processes:
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        if embedded:
+        stopping = True
+        signal.setitimer(signal.ITIMER_REAL, 0, 0)
+        for signum in STOP_SIGNALS:
+            signal.signal(signum, signal.SIG_IGN)
+        stop_children(children)
+        stopped = ["the web server", "worker", "beat"]
+        if embedded_redis:
+            from config import localredis
+
+            if localredis.stop():
+                stopped.append("the embedded Redis")
+        if embedded_db:
             from config.localdb import stop as stop_db
 
-            stop_db()
-        print("Stopped the web server, worker, beat and the embedded PostgreSQL.")
+            if stop_db():
+                stopped.append("the embedded PostgreSQL")
+        print(f"Stopped {', '.join(stopped[:-1])} and {stopped[-1]}.", flush=True)
     return status
 
 

