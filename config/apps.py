@@ -1,3 +1,4 @@
+from django.apps import AppConfig
 from django.contrib.staticfiles.apps import StaticFilesConfig as BaseStaticFilesConfig
 
 
@@ -5,3 +6,14 @@ class StaticFilesConfig(BaseStaticFilesConfig):
     """collectstatic leaves out the front-end sources (static/src): only their build is served."""
 
     ignore_patterns = [*BaseStaticFilesConfig.ignore_patterns, "src"]
+
+
+class SecurityConfig(AppConfig):
+    """The edge's own wiring: sessions end when a person's role or account changes (config.sessions)."""
+
+    name = "config"
+    label = "config_security"
+    verbose_name = "Security"
+
+    def ready(self):
+        from config import sessions  # noqa: F401  (connects its receivers)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+
+from django.contrib.auth.signals import user_logged_in
 from django.utils.cache import patch_cache_control
 
 # Features no page of ours uses are switched off for every page and anything it might embed.
@@ -42,3 +45,78 @@ class SecurityHeadersMiddleware:
         if user is not None and user.is_authenticated and "Cache-Control" not in response.headers:
             patch_cache_control(response, no_store=True, private=True)
         return response
+
+
+SIGNED_IN_AT = "signed_in_at"
+LAST_SEEN_AT = "last_seen_at"
+
+
+class SessionLimitsMiddleware:
+    """Signs a person out after ``SESSION_IDLE_MINUTES`` without a request, and
+    ``SESSION_ABSOLUTE_HOURS`` after they signed in, whatever they were doing.
+
+    The next page then asks them to sign in again (and comes back to where they were); an htmx
+    request is told to load the sign-in page instead of swapping it into the page; the API answers
+    as to anyone not signed in. The last-seen time is written at most once a minute.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        expired = self._expired(request)
+        if expired:
+            from django.contrib import messages
+            from django.contrib.auth import logout
+
+            logout(request)
+            if not request.path.startswith("/api/"):
+                messages.info(request, expired)
+                return self._to_sign_in(request)
+        return self.get_response(request)
+
+    def _expired(self, request) -> str | None:
+        user = getattr(request, "user", None)
+        session = getattr(request, "session", None)
+        if session is None or user is None or not user.is_authenticated or not hasattr(user, "groups"):
+            return None
+        from django.conf import settings
+
+        now = int(time.time())
+        signed_in = session.get(SIGNED_IN_AT)
+        seen = session.get(LAST_SEEN_AT)
+        if signed_in is None:
+            session[SIGNED_IN_AT] = session[LAST_SEEN_AT] = now
+            return None
+        if now - signed_in > settings.SESSION_ABSOLUTE_HOURS * 3600:
+            return f"You have been signed out: sessions last {settings.SESSION_ABSOLUTE_HOURS} hours. Sign in again."
+        if seen is not None and now - seen > settings.SESSION_IDLE_MINUTES * 60:
+            return (
+                f"You have been signed out after {settings.SESSION_IDLE_MINUTES} minutes without activity. "
+                "Sign in again to carry on."
+            )
+        if seen is None or now - seen >= 60:
+            session[LAST_SEEN_AT] = now
+        return None
+
+    @staticmethod
+    def _to_sign_in(request):
+        from django.conf import settings
+        from django.contrib.auth.views import redirect_to_login
+        from django.http import HttpResponse
+        from django.shortcuts import resolve_url
+
+        login_url = resolve_url("admin:login" if request.path.startswith("/admin/") else settings.LOGIN_URL)
+        if request.headers.get("HX-Request"):
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = f"{login_url}?next={request.get_full_path()}"
+            return response
+        return redirect_to_login(request.get_full_path(), login_url)
+
+
+def _stamp_sign_in(sender, request, user, **kwargs):
+    if hasattr(request, "session"):
+        request.session[SIGNED_IN_AT] = request.session[LAST_SEEN_AT] = int(time.time())
+
+
+user_logged_in.connect(_stamp_sign_in, dispatch_uid="config.middleware.stamp_sign_in")

@@ -45,6 +45,7 @@ SECURITY_HEADERS = {
     "referrer-policy": "same-origin",
     "cross-origin-opener-policy": "same-origin",
     "permissions-policy": None,
+    "content-security-policy": None,
 }
 
 
@@ -215,6 +216,7 @@ class _Assets(HTMLParser):
 
 def _assert_secure_page(response, text: str, what: str) -> None:
     assert response.status == 200, f"{what} answered {response.status}:\n{text[:3000]}"
+    assert "unsafe-inline" not in response.headers.get("content-security-policy", ""), what
     for header, expected in SECURITY_HEADERS.items():
         value = response.headers.get(header)
         assert value is not None, f"{what} has no {header} header"
@@ -286,6 +288,11 @@ def test_each_role_signs_in_and_opens_its_landing_page_and_a_case(production, us
     browser.sign_in(username, production["passwords"][username])
     session_cookies = [c for c in browser.set_cookie_headers if "session" in c.split("=", 1)[0]]
     assert session_cookies, "signing in set no session cookie"
+    for cookie in browser.set_cookie_headers:
+        name = cookie.split("=", 1)[0]
+        assert name.startswith("__Host-"), f"{name}: production cookies carry the __Host- prefix"
+        assert "domain=" not in cookie.lower(), cookie
+        assert "path=/" in cookie.lower(), cookie
     for cookie in session_cookies:
         flags = {part.strip().lower() for part in cookie.split(";")[1:]}
         assert {"secure", "httponly", "samesite=lax"} <= flags, cookie

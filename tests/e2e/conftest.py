@@ -87,9 +87,38 @@ def site(transactional_db, live_server):
     return live_server
 
 
+@pytest.fixture(autouse=True)
+def content_security_policy_holds(request):
+    """Every browser context of a test: axe-core injected as the DevTools do (the page's CSP allows
+    no inline script, and is not bypassed), and any CSP violation in the console fails the test."""
+    if "browser" not in request.fixturenames and not {"page", "new_context", "context"} & set(request.fixturenames):
+        yield
+        return
+    browser = request.getfixturevalue("browser")
+    violations: list[str] = []
+    original = browser.new_context
+
+    def new_context(*args, **kwargs):
+        context = original(*args, **kwargs)
+        context.add_init_script(path=str(AXE))
+
+        def on_console(message):
+            if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text:
+                violations.append(f"{message.type}: {message.text}")
+
+        context.on("console", on_console)
+        return context
+
+    browser.new_context = new_context
+    try:
+        yield
+    finally:
+        browser.new_context = original
+    assert not violations, "Content-Security-Policy violations:\n" + "\n".join(violations)
+
+
 def check_accessibility(page, name: str) -> None:
-    """Run axe-core on the page: no serious or critical violation."""
-    page.add_script_tag(path=str(AXE))
+    """Run axe-core on the page (injected into every context): no serious or critical violation."""
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     bad = [
         f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
