@@ -120,6 +120,19 @@ def can_read_case(user: AbstractBaseUser, case) -> bool:
     )
 
 
+def can_read_accounts(user: AbstractBaseUser) -> bool:
+    """Whether ``user`` opens account pages (``/accounts/N/``: every case of the account)."""
+    return user.has_perm(PERM_RECORD_CASE)
+
+
+# Roles that open the appeal pages (the list and each appeal).
+APPEAL_READERS = (PERM_RECORD_APPEAL, PERM_DECIDE_APPEAL)
+
+
+def can_read_appeals(user: AbstractBaseUser) -> bool:
+    return any(user.has_perm(p) for p in APPEAL_READERS)
+
+
 def require_case_reader(user: AbstractBaseUser, case) -> None:
     from django.core.exceptions import PermissionDenied
 

@@ -61,7 +61,7 @@ DECIDER_PERMS = (
     routing.PERM_ACKNOWLEDGE_BLOCK,
 )
 # Who reads any case file (the Service Director reads those of their own service areas).
-APPEAL_READERS = (routing.PERM_RECORD_APPEAL, routing.PERM_DECIDE_APPEAL)
+APPEAL_READERS = routing.APPEAL_READERS
 BLOCK_KIND_PERMS = {
     BlockKind.STANDARD: routing.PERM_PROPOSE_BLOCK,
     BlockKind.IMMEDIATE: routing.PERM_IMMEDIATE_BLOCK,

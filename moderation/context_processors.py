@@ -51,6 +51,8 @@ def workspace(request) -> dict:
         "policy_url": settings.SOCIAL_MEDIA_POLICY_URL,
         "navigation": [],
         "user_role": "",
+        "can_read_accounts": False,
+        "can_read_appeals": False,
     }
     # an integration's token (the API) is not a person: it has no role and no workspace
     if user is None or not user.is_authenticated or not hasattr(user, "groups") or request.path.startswith("/admin/"):
@@ -58,4 +60,7 @@ def workspace(request) -> dict:
     roles = [name for name in user.groups.values_list("name", flat=True) if name in routing.ROLES]
     context["user_role"] = ", ".join(roles) or ("Administrator" if user.is_superuser else "")
     context["navigation"] = navigation_for(user, request.path)
+    # one rule for links: a page links to an account or an appeal only for those who may open it
+    context["can_read_accounts"] = routing.can_read_accounts(user)
+    context["can_read_appeals"] = routing.can_read_appeals(user)
     return context
