@@ -79,7 +79,7 @@ def executable() -> str:
     return __redis_executable__
 
 
-def _client(timeout: float = 2.0):
+def client(timeout: float = 2.0):
     import redis
 
     return redis.Redis(unix_socket_path=str(socket_path()), socket_timeout=timeout, socket_connect_timeout=timeout)
@@ -91,7 +91,7 @@ def is_running() -> bool:
     if not socket_path().exists():
         return False
     try:
-        return bool(_client().ping())
+        return bool(client().ping())
     except (redis.ConnectionError, redis.TimeoutError, OSError):
         return False
 
@@ -148,15 +148,15 @@ def requeue_unacknowledged() -> int:
     """
     from kombu import Connection
 
-    client = _client()
-    client.execute_command("SELECT", BROKER_DB)
-    held = client.zcard("unacked_index")
+    broker = client()
+    broker.execute_command("SELECT", BROKER_DB)
+    held = broker.zcard("unacked_index")
     if not held:
         return 0
     with Connection(broker_url(), transport_options={"visibility_timeout": 0}) as connection:
         channel = connection.default_channel
         channel.qos.restore_visible(num=None, interval=1)
-    return held - client.zcard("unacked_index")
+    return held - broker.zcard("unacked_index")
 
 
 def stop(timeout: float = 20.0) -> bool:
@@ -168,7 +168,7 @@ def stop(timeout: float = 20.0) -> bool:
     pid_file = folder() / "redis.pid"
     pid = int(pid_file.read_text().strip()) if pid_file.exists() else None
     try:
-        _client().shutdown()
+        client().shutdown()
     except redis.ConnectionError:
         pass  # the server closes the connection as it goes
     deadline = time.monotonic() + timeout
