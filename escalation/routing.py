@@ -161,3 +161,24 @@ def deciders_for(*, kind: str, service_area_id: int | None):
     else:
         condition = holders(PERM_DECIDE_APPEAL)
     return users.filter(condition).distinct()
+
+
+def who_may_decide(*, kind: str, service_area_id: int | None, authors: set[int]) -> tuple[list, list]:
+    """Who else could decide a sign-off of ``kind`` on a case in ``service_area_id``.
+
+    Returns (the active people whose role decides it, the active administrators who are not among
+    them), both without ``authors`` (the asker and the author of what is asked about, who may not
+    decide). Shown before a request is sent, so nobody sends one that no one else can decide.
+    """
+    from django.contrib.auth import get_user_model
+
+    order = ("first_name", "last_name", "username")
+    role = list(deciders_for(kind=kind, service_area_id=service_area_id).exclude(pk__in=authors).order_by(*order))
+    admins = list(
+        get_user_model()
+        .objects.filter(is_active=True, is_superuser=True)
+        .exclude(pk__in=authors)
+        .exclude(pk__in=[u.pk for u in role])
+        .order_by(*order)
+    )
+    return role, admins

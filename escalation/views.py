@@ -142,6 +142,40 @@ def _decision_done(signoff: SignOff) -> str:
     return f"{label}: refused. The account is not blocked."
 
 
+def _who_decides(kind: str, case: Case, *, authors: set[int]) -> dict:
+    """Who else could decide a sign-off the user is about to ask for (shown before it is sent)."""
+    people, admins = routing.who_may_decide(kind=kind, service_area_id=case.service_area_id, authors=authors)
+    no_director = kind == SignOffKind.WARNING and (
+        case.service_area_id is None or not case.service_area.directors.filter(is_active=True).exists()
+    )
+    return {
+        "people": people,
+        "admins": admins,
+        "role": routing.SIGNOFF_DECIDED_BY[kind],
+        "verb": "sign this off" if kind == SignOffKind.WARNING else "approve this block",
+        "no_director": no_director,
+    }
+
+
+def _sent_to(who: dict) -> str:
+    """"Maya Patel or Sam Director", or the role when nobody else holds it."""
+    names = [person.get_full_name() or person.get_username() for person in who["people"] or who["admins"]]
+    if not names:
+        return f"the {who['role']}"
+    return ", ".join(names[:-1]) + (" or " if len(names) > 1 else "") + names[-1]
+
+
+def _warning_deciders(warning: Warning, signoffs: list[SignOff], user) -> dict | None:
+    """Who can decide the warning's sign-off: before it is sent (a draft: not its drafter, not
+    whoever sends it), or while it waits (not the drafter, not who asked)."""
+    if warning.status == WarningStatus.DRAFT:
+        return _who_decides(SignOffKind.WARNING, warning.case, authors={warning.drafted_by_id, user.pk})
+    if warning.status == WarningStatus.AWAITING_SIGNOFF:
+        asked = {s.requested_by_id for s in signoffs if s.status == SignOffStatus.PENDING}
+        return _who_decides(SignOffKind.WARNING, warning.case, authors={warning.drafted_by_id} | asked)
+    return None
+
+
 def _case_posts(case: Case):
     return list(case.posts.select_related("channel").order_by("posted_at"))
 
@@ -306,8 +340,8 @@ def warning_create(request, case_pk: int):
                 apply_service_errors(form, error)
             else:
                 if submit:
-                    who = routing.SIGNOFF_DECIDED_BY[SignOffKind.WARNING]
-                    messages.success(request, f"Warning saved and sent for sign-off by the {who}.")
+                    who = _sent_to(_who_decides(SignOffKind.WARNING, case, authors={request.user.pk}))
+                    messages.success(request, f"Warning saved and sent for sign-off by {who}.")
                 else:
                     messages.success(request, "Warning saved as a draft.")
                 return redirect("escalation:warning_detail", warning.pk)
@@ -323,6 +357,7 @@ def warning_create(request, case_pk: int):
             "standing": account_standing(case.account, case=case),
             "form": form,
             "decided_by_role": routing.SIGNOFF_DECIDED_BY[SignOffKind.WARNING],
+            "who_decides": _who_decides(SignOffKind.WARNING, case, authors={request.user.pk}),
         },
     )
 
@@ -337,6 +372,7 @@ def warning_detail(request, pk: int):
     user = request.user
     routing.require_case_reader(user, warning.case)
     can_act = user.has_perm(routing.PERM_DRAFT_WARNING)
+    authors = {warning.drafted_by_id, user.pk}  # who sends it for sign-off and who drafted it
     text_form = WarningTextForm(initial={"text": warning.text})
     withdraw_form = WithdrawForm()
     failed = None
@@ -355,11 +391,12 @@ def warning_detail(request, pk: int):
                         warning = services.warning_revise(actor=user, warning=warning, text=text)
                         if action == "revise_submit":
                             services.warning_submit(actor=user, warning=warning)
-                    who = routing.SIGNOFF_DECIDED_BY[SignOffKind.WARNING]
-                    done = f"Warning sent for sign-off by the {who}." if action == "revise_submit" else "Warning saved."
+                    who = _sent_to(_who_decides(SignOffKind.WARNING, warning.case, authors=authors))
+                    done = f"Warning sent for sign-off by {who}." if action == "revise_submit" else "Warning saved."
             elif action == "submit":
                 services.warning_submit(actor=user, warning=warning)
-                done = f"Warning sent for sign-off by the {routing.SIGNOFF_DECIDED_BY[SignOffKind.WARNING]}."
+                who = _sent_to(_who_decides(SignOffKind.WARNING, warning.case, authors=authors))
+                done = f"Warning sent for sign-off by {who}."
             elif action == "send":
                 services.warning_mark_sent(actor=user, warning=warning)
                 done = "Warning recorded as sent to the account."
@@ -401,6 +438,7 @@ def warning_detail(request, pk: int):
             "withdraw_form": withdraw_form,
             "form": failed,
             "decided_by_role": routing.SIGNOFF_DECIDED_BY[SignOffKind.WARNING],
+            "who_decides": _warning_deciders(warning, signoffs, user),
         },
     )
 
@@ -464,6 +502,9 @@ def block_create(request, case_pk: int):
             "standing": account_standing(case.account, case=case),
             "can_immediate": user.has_perm(routing.PERM_IMMEDIATE_BLOCK),
             "can_propose": user.has_perm(routing.PERM_PROPOSE_BLOCK),
+            "who_decides": _who_decides(SignOffKind.BLOCK, case, authors={user.pk})
+            if kind == BlockKind.STANDARD
+            else None,
             "form": form,
         },
     )
