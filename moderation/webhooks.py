@@ -80,6 +80,11 @@ class MetaEvent:
     posted_at: datetime | None = None
 
 
+def _word(words: dict[str, str], value) -> str | None:
+    """``words[value]`` when ``value`` is one of its words (any JSON value may arrive), else None."""
+    return words.get(value) if isinstance(value, str) else None
+
+
 def _str(value) -> str:
     """An id or handle as sent (checked by ``_problem`` before it is used)."""
     if isinstance(value, bool) or not isinstance(value, str | int):
@@ -114,7 +119,7 @@ def _epoch(value) -> datetime | None:
 def _facebook_event(account_id: str, value: dict, entry_time: datetime | None) -> MetaEvent | None:
     if value.get("item") != "comment":
         return None
-    action = FACEBOOK_VERBS.get(value.get("verb"))
+    action = _word(FACEBOOK_VERBS, value.get("verb"))
     external_id = _str(value.get("comment_id"))
     if action is None or not external_id:
         return None
@@ -167,7 +172,7 @@ def meta_events_parse(payload) -> tuple[list[MetaEvent], int]:
     ignored = 0
     if not isinstance(payload, dict):
         return events, 0
-    platform = OBJECT_PLATFORMS.get(payload.get("object"))
+    platform = _word(OBJECT_PLATFORMS, payload.get("object"))
     entries = payload.get("entry") if isinstance(payload.get("entry"), list) else []
     for entry in entries:
         if not isinstance(entry, dict):
@@ -180,10 +185,14 @@ def meta_events_parse(payload) -> tuple[list[MetaEvent], int]:
             event = None
             if platform and account_id and isinstance(change, dict) and isinstance(change.get("value"), dict):
                 field = change.get("field")
-                if platform == Platform.FACEBOOK and field == "feed":
-                    event = _facebook_event(account_id, change["value"], entry_time)
-                elif platform == Platform.INSTAGRAM and field == "comments":
-                    event = _instagram_event(account_id, change["value"], entry_time)
+                try:
+                    if platform == Platform.FACEBOOK and field == "feed":
+                        event = _facebook_event(account_id, change["value"], entry_time)
+                    elif platform == Platform.INSTAGRAM and field == "comments":
+                        event = _instagram_event(account_id, change["value"], entry_time)
+                except Exception:  # a change we cannot read costs only itself
+                    logger.exception("meta webhook change on %s could not be read", intake.safe_for_log(account_id))
+                    event = None
             if event is None:
                 ignored += 1
             else:
