@@ -239,13 +239,14 @@ CSV_IMPORT_STALLED_AFTER = timedelta(seconds=CSV_IMPORT_TIME_LIMIT + 600)
 # … or when it has waited for a worker longer than this (the message was lost)
 CSV_IMPORT_QUEUED_AT_MOST = timedelta(hours=6)
 # --- Redis: Celery broker and the cache shared by web processes and the worker -----------------
-# REDIS_URL in production (and CI). Unset (make run): the embedded Redis of config/localredis.py,
-# on a Unix socket in .local/redis, which config.settings.local starts on demand. Its database 0 is
-# the broker and 1 the cache, so clearing the cache never empties the task queue.
+# REDIS_URL in production (and CI); REDIS_CACHE_URL, if set, puts the cache in another Redis
+# database so that clearing the cache (FLUSHDB) can never empty the task queue. Unset (make run):
+# the embedded Redis of config/localredis.py on a Unix socket in .local/redis, which
+# config.settings.local starts on demand; its database 0 is the broker and 1 the cache.
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    REDIS_CACHE_URL = REDIS_URL
+    REDIS_CACHE_URL = env("REDIS_CACHE_URL", default="") or REDIS_URL
 else:
     from config import localredis
 
