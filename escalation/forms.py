@@ -20,6 +20,7 @@ from moderation import clock
 from moderation.forms import GovukFormMixin
 
 APPROVE, REFUSE = "approve", "refuse"
+HIDE, DELETE, LEAVE = "hidden", "deleted", "leave"
 UPHOLD, OVERTURN = "uphold", "overturn"
 
 
@@ -193,9 +194,18 @@ class BlockForm(GovukFormMixin, forms.Form):
         rows=5,
     )
 
-    def __init__(self, *args, channel=None, with_scope: bool = True, **kwargs):
+    def __init__(self, *args, channel=None, with_scope: bool = True, visible_posts: int = 0, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["reason"].error_messages["required"] = "Say why the account should be blocked"
+        if visible_posts:
+            # an immediate block asks what to do with the post(s) still showing
+            noun = "post" if visible_posts == 1 else f"{visible_posts} posts"
+            self.fields["posts_now"] = forms.ChoiceField(
+                label=f"The case's {noun} still visible on the channel",
+                widget=forms.RadioSelect,
+                choices=[(HIDE, "Hide now"), (DELETE, "Delete now"), (LEAVE, "Leave visible")],
+                error_messages={"required": f"Choose what to do with the visible {noun.split()[-1]}"},
+            )
         if not with_scope:
             del self.fields["scope"]
         elif channel is not None:
@@ -212,7 +222,7 @@ class PoliceReportForm(GovukFormMixin, forms.Form):
     force = forms.CharField(
         label="Police force",
         max_length=120,
-        help_text="For example, Hertfordshire Constabulary",
+        help_text="The force the matter was reported to",
         error_messages={"required": "Name the police force"},
     )
     reference = forms.CharField(
@@ -222,6 +232,11 @@ class PoliceReportForm(GovukFormMixin, forms.Form):
         error_messages={"required": "Give the police reference"},
     )
     reported_on = GovukDateField(label="Date reported", noun="The date reported")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # the policy's police force (NHDC: Hertfordshire Constabulary) unless another is typed
+        self.fields["force"].initial = getattr(settings, "POLICE_FORCE", "Hertfordshire Constabulary")
 
     def clean_force(self):
         return _no_nul(self.cleaned_data["force"]).strip()

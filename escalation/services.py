@@ -676,7 +676,8 @@ def appeal_record(
     appeal.full_clean()
     appeal.save()
     if premature:
-        opens = timezone.localtime(block.appeal_opens_at).strftime("%d %B %Y")
+        local = timezone.localtime(block.appeal_opens_at)
+        opens = f"{local.day} {local:%B %Y}"
         record_event(
             case=block.case_id,
             kind=EventKind.APPEAL_PREMATURE,

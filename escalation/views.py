@@ -14,7 +14,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -42,12 +42,13 @@ from escalation.forms import (
 )
 from escalation.models import Appeal, Block, PoliceReport, SignOff, Warning
 from escalation.selectors import account_standing, signoffs_for
-from moderation.constants import CaseStatus
+from moderation.constants import CaseStatus, Visibility
 from moderation.deadlines import due_after
 from moderation.events import actor_label
 from moderation.forms import apply_service_errors
 from moderation.models import Case, CaseEvent
 from moderation.selectors import account_history
+from moderation.services import post_set_visibility
 
 PAGE_SIZE = 25
 INBOX_PAGE_SIZE = 50
@@ -199,11 +200,23 @@ def decision_list(request):
     appeals = list(pending.filter(kind=SignOffKind.APPEAL)) if user.has_perm(routing.PERM_DECIDE_APPEAL) else None
     to_acknowledge = None
     if user.has_perm(routing.PERM_ACKNOWLEDGE_BLOCK):
-        to_acknowledge = [
-            (block, due_after(block.started_at, settings.ACKNOWLEDGEMENT_DUE_WORKING_DAYS))
-            for block in Block.objects.filter(status=BlockStatus.ACTIVE, md_acknowledged_at__isnull=True)
+        blocks = list(
+            Block.objects.filter(status=BlockStatus.ACTIVE, md_acknowledged_at__isnull=True)
             .select_related("account", "channel", "case", "proposed_by")
+            .prefetch_related(
+                Prefetch(
+                    "signoffs",
+                    queryset=SignOff.objects.filter(status=SignOffStatus.APPROVED).select_related("decided_by"),
+                    to_attr="approvals",
+                )
+            )
             .order_by("started_at", "pk")
+        )
+        for block in blocks:
+            # who blocked: the manager who approved the sign-off; an immediate block or a ban, who made it
+            block.blocked_by = block.approvals[0].decided_by if block.approvals else block.proposed_by
+        to_acknowledge = [
+            (block, due_after(block.started_at, settings.ACKNOWLEDGEMENT_DUE_WORKING_DAYS)) for block in blocks
         ]
     recent = list(
         SignOff.objects.filter(decided_by=user)
@@ -468,16 +481,32 @@ def block_create(request, case_pk: int):
         return redirect("moderation:case_detail", case.pk)
     rules = list(case.rules.all())
     misinformation = any(r.channel_only_ban for r in rules)
-    form = BlockForm(request.POST or None, channel=case.channel, with_scope=kind != BlockKind.CHANNEL_BAN)
+    visible = (
+        [p for p in case.posts.all() if p.visibility in (Visibility.VISIBLE, Visibility.RESTORED)]
+        if kind == BlockKind.IMMEDIATE
+        else []
+    )
+    form = BlockForm(
+        request.POST or None,
+        channel=case.channel,
+        with_scope=kind != BlockKind.CHANNEL_BAN,
+        visible_posts=len(visible),
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            if kind == BlockKind.STANDARD:
+            if kind == BlockKind.IMMEDIATE:
+                with transaction.atomic():  # the block and what happens to the visible posts, or neither
+                    block = services.block_immediate(actor=user, case=case, scope=data["scope"], reason=data["reason"])
+                    if data.get("posts_now") in (Visibility.HIDDEN, Visibility.DELETED):
+                        for post in visible:
+                            post_set_visibility(actor=user, post=post, visibility=data["posts_now"])
+                done = "Blocked now. Block the account on the platform; the Managing Director is told."
+                if data.get("posts_now") in (Visibility.HIDDEN, Visibility.DELETED):
+                    done += f" The case's visible posts are {data['posts_now']}."
+            elif kind == BlockKind.STANDARD:
                 block = services.block_propose(actor=user, case=case, scope=data["scope"], reason=data["reason"])
                 done = f"Block proposed. It waits for the {routing.SIGNOFF_DECIDED_BY[SignOffKind.BLOCK]}'s sign-off."
-            elif kind == BlockKind.IMMEDIATE:
-                block = services.block_immediate(actor=user, case=case, scope=data["scope"], reason=data["reason"])
-                done = "Blocked now. Block the account on the platform; the Managing Director is told."
             else:
                 block = services.channel_ban(actor=user, case=case, reason=data["reason"])
                 done = (

@@ -86,6 +86,12 @@ class SignInForm(GovukFormMixin, AuthenticationForm):
         "invalid_login": "Enter a correct username and password. Both are case-sensitive.",
     }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # each error names its field once (the summary and the field say the same thing)
+        self.fields["username"].error_messages["required"] = "Enter your username"
+        self.fields["password"].error_messages["required"] = "Enter your password"
+
 
 class GovukFilterForm(GovukFormMixin, forms.Form):
     """The form django-filter builds for a FilterSet: every filter is optional, so none is marked."""

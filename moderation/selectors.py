@@ -16,7 +16,7 @@ from escalation.models import Block, SignOff, Warning
 from moderation import clock
 from moderation.constants import CaseStatus, FlagStatus, Visibility
 from moderation.deadlines import FIRST_RESPONSE_EVENTS
-from moderation.forms import GovukFilterForm
+from moderation.forms import ChannelChoiceField, GovukFilterForm
 from moderation.models import Case, CaseEvent, Channel, Flag, HouseRule, Post, ServiceArea
 
 
@@ -28,6 +28,9 @@ class Stage:
 
 def case_stage(case: Case) -> Stage:
     """Where the case is in the process, from the annotations of ``case_queryset``."""
+    if getattr(case, "block_to_undo", False):
+        # an overturned appeal lifted the block: the officer still has to undo it on the platform
+        return Stage("Undo the block on the platform", "red")
     if case.status == CaseStatus.CLOSED:
         return Stage(f"Closed: {case.get_outcome_display().lower()}", "grey")
     if case.pending_signoff_kind == SignOffKind.APPEAL:
@@ -70,8 +73,23 @@ def case_queryset() -> QuerySet[Case]:
             warning_status=Subquery(latest_warning.values("status")[:1]),
             block_status=Subquery(latest_block.values("status")[:1]),
             responded_at=Subquery(first_response.values("at")[:1]),
+            block_to_undo=Exists(
+                Block.objects.filter(
+                    case=OuterRef("pk"), status=BlockStatus.LIFTED, undone_on_platform_at__isnull=True
+                )
+            ),
         )
     )
+
+
+class ChannelFilterField(django_filters.fields.ModelChoiceField):
+    label_from_instance = ChannelChoiceField.label_from_instance
+
+
+class ChannelFilter(django_filters.ModelChoiceFilter):
+    """Channels named once: "North Herts Council (Facebook)", never "… (Facebook) (Facebook)"."""
+
+    field_class = ChannelFilterField
 
 
 class CaseFilter(django_filters.FilterSet):
@@ -81,9 +99,7 @@ class CaseFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         choices=[*CaseStatus.choices, ("all", "All")], method="filter_status", empty_label=None, label="Status"
     )
-    channel = django_filters.ModelChoiceFilter(
-        queryset=Channel.objects.all(), label="Channel", empty_label="All channels"
-    )
+    channel = ChannelFilter(queryset=Channel.objects.all(), label="Channel", empty_label="All channels")
     rule = django_filters.ModelChoiceFilter(
         queryset=HouseRule.objects.all(), field_name="rules", label="House rule", empty_label="Any rule"
     )

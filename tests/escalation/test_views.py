@@ -497,7 +497,8 @@ class TestBlocks:
         client.force_login(manager)
         assert "Block immediately" in client.get(url("block_create", case.pk)).content.decode()
         response = client.post(
-            url("block_create", case.pk, query="kind=immediate"), {"scope": "channel", "reason": "Threat of violence."}
+            url("block_create", case.pk, query="kind=immediate"),
+            {"scope": "channel", "reason": "Threat of violence.", "posts_now": "leave"},
         )
         block = Block.objects.get(case=case)
         assert response.status_code == 302
