@@ -35,8 +35,10 @@ LONDON = ZoneInfo("Europe/London")
 # Deeper than any post or Meta delivery (about 7) and far below the parser's recursion limit.
 MAX_JSON_DEPTH = 32
 
-# a JSON string literal, unrolled so it runs in linear time
-_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+# In linear time whatever the input: escape pairs go first, then a string is quote to quote (with
+# no escapes left, an unclosed quote is tried once, not once per later quote).
+_ESCAPE = re.compile(r"\\.", re.DOTALL)
+_JSON_STRING = re.compile(r'"[^"]*"')
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # C0 and C1 controls and DEL, except tab, line feed and carriage return (text keeps its lines)
@@ -51,7 +53,7 @@ class JSONRefused(ValueError):
 
 def json_depth(text: str) -> int:
     """How deep arrays and objects nest in ``text`` (brackets inside strings do not count)."""
-    brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text))
+    brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", _ESCAPE.sub("", text)))
     if not brackets:
         return 0
     return max(accumulate(1 if b in "[{" else -1 for b in brackets))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 from datetime import timedelta
 
 import pytest
@@ -109,6 +110,17 @@ class TestDeepNesting:
         response = post_raw(api_for(facebook), json.dumps(item(1, text="[[[[{{{{" * 500)).encode())
         assert response.status_code == 201
         assert Post.objects.get().text.startswith("[[[[{{{{")
+
+    @pytest.mark.parametrize(
+        "body",
+        [b'"' + b'\\"' * 1_000_000, b'["' * 700_000, b"[" * 2_000_000, b'"' * 2_000_000],
+        ids=["unclosed-escaped-quotes", "open-strings", "brackets", "quotes"],
+    )
+    def test_the_depth_check_takes_linear_time(self, facebook, body):
+        started = time.perf_counter()
+        response = post_raw(api_for(facebook), body)
+        assert response.status_code == 400
+        assert time.perf_counter() - started < 5  # a backtracking string pattern took hours here
 
     def test_depth_at_the_limit_is_read(self):
         value = intake.json_load(b"[" * intake.MAX_JSON_DEPTH + b"]" * intake.MAX_JSON_DEPTH)
