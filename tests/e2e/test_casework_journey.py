@@ -494,6 +494,116 @@ def test_record_to_overturned_appeal(site, team, later, new_context, django_db_r
     assert block.signoffs.get().status == SignOffStatus.APPROVED
 
 
+# --- 1b. the process right in every corner (issue 10, items 1-5) ---------------------------------
+
+
+def test_misinformation_threats_clocks_and_sign_offs(site, team, later, new_context):
+    misinformation = open_case(
+        handle="truthseeker",
+        name="Terry Seeker",
+        channel=team.facebook,
+        text="The council is putting poison in the new brown bins. Share before they delete this!",
+        rules=["misinformation"],
+        reason="A false claim spread to frighten residents.",
+        by=team.colleague,
+        ago=timedelta(minutes=30),
+    )
+    threat = open_case(
+        handle="angrydave",
+        name="Dave Angry",
+        channel=team.x,
+        text="I know where the planning officer lives. Tonight.",
+        rules=["abusive", "illegal"],
+        reason="A threat against a named officer.",
+        by=team.colleague,
+        ago=timedelta(minutes=20),
+        priority=Priority.URGENT,
+    )
+    insult = open_case(
+        handle="rudebob",
+        name="Bob Rude",
+        channel=team.facebook,
+        text="Useless lot, the lot of you.",
+        rules=["abusive"],
+        reason="Insults the parking team.",
+        by=team.colleague,
+        ago=timedelta(minutes=10),
+        area=team.parking,  # no service director
+    )
+
+    # Item 2: a misinformation case recommends the channel ban, which is the primary button.
+    officer = browse_as(new_context, site, team.officer)
+    officer.goto(f"{site.url}/cases/{misinformation.pk}/")
+    expect(officer.locator("aside")).to_contain_text("Ban from the channel (misinformation)")
+    ban = officer.get_by_role("link", name=re.compile(r"^Ban from North Herts Council"))
+    expect(ban).not_to_have_class(re.compile("govuk-button--secondary"))
+    expect(officer.get_by_role("link", name="Draft a warning")).to_have_class(re.compile("govuk-button--secondary"))
+    check_accessibility(officer, "misinformation case")
+    ban.click()
+    officer.get_by_label("Reason").fill("A false claim about the brown bins, shared to frighten residents.")
+    officer.get_by_role("button", name="Delete the posts and ban").click()
+    expect(banner(officer, re.compile(r"Banned from North Herts Council \(Facebook\)"))).to_be_visible()
+    block = Block.objects.get(case=misinformation)
+
+    # Item 1: the challenge arrives at once and is logged with the form's default time: heard.
+    later(timedelta(seconds=20))
+    officer.get_by_role("link", name="Log an appeal").click()
+    check_accessibility(officer, "log a challenge to a channel ban")
+    officer.get_by_label("How it arrived").fill("Reply on Facebook")
+    officer.get_by_role("button", name="Log the appeal").click()
+    expect(banner(officer, "Appeal recorded and sent to the Managing Director for a decision.")).to_be_visible()
+    first = Appeal.objects.get(block=block)
+    assert first.status == AppealStatus.UNDER_REVIEW
+
+    # Item 4: the Managing Director's appeal page links nowhere she cannot open; she upholds the ban.
+    later(timedelta(minutes=30))
+    md = browse_as(new_context, site, team.md)
+    md.goto(f"{site.url}/appeals/{first.pk}/")
+    expect(md.locator('a[href^="/accounts/"]')).to_have_count(0)
+    expect(md.get_by_text("Reply on Facebook")).to_be_visible()
+    check_accessibility(md, "decide a challenge")
+    md.get_by_label("Uphold: the block stays").check()
+    md.get_by_label("Reason for the decision").fill("The claim is false; the ban stays.")
+    md.get_by_role("button", name="Record the decision").click()
+    expect(banner(md, "Appeal upheld: the block stays.")).to_be_visible()
+
+    # Item 1 again: a new challenge straight after the upheld one is heard too.
+    later(timedelta(seconds=15))
+    officer.goto(f"{site.url}/blocks/{block.pk}/appeals/new/")
+    officer.get_by_role("button", name="Log the appeal").click()
+    expect(banner(officer, "Appeal recorded and sent to the Managing Director for a decision.")).to_be_visible()
+    assert Appeal.objects.filter(block=block).latest("pk").status == AppealStatus.UNDER_REVIEW
+
+    # Item 2: an urgent threat that breaks the law: block now, and the police; item 6: the post is hidden.
+    manager = browse_as(new_context, site, team.manager)
+    manager.goto(f"{site.url}/cases/{threat.pk}/")
+    expect(manager.locator("aside")).to_contain_text("Block immediately")
+    expect(manager.locator("aside")).to_contain_text("Consider reporting it to the police")
+    check_accessibility(manager, "urgent threat")
+    manager.get_by_role("link", name="Block immediately").click()
+    manager.get_by_label("All our channels").check()
+    manager.get_by_label("Hide now").check()
+    manager.get_by_label("Reason").fill("A threat against a named officer's home.")
+    manager.get_by_role("button", name="Block now").click()
+    expect(banner(manager, re.compile("Blocked now"))).to_be_visible()
+    assert threat.posts.get().visibility == Visibility.HIDDEN
+
+    # Item 5: the only manager's own warning, in an area with no service director: warned first.
+    manager.goto(f"{site.url}/cases/{insult.pk}/warnings/new/")
+    expect(manager.locator("#who-decides")).to_contain_text("Nobody else can sign this off")
+    check_accessibility(manager, "a warning nobody else can sign off")
+
+    # Item 3: a week later, the cases acted on say "Responded"; the one nobody touched is overdue.
+    later(timedelta(days=7))
+    officer.goto(f"{site.url}/cases/")
+    for handle in ("@truthseeker", "@angrydave"):
+        row = officer.get_by_role("row").filter(has_text=handle)
+        expect(row).to_contain_text("Responded")
+        expect(row).not_to_contain_text("Overdue")
+    expect(officer.get_by_role("row").filter(has_text="@rudebob")).to_contain_text("Overdue by")
+    check_accessibility(officer, "queue a week later")
+
+
 # --- 2. keyboard only ----------------------------------------------------------------------------
 
 
