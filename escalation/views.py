@@ -42,6 +42,7 @@ from escalation.forms import (
 )
 from escalation.models import Appeal, Block, PoliceReport, SignOff, Warning
 from escalation.selectors import account_standing, signoffs_for
+from escalation.windows import challengeable_at_any_time
 from moderation.constants import CaseStatus, Visibility
 from moderation.deadlines import due_after
 from moderation.events import actor_label
@@ -763,7 +764,12 @@ def appeal_create(request, block_pk: int):
     return render(
         request,
         "escalation/appeal_form.html",
-        {"the_block": block, "form": form, "window_open": block.appeal_window_open},
+        {
+            "the_block": block,
+            "form": form,
+            "window_open": block.appeal_window_open,
+            "any_time": challengeable_at_any_time(block),
+        },
     )
 
 

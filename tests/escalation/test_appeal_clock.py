@@ -115,6 +115,7 @@ class TestTheMinuteTheWindowOpens:
             form_page = client.get(reverse("escalation:appeal_create", args=[block.pk]))
             block_page = client.get(reverse("escalation:block_detail", args=[block.pk]))
         assert form_page.context["window_open"] is True
+        assert "can be challenged at any time" in form_page.content.decode()
         assert block_page.context["appeal_window_open"] is True
 
 
