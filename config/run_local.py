@@ -159,9 +159,23 @@ def stop_children(children: list[tuple[str, subprocess.Popen]]) -> None:
             print(f"The {name} did not stop in time; killing it.", file=sys.stderr)
             signal_group(process, signal.SIGKILL)
             process.wait()
-    # anything left in a child's group (a pool process, runserver's reloaded child) goes too
+    # anything left in a child's group (a pool process, runserver's reloaded child) has a few
+    # seconds to finish its own exit (killed while writing a file, it could leave it cut short)
+    deadline = time.monotonic() + 5
     for _name, process in children:
+        while _group_alive(process.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
         signal_group(process, signal.SIGKILL)
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def main() -> int:
@@ -176,6 +190,7 @@ def main() -> int:
     stopping = False
     parent = os.getppid()
     suspicious = 0
+    joined_db = joined_redis = False  # the embedded servers this run started or joined
 
     def stop(why: str) -> None:
         nonlocal stopping
@@ -208,11 +223,13 @@ def main() -> int:
         if embedded_db:
             from config.localdb import ensure_running, pgdata
 
+            joined_db = True
             ensure_running()
             print(f"Embedded PostgreSQL running in {pgdata()}")
         if embedded_redis:
             from config import localredis
 
+            joined_redis = True
             localredis.ensure_running()
             print(f"Embedded Redis running in {localredis.folder()} (the Celery broker and the cache)")
             requeued = localredis.requeue_unacknowledged()
@@ -253,18 +270,21 @@ def main() -> int:
         for signum in STOP_SIGNALS:
             signal.signal(signum, signal.SIG_IGN)
         stop_children(children)
-        stopped = ["the web server", "worker", "beat"]
-        if embedded_redis:
+        names = [name for name, _process in children if name != "setup"]
+        stopped = ["the " + ", ".join(names)] if names else []
+        if joined_redis:
             from config import localredis
 
             if localredis.stop():
                 stopped.append("the embedded Redis")
-        if embedded_db:
+        if joined_db:
             from config.localdb import stop as stop_db
 
             if stop_db():
                 stopped.append("the embedded PostgreSQL")
-        print(f"Stopped {', '.join(stopped[:-1])} and {stopped[-1]}.", flush=True)
+        if stopped:
+            listed = ", ".join(stopped[:-1]) + " and " + stopped[-1] if len(stopped) > 1 else stopped[0]
+            print(f"Stopped {listed}.", flush=True)
     return status
 
 
