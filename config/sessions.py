@@ -20,7 +20,7 @@ import logging
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
 from django.db import transaction
-from django.db.models.signals import m2m_changed, post_save, pre_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import receiver
 from django.utils import timezone
 
@@ -80,3 +80,35 @@ def flag_switched_off(sender, instance, created, **kwargs):
         return
     if any(before[flag] and not getattr(instance, flag) for flag in FLAGS):
         _after_commit({instance.pk})
+
+
+def _device_models():
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from django_otp_webauthn.models import WebAuthnCredential
+
+    return (TOTPDevice, WebAuthnCredential, StaticDevice)
+
+
+def device_removed(sender, instance, **kwargs):
+    """A second-step device deleted: the sessions it verified end (config.mfa keeps no per-request check).
+    An unconfirmed device (an app being set up) never verified anything."""
+    if getattr(instance, "confirmed", True):
+        _after_commit({instance.user_id})
+
+
+def device_remember_confirmed(sender, instance, **kwargs):
+    if instance.pk:
+        instance._was_confirmed = sender.objects.filter(pk=instance.pk, confirmed=True).exists()
+
+
+def device_changed(sender, instance, created, **kwargs):
+    """A device switched off (confirmed → not): the sessions it verified end."""
+    if not created and getattr(instance, "_was_confirmed", False) and not instance.confirmed:
+        _after_commit({instance.user_id})
+
+
+for _model in _device_models():
+    post_delete.connect(device_removed, sender=_model, dispatch_uid=f"device_removed_{_model.__name__}")
+    pre_save.connect(device_remember_confirmed, sender=_model, dispatch_uid=f"device_was_{_model.__name__}")
+    post_save.connect(device_changed, sender=_model, dispatch_uid=f"device_changed_{_model.__name__}")

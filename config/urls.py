@@ -6,6 +6,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.permissions import AllowAny
 
+from config import mfa
 from escalation.reach import install_admin_site_rule
 from moderation import views as moderation_views
 from moderation.forms import SignInForm
@@ -38,6 +39,8 @@ urlpatterns = [
         name="sign_in",
     ),
     path("sign-out/", auth_views.LogoutView.as_view(), name="sign_out"),
+    path("", include(mfa.urlpatterns)),
+    path("webauthn/", include("django_otp_webauthn.urls", namespace="otp_webauthn")),
     path("", include("moderation.urls")),
     path("", include("escalation.urls")),
     path("api/v1/", include("moderation.api.urls")),

@@ -59,7 +59,10 @@ def workspace(request) -> dict:
         return context
     roles = [name for name in user.groups.values_list("name", flat=True) if name in routing.ROLES]
     context["user_role"] = ", ".join(roles) or ("Administrator" if user.is_superuser else "")
-    context["navigation"] = navigation_for(user, request.path)
+    # half signed in (the second step not yet passed): no navigation to pages that would only send them back
+    verified = getattr(user, "is_verified", None)
+    if not settings.MFA_REQUIRED or verified is None or verified():
+        context["navigation"] = navigation_for(user, request.path)
     # one rule for links: a page links to an account or an appeal only for those who may open it
     context["can_read_accounts"] = routing.can_read_accounts(user)
     context["can_read_appeals"] = routing.can_read_appeals(user)

@@ -5,11 +5,36 @@ import importlib
 import pytest
 from django.apps import apps
 from django.db import connection
-from django.test import TransactionTestCase
+from django.test import Client, TransactionTestCase
 
 from escalation.constants import BlockStatus
 from moderation import clock
 from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def force_login_passes_the_second_step(monkeypatch):
+    """``client.force_login(user)`` stands for the whole sign-in: the password and the second step.
+
+    The user gets a confirmed authenticator app (a real django-otp device) and the session is marked
+    verified by it, as ``config.mfa`` does after a right code. Tests of the second step itself sign
+    in through the pages (tests/test_mfa.py).
+    """
+    original = Client.force_login
+
+    def force_login(self, user, backend=None):
+        from django_otp import DEVICE_ID_SESSION_KEY
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        original(self, user, backend)
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        if device is None:
+            device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
+        session = self.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login)
 
 
 @pytest.fixture

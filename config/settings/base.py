@@ -33,6 +33,10 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "csp",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "moderation",
     "escalation",
     "config.apps.SecurityConfig",
@@ -46,6 +50,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # the second step of signing in (django-otp): request.user.is_verified(), then no page before it
+    "config.mfa.SessionOTPMiddleware",
+    "config.mfa.SecondStepRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -105,6 +112,19 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+
+# --- Two-step verification (config/mfa.py) --------------------------------------------------------
+# Required of every person after their password, before any page (the admin too). Production always
+# requires it; a local demo (`make run`) may switch it off with MFA_REQUIRED=false.
+MFA_REQUIRED = env.bool("MFA_REQUIRED", default=True)
+OTP_TOTP_ISSUER = env("ORGANISATION_NAME", default="North Hertfordshire District Council") + " Moderation Casework"
+OTP_TOTP_TOLERANCE = 1  # one 30-second step either way, for a phone clock a little off
+# Passkeys (django-otp-webauthn) as the second step only, never instead of the password. The relying
+# party is the site's host name; its origins are where the site is served.
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+OTP_WEBAUTHN_RP_ID = env("WEBAUTHN_RP_ID", default="localhost")
+OTP_WEBAUTHN_RP_NAME = OTP_TOTP_ISSUER
+OTP_WEBAUTHN_ALLOWED_ORIGINS = env.list("WEBAUTHN_ORIGINS", default=["http://localhost:8000", "http://localhost"])
 
 # --- Sign-in throttling (django-axes): /sign-in/ and /admin/login/ ------------------------------
 # After AXES_FAILURE_LIMIT failures for one username from one address, that pair is refused for

@@ -16,3 +16,7 @@ if not REDIS_URL:
     from config.localredis import ensure_running
 
     ensure_running()
+
+# The local demo signs in with a password alone unless asked (MFA_REQUIRED=true make run): its demo
+# users have no phones. Every other setting, and production always, require two-step verification.
+MFA_REQUIRED = env.bool("MFA_REQUIRED", default=False)

@@ -20,6 +20,10 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # noqa: F405
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+# two-step verification is never optional in production
+MFA_REQUIRED = True
+OTP_WEBAUTHN_RP_ID = env("WEBAUTHN_RP_ID", default=ALLOWED_HOSTS[0])
+OTP_WEBAUTHN_ALLOWED_ORIGINS = env.list("WEBAUTHN_ORIGINS", default=[f"https://{h}" for h in ALLOWED_HOSTS])
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 # __Host- cookies: only ever set over HTTPS, for this host alone (no Domain), for the whole site

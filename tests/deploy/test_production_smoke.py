@@ -15,6 +15,7 @@ Run by ``.ci/run`` (``make test-deploy``); needs ``DATABASE_URL`` and ``REDIS_UR
 
 from __future__ import annotations
 
+import base64
 import http.client
 import json
 import os
@@ -31,6 +32,7 @@ from urllib.parse import urlencode, urljoin, urlparse
 
 import psycopg
 import pytest
+from django_otp.oath import TOTP
 
 pytestmark = [pytest.mark.deploy]
 
@@ -296,6 +298,27 @@ def test_each_role_signs_in_and_opens_its_landing_page_and_a_case(production, us
     for cookie in session_cookies:
         flags = {part.strip().lower() for part in cookie.split(";")[1:]}
         assert {"secure", "httponly", "samesite=lax"} <= flags, cookie
+
+    # production requires two-step verification: the first sign-in sets up an authenticator app
+    response, page, path = browser.get("/")
+    assert path == "/mfa/?next=/", f"{username} was not asked to set up two-step verification: {path}"
+    _assert_secure_page(response, page, f"{username}'s two-step set-up")
+    response, page, path = browser.get("/mfa/app/?next=/")
+    _assert_secure_page(response, page, f"{username}'s authenticator app set-up")
+    _assert_assets_served(browser, page, "the authenticator app set-up")
+    key = "".join(re.findall(r"<span>([A-Z2-7]{1,4})</span>", page))
+    code = f"{TOTP(base64.b32decode(key)).token():06d}"
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    response, text = browser.request(
+        "POST",
+        "/mfa/app/",
+        {"csrfmiddlewaretoken": token, "code": code, "next": "/"},
+        referer=f"https://{HOST}/mfa/app/",
+    )
+    assert response.status == 302, text[:2000]
+    response, page, path = browser.get(response.headers["Location"])
+    _assert_secure_page(response, page, f"{username}'s recovery codes")
+    assert len(re.findall(r"<code>", page)) == 10
 
     response, page, path = browser.get("/")
     assert path == landing, f"{username} landed on {path}, expected {landing}"
