@@ -133,6 +133,16 @@ def can_read_appeals(user: AbstractBaseUser) -> bool:
     return any(user.has_perm(p) for p in APPEAL_READERS)
 
 
+def readable_case_ids(user: AbstractBaseUser, cases) -> set[int]:
+    """Which of ``cases`` ``user`` may open (``can_read_case`` for a list, in one query at most)."""
+    if any(user.has_perm(p) for p in CASE_READERS):
+        return {case.pk for case in cases}
+    if not user.has_perm(PERM_SIGNOFF_WARNING_AREA):
+        return set()
+    areas = set(user.service_areas.values_list("pk", flat=True))
+    return {case.pk for case in cases if case.service_area_id in areas}
+
+
 def require_case_reader(user: AbstractBaseUser, case) -> None:
     from django.core.exceptions import PermissionDenied
 

@@ -319,6 +319,7 @@ def signoff_detail(request, pk: int):
             "rules": list(case.rules.all()),
             "standing": account_standing(case.account, case=case),
             "history": history,
+            "account_history": _history_rows(case.account, user),
             "decided_by_role": routing.SIGNOFF_DECIDED_BY[signoff.kind],
             "form": form,
             "back": back,
@@ -773,9 +774,15 @@ def appeal_create(request, block_pk: int):
     )
 
 
-def _history_rows(account) -> list[dict]:
-    """The account's cases, warnings, blocks and appeals as one list, newest first (five queries)."""
+def _history_rows(account, user) -> list[dict]:
+    """The account's cases, warnings, blocks and appeals as one list, newest first (five queries).
+
+    Each row links to its page only when ``user`` may open it (no dead ends): a Service Director
+    sees the whole history, with links to the cases of their own areas.
+    """
     history = account_history(account)
+    readable = routing.readable_case_ids(user, [case for case, _ in history["cases"]])
+    appeals_open = routing.can_read_appeals(user)
     rows = []
     for case, stage in history["cases"]:
         rows.append(
@@ -783,7 +790,7 @@ def _history_rows(account) -> list[dict]:
                 "at": case.recorded_at,
                 "what": "Case",
                 "label": f"Case {case.pk}",
-                "url": reverse("moderation:case_detail", args=[case.pk]),
+                "url": reverse("moderation:case_detail", args=[case.pk]) if case.pk in readable else "",
                 "detail": f"{case.channel.name}: " + "; ".join(r.title for r in case.rules.all()),
                 "tag": stage.label,
                 "colour": stage.colour,
@@ -795,7 +802,7 @@ def _history_rows(account) -> list[dict]:
                 "at": warning.sent_at or warning.drafted_at,
                 "what": "Warning",
                 "label": f"Warning {warning.pk}",
-                "url": reverse("escalation:warning_detail", args=[warning.pk]),
+                "url": reverse("escalation:warning_detail", args=[warning.pk]) if warning.case_id in readable else "",
                 "detail": f"Case {warning.case_id}; drafted by {actor_label(warning.drafted_by)}",
                 "status": warning.status,
                 "tag": warning.get_status_display(),
@@ -808,7 +815,7 @@ def _history_rows(account) -> list[dict]:
                 "at": block.started_at or block.proposed_at,
                 "what": "Block",
                 "label": f"Block {block.pk}",
-                "url": reverse("escalation:block_detail", args=[block.pk]),
+                "url": reverse("escalation:block_detail", args=[block.pk]) if block.case_id in readable else "",
                 "detail": f"{block.get_kind_display()} on {where}"
                 + (f"; appeals from {_long_date(block.appeal_opens_at)}" if block.appeal_opens_at else ""),
                 "status": block.status,
@@ -826,7 +833,7 @@ def _history_rows(account) -> list[dict]:
                 "at": appeal.received_at,
                 "what": "Appeal",
                 "label": f"Appeal {appeal.pk}",
-                "url": reverse("escalation:appeal_detail", args=[appeal.pk]),
+                "url": reverse("escalation:appeal_detail", args=[appeal.pk]) if appeals_open else "",
                 "detail": decided,
                 "status": appeal.status,
                 "tag": appeal.get_status_display(),
@@ -913,7 +920,7 @@ def appeal_detail(request, pk: int):
             "pending": pending,
             "can_decide": can_decide,
             "form": form,
-            "history": _history_rows(block.account),
+            "history": _history_rows(block.account, user),
             "standing": account_standing(block.account, case=block.case),
             "events": events,
         },
