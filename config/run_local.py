@@ -19,6 +19,7 @@ kernel (PR_SET_PDEATHSIG) should this process be killed outright.
 from __future__ import annotations
 
 import ctypes
+import fcntl
 import os
 import signal
 import socket
@@ -26,6 +27,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import IO
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -168,6 +170,27 @@ def stop_children(children: list[tuple[str, subprocess.Popen]]) -> None:
         signal_group(process, signal.SIGKILL)
 
 
+def claim(folder: Path, wait: float = 30) -> IO | None:
+    """Hold ``folder`` (an embedded server's) for this run: another `make run` of the same folders
+    would share the server and stop it under us. Waits for one that is still stopping."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(folder.parent / f"{folder.name}.make-run.lock", "w")  # held until this process exits
+    deadline = time.monotonic() + wait
+    told = False
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return handle
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                handle.close()
+                return None
+            if not told:
+                print(f"Waiting for another make run using {folder} to stop…", flush=True)
+                told = True
+            time.sleep(0.2)
+
+
 def _group_alive(pgid: int) -> bool:
     try:
         os.killpg(pgid, 0)
@@ -191,6 +214,7 @@ def main() -> int:
     parent = os.getppid()
     suspicious = 0
     joined_db = joined_redis = False  # the embedded servers this run started or joined
+    claims: list[IO] = []  # held until this process exits
 
     def stop(why: str) -> None:
         nonlocal stopping
@@ -220,8 +244,19 @@ def main() -> int:
         if not port_free(host, port):
             print(f"{url_host(host)}:{port} is in use: set PORT (and HOST) to a free address.", file=sys.stderr)
             return 1
+        if embedded_db or embedded_redis:
+            from config import localredis
+            from config.localdb import pgdata
+
+            used = ([pgdata()] if embedded_db else []) + ([localredis.folder()] if embedded_redis else [])
+            for folder in used:
+                held = claim(folder)
+                if held is None:
+                    print(f"Another make run is using {folder}: stop it first.", file=sys.stderr)
+                    return 1
+                claims.append(held)
         if embedded_db:
-            from config.localdb import ensure_running, pgdata
+            from config.localdb import ensure_running
 
             joined_db = True
             ensure_running()
