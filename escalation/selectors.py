@@ -173,7 +173,7 @@ def _standing(account: SocialAccount, active: list[Block], warnings: list[Warnin
             "The ban can be challenged at any time."
         )
     elif rec == Recommendation.IMMEDIATE_BLOCK:
-        reason = "Urgent, and it breaks the law: block now (the Managing Director is told)."
+        reason = "Urgent, and it breaks the law: the Communications Manager blocks now (the Managing Director is told)."
     elif given.kind == advice.RuleKind.ZERO_TOLERANCE:
         titles = ", ".join(r.title.lower() for r in zero)
         reason = f"Zero tolerance: an open case cites {titles}."
