@@ -8,7 +8,7 @@ change. Emails are sent by Celery tasks enqueued when the transaction commits.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import partial
 
 from dateutil.relativedelta import relativedelta
@@ -33,7 +33,7 @@ from escalation.constants import (
     WarningStatus,
 )
 from escalation.models import Appeal, Block, PoliceReport, SignOff, Warning
-from escalation.windows import appeal_wait_months, may_be_heard
+from escalation.windows import appeal_wait_months, may_be_heard, to_the_minute
 from moderation import clock
 from moderation.constants import CaseStatus, EventKind, Visibility
 from moderation.deadlines import due_after, office_hours
@@ -757,7 +757,7 @@ UPDATE escalation_block
    SET appeal_window_flagged_at = %(now)s
  WHERE status = 'active'
    AND appeal_window_flagged_at IS NULL
-   AND appeal_opens_at <= %(now)s
+   AND appeal_opens_at < %(heard_before)s
 RETURNING id, case_id, appeal_opens_at
 """
 
@@ -770,8 +770,10 @@ def appeal_windows_flag(*, now: datetime | None = None) -> list[int]:
     Idempotent: a block is flagged once per window. Returns the ids flagged now.
     """
     now = now or clock.now()
+    # the one clock rule (escalation.windows): a window is open from the minute it opens
+    heard_before = to_the_minute(now) + timedelta(minutes=1)
     with connection.cursor() as cursor:
-        cursor.execute(FLAG_OPEN_WINDOWS_SQL, {"now": now})
+        cursor.execute(FLAG_OPEN_WINDOWS_SQL, {"now": now, "heard_before": heard_before})
         rows = cursor.fetchall()
     if not rows:
         return []

@@ -161,3 +161,17 @@ def test_an_appeal_received_once_the_window_opened_is_never_premature_to_the_min
     with clock.travel_to(received):
         appeal = services.appeal_record(actor=officer, block=block, received_at=ROUNDINGS["minute"](received))
     assert appeal.status == AppealStatus.UNDER_REVIEW
+
+
+def test_the_window_flag_agrees_with_the_block_page_to_the_minute(officer):
+    """The scheduled flag, the block page and the service use the same minute."""
+    with clock.travel_to(BANNED):
+        block = factories.ActiveBlockFactory()
+    opens = block.appeal_opens_at  # 37.25 s into its minute
+    in_that_minute = opens.replace(second=0, microsecond=0) + timedelta(seconds=5)
+    with clock.travel_to(in_that_minute):
+        assert block.appeal_window_open is True
+        assert services.appeal_windows_flag() == [block.pk]
+    with clock.travel_to(in_that_minute - timedelta(seconds=10)):
+        block.refresh_from_db()
+        assert block.appeal_window_open is False
