@@ -476,7 +476,7 @@ def block_create(request, case_pk: int):
         raise Http404("No such kind of block.")
     user = request.user
     if not user.has_perm(BLOCK_KIND_PERMS[kind]):
-        raise PermissionDenied(f"Your role does not allow: {BLOCK_TITLES[kind].lower()}.")
+        raise PermissionDenied(f"Your role does not allow you to {BLOCK_TITLES[kind].lower()}.")
     case = get_object_or_404(Case.objects.select_related("account", "channel", "service_area"), pk=case_pk)
     if case.status != CaseStatus.OPEN:
         messages.error(request, f"Case {case.pk} is closed; reopen it before blocking the account.")
