@@ -31,6 +31,7 @@ import logging
 import threading
 import time
 
+import jwt
 import requests
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -41,6 +42,7 @@ from django.db import transaction
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import path, reverse
+from django_otp import login as otp_login
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.utils import import_from_settings
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
@@ -213,8 +215,8 @@ class OIDCBackend(OIDCAuthenticationBackend):
         if kwargs.get("nonce") is None:
             return payload  # a JWT userinfo response (not used here)
         issuer = oidc_setting("OIDC_OP_ISSUER", "")
-        if issuer and payload.get("iss") != issuer:
-            raise SuspiciousOperation("ID token from another issuer")
+        if not issuer or payload.get("iss") != issuer:
+            raise SuspiciousOperation("ID token from another issuer (or OIDC_OP_ISSUER unset)")
         audience = payload.get("aud")
         audience = [audience] if isinstance(audience, str) else list(audience or [])
         client_id = settings.OIDC_RP_CLIENT_ID
@@ -232,7 +234,8 @@ class OIDCBackend(OIDCAuthenticationBackend):
         for claim in settings.OIDC_USERNAME_CLAIMS:
             value = claims.get(claim)
             if value:
-                return str(value)[:150]
+                # never cut short: two long subjects sharing a beginning would be one person
+                return str(value) if len(str(value)) <= 150 else ""
         return ""
 
     def provider_groups(self, claims) -> list[str]:
@@ -366,15 +369,16 @@ class OIDCCallbackView(OIDCAuthenticationCallbackView):
         if not enabled():
             raise Http404("Single sign-on is not configured")
         if request.GET.get("error"):
-            logger.warning("Single sign-on: the provider answered %s", request.GET.get("error")[:100])
+            logger.warning("Single sign-on: the provider answered %r", request.GET.get("error")[:100])
         try:
             return super().get(request)
         except SuspiciousOperation as exc:
             logger.warning("Single sign-on refused: %s", exc)
             reason = getattr(request, "oidc_refusal", None) or "expired"
             return refused(request, reason, status=400 if reason == "expired" else 403)
-        except (requests.RequestException, ValueError) as exc:
-            logger.warning("Single sign-on: exchanging the code failed: %s", exc)
+        except (requests.RequestException, ValueError, KeyError, jwt.PyJWTError) as exc:
+            # the provider unreachable or answering nonsense, a malformed or expired token
+            logger.warning("Single sign-on: exchanging the code failed: %r", exc)
             return refused(request, "provider", status=502)
 
     def login_failure(self):
@@ -393,6 +397,8 @@ class OIDCCallbackView(OIDCAuthenticationCallbackView):
         response = super().login_success()
         self.request.session.pop("oidc_login_next", None)
         if getattr(self.user, "oidc_provider_mfa", False):
+            # as django-otp does on auth.login, also when this person was already signed in
+            otp_login(self.request, self.user.otp_device)
             from config.audit import security_event_record
             from config.models import SecurityEventKind
 

@@ -207,6 +207,8 @@ ACKNOWLEDGEMENT_DUE_WORKING_DAYS = env.float("ACKNOWLEDGEMENT_DUE_WORKING_DAYS",
 WARNING_LOOKBACK_MONTHS = env.int("WARNING_LOOKBACK_MONTHS", default=12)
 OFFICE_HOURS_START = env("OFFICE_HOURS_START", default="09:00")
 OFFICE_HOURS_END = env("OFFICE_HOURS_END", default="17:00")
+# The police force a police report names unless the officer changes it (NHDC: Hertfordshire).
+POLICE_FORCE = env("POLICE_FORCE", default="Hertfordshire Constabulary")
 
 # --- REST API (moderation/api) ----------------------------------------------------------------
 REST_FRAMEWORK = {

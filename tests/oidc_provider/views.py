@@ -1,8 +1,9 @@
 """The test provider's claims, and two set-up endpoints the fixture calls (guarded by a token).
 
-A person's ``groups`` claim is their Django groups at the provider, as Entra ID lists group ids; a
+A person's ``groups`` claim is their Django groups at the provider, as Entra ID lists group ids. A
 person in the group ``_mfa`` signed in with more than one factor (``amr: ["pwd", "mfa"]``), others with
-a password (``amr: ["pwd"]``). ``sub`` is a stable id that is not the username or the email.
+a password (``amr: ["pwd"]``); one in ``_overage`` gets Entra ID's "too many groups" pointer instead of
+a list. ``sub`` is a stable id that is not the username or the email.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from oauth2_provider.models import get_application_model
 from oauth2_provider.oauth2_validators import OAuth2Validator
 
 MFA_GROUP = "_mfa"
+OVERAGE_GROUP = "_overage"
 
 
 class Validator(OAuth2Validator):
@@ -27,6 +29,13 @@ class Validator(OAuth2Validator):
     def get_additional_claims(self, request):
         user = request.user
         names = sorted(user.groups.values_list("name", flat=True))
+        if OVERAGE_GROUP in names:
+            # as Entra ID past 200 groups: no list, a pointer to where it could be fetched
+            return {
+                "sub": f"subject-{user.pk:06d}",
+                "_claim_names": {"groups": "src1"},
+                "_claim_sources": {"src1": {"endpoint": "https://graph.example/getMemberObjects"}},
+            }
         return {
             "sub": f"subject-{user.pk:06d}",
             "email": user.email,
