@@ -65,6 +65,7 @@ lint: install
 
 db-stop: install
 	$(PY) -m config.localdb stop
+	$(PY) -m config.localredis stop
 
 clean: db-stop
 	rm -rf .local

@@ -9,11 +9,12 @@ class StaticFilesConfig(BaseStaticFilesConfig):
 
 
 class SecurityConfig(AppConfig):
-    """The edge's own wiring: sessions end when a person's role or account changes (config.sessions)."""
+    """The edge's own wiring: the security log (config.audit, config.models) and sessions that end when a
+    person's role or account changes (config.sessions)."""
 
     name = "config"
     label = "config_security"
     verbose_name = "Security"
 
     def ready(self):
-        from config import sessions  # noqa: F401  (connects its receivers)
+        from config import audit, sessions  # noqa: F401  (connect their receivers)

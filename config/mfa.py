@@ -36,6 +36,8 @@ from django_otp.middleware import OTPMiddleware
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from config.audit import security_event_record
+from config.models import SecurityEventKind
 from moderation.forms import GovukFormMixin
 
 logger = logging.getLogger("moderation.security")
@@ -149,6 +151,7 @@ def recovery_codes_renew(*, user) -> list[str]:
     device.token_set.all().delete()
     codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
     StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
+    security_event_record(kind=SecurityEventKind.RECOVERY_CODES_RENEWED, subject=user)
     logger.info("Recovery codes renewed for user %s", user.pk)
     return codes
 
@@ -247,6 +250,7 @@ def setup_app(request):
                 codes = recovery_codes_renew(user=user)
             otp_login(request, device)
             request.session[SHOW_CODES_SESSION_KEY] = codes
+            security_event_record(kind=SecurityEventKind.DEVICE_ADDED, subject=user, detail={"device": "app"})
             logger.info("Authenticator app set up for user %s", user.pk)
             messages.success(request, "Your authenticator app is set up.")
             return redirect(f"{reverse('mfa_recovery_codes')}?next={safe_next(request)}")
@@ -301,6 +305,11 @@ def verify(request):
         )
         if device is not None:
             otp_login(request, device)
+            security_event_record(
+                kind=SecurityEventKind.SECOND_STEP_PASSED,
+                subject=user,
+                detail={"device": "recovery code" if isinstance(device, StaticDevice) else "app"},
+            )
             if isinstance(device, StaticDevice):
                 left = device.token_set.count()
                 messages.warning(

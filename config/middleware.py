@@ -69,6 +69,10 @@ class SessionLimitsMiddleware:
             from django.contrib import messages
             from django.contrib.auth import logout
 
+            from config.audit import security_event_record
+            from config.models import SecurityEventKind
+
+            security_event_record(kind=SecurityEventKind.SESSION_EXPIRED, subject=request.user, detail={"why": expired})
             logout(request)
             if not request.path.startswith("/api/"):
                 messages.info(request, expired)

@@ -94,6 +94,12 @@ def device_removed(sender, instance, **kwargs):
     """A second-step device deleted: the sessions it verified end (config.mfa keeps no per-request check).
     An unconfirmed device (an app being set up) never verified anything."""
     if getattr(instance, "confirmed", True):
+        from config.audit import security_event_record
+        from config.models import SecurityEventKind
+
+        security_event_record(
+            kind=SecurityEventKind.DEVICE_REMOVED, subject=instance.user, detail={"device": sender.__name__}
+        )
         _after_commit({instance.user_id})
 
 

@@ -79,9 +79,13 @@ def channel(db):
     return factories.ChannelFactory(name="NHDC Facebook", handle="northhertsdc")
 
 
+APPEND_ONLY_TABLES = ("moderation_caseevent", "config_security_securityevent")
+
+
 def _set_event_trigger(enabled: bool) -> None:
     with connection.cursor() as cursor:
-        cursor.execute(f"ALTER TABLE moderation_caseevent {'ENABLE' if enabled else 'DISABLE'} TRIGGER USER")
+        for table in APPEND_ONLY_TABLES:
+            cursor.execute(f"ALTER TABLE {table} {'ENABLE' if enabled else 'DISABLE'} TRIGGER USER")
 
 
 def seed_reference_data() -> None:

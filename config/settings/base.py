@@ -50,6 +50,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # who is acting and from where, for the security log (config.audit)
+    "config.audit.AuditContextMiddleware",
     # the second step of signing in (django-otp): request.user.is_verified(), then no page before it
     "config.mfa.SessionOTPMiddleware",
     "config.mfa.SecondStepRequiredMiddleware",
@@ -111,6 +113,8 @@ AUTHENTICATION_BACKENDS = [
     # first: refuses a locked-out username from this address before any password is checked
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # single sign-on (config/oidc.py): answers only its own callback, and only when OIDC_RP_CLIENT_ID is set
+    "config.oidc.OIDCBackend",
 ]
 
 # --- Two-step verification (config/mfa.py) --------------------------------------------------------
@@ -318,6 +322,37 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour="9-16", minute=30, day_of_week="mon-fri"),
     },
 }
+
+# --- Single sign-on (config/oidc.py): OpenID Connect with the organisation's identity provider ----
+# Off unless OIDC_RP_CLIENT_ID is set. The provider's endpoints come from its discovery document
+# (OIDC_OP_DISCOVERY_URL; for Entra ID https://login.microsoftonline.com/<tenant id>/v2.0/.well-known/
+# openid-configuration) unless given one by one. Roles come from the ID token's groups claim through
+# the "Identity provider groups" table in the admin. See docs/deploy.md.
+OIDC_RP_CLIENT_ID = env("OIDC_RP_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env("OIDC_RP_CLIENT_SECRET", default="")
+OIDC_PROVIDER_NAME = env("OIDC_PROVIDER_NAME", default="Microsoft")
+OIDC_OP_DISCOVERY_URL = env("OIDC_OP_DISCOVERY_URL", default="")
+OIDC_OP_ISSUER = env("OIDC_OP_ISSUER", default="")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env("OIDC_OP_AUTHORIZATION_ENDPOINT", default="")
+OIDC_OP_TOKEN_ENDPOINT = env("OIDC_OP_TOKEN_ENDPOINT", default="")
+OIDC_OP_USER_ENDPOINT = env("OIDC_OP_USER_ENDPOINT", default="")
+OIDC_OP_JWKS_ENDPOINT = env("OIDC_OP_JWKS_ENDPOINT", default="")
+OIDC_RP_SIGN_ALGO = env("OIDC_RP_SIGN_ALGO", default="RS256")
+OIDC_RP_SCOPES = env("OIDC_RP_SCOPES", default="openid email profile")
+OIDC_USE_NONCE = True
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = env.int("OIDC_TIMEOUT", default=10)
+OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_authentication_callback"
+# The stable claim that names a person (Entra ID's oid, the same in every app of the tenant; else sub).
+OIDC_USERNAME_CLAIMS = env.list("OIDC_USERNAME_CLAIMS", default=["oid", "sub"])
+OIDC_GROUPS_CLAIM = env("OIDC_GROUPS_CLAIM", default="groups")
+# Does the provider's sign-in count as the second step? "no" (the default): our own step follows.
+# "amr": when the ID token's amr claim says mfa. "always": the provider enforces MFA on this app itself
+# (e.g. an Entra ID Conditional Access policy; its v2.0 ID tokens carry no amr).
+OIDC_TRUST_PROVIDER_MFA = env("OIDC_TRUST_PROVIDER_MFA", default="no")
+OIDC_MFA_AMR_VALUES = env.list("OIDC_MFA_AMR_VALUES", default=["mfa"])
+# The callback is no password guess: django-axes leaves it alone (see config.oidc.axes_exempt).
+AXES_WHITELIST_CALLABLE = "config.oidc.axes_exempt"
 
 LOGGING = {
     "version": 1,

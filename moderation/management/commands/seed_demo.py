@@ -8,6 +8,7 @@ to run, and printed. Refuses to run unless DEBUG is on (never in production).
 from __future__ import annotations
 
 import json
+import os
 import secrets
 from datetime import datetime, time, timedelta
 from pathlib import Path
@@ -121,7 +122,8 @@ class Command(BaseCommand):
         return areas
 
     def print_logins(self) -> None:
-        self.stdout.write("\nDemo sign-ins (local only) at http://127.0.0.1:8000/admin/")
+        site = os.environ.get("SITE_URL", "http://127.0.0.1:8000/")
+        self.stdout.write(f"\nDemo sign-ins (local only) at {site} (the admin at {site}admin/)")
         for username, _first, _last, role in USERS:
             self.stdout.write(f"  {username:8} {self._passwords[username]:14} {role or 'Administrator (superuser)'}")
         self.stdout.write("")
