@@ -302,11 +302,15 @@ class OIDCBackend(OIDCAuthenticationBackend):
 
     @staticmethod
     def _copy_claims(user, claims):
-        user.email = (claims.get("email") or claims.get("preferred_username") or "")[:254]
+        """Email and names from the token; a claim the provider does not send leaves the value here."""
+        email = str(claims.get("email") or "")
+        if "@" in email:
+            user.email = email[:254]
         first, last = claims.get("given_name") or "", claims.get("family_name") or ""
         if not (first or last) and claims.get("name"):
             first, _, last = str(claims["name"]).partition(" ")
-        user.first_name, user.last_name = str(first)[:150], str(last)[:150]
+        if first or last:
+            user.first_name, user.last_name = str(first)[:150], str(last)[:150]
 
     @staticmethod
     def roles_set(user, roles: set[Group]) -> None:
