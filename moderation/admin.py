@@ -8,18 +8,17 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import HttpResponseRedirect
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from escalation import routing
 from escalation import services as escalation
 from escalation.constants import BlockScope
 from escalation.reach import CaseReachAdminMixin
-from moderation import clock, flags, services
+from moderation import flags, services
 from moderation.admin_actions import OptionalNoteForm, ReasonForm, error_text, form_action, run_per_row
-from moderation.constants import CaseOutcome, FlagStatus, Platform, PostKind, Visibility
-from moderation.deadlines import working_time_left
+from moderation.constants import CaseOutcome, CaseStatus, FlagStatus, Platform, PostKind, Visibility
 from moderation.models import (
     Case,
     CaseEvent,
@@ -35,6 +34,8 @@ from moderation.models import (
     ServiceArea,
     SocialAccount,
 )
+from moderation.selectors import first_response_at
+from moderation.templatetags.workspace import london
 
 
 def evidence_file_link(obj: Evidence):
@@ -255,7 +256,8 @@ class CaseAdmin(CaseReachAdminMixin, admin.ModelAdmin):
     ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("rules")
+        # responded_at: the queue's first-response rule (acting on the case meets the target)
+        return super().get_queryset(request).prefetch_related("rules").annotate(responded_at=first_response_at())
 
     # --- permissions: add = record a case through the service; never edited or deleted in a form
     def has_add_permission(self, request):
@@ -368,14 +370,11 @@ class CaseAdmin(CaseReachAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="Response due", ordering="response_due_at")
     def due(self, obj):
-        if obj.status != "open":
+        """As the queue says it: Responded (late), working time left or Overdue by; and when it is due."""
+        if obj.status != CaseStatus.OPEN:
             return "—"
-        left = working_time_left(clock.now(), obj.response_due_at)
-        when = timezone.localtime(obj.response_due_at).strftime("%d %b %H:%M")
-        if left.total_seconds() < 0:
-            return format_html('<strong class="mc-overdue">Overdue</strong> (was due {})', when)
-        hours = int(left.total_seconds() // 3600)
-        return f"{when} ({hours}h {int(left.total_seconds() % 3600 // 60)}m working time left)"
+        says = render_to_string("moderation/includes/response_clock.html", {"case": obj})
+        return format_html("{} (due {})", says, london(obj.response_due_at))
 
     @admin.display(description="Standing and recommended next step")
     def standing(self, obj):

@@ -53,11 +53,19 @@ def _first_response() -> QuerySet[CaseEvent]:
     return CaseEvent.objects.filter(case=OuterRef("pk"), kind__in=FIRST_RESPONSE_EVENTS)
 
 
+def first_response_at() -> Subquery:
+    """When a case (``OuterRef("pk")``) was first acted on, or None: annotate it as ``responded_at``.
+
+    The one first-response rule of every list of cases (the queue, the admin's): acting on the case
+    (``FIRST_RESPONSE_EVENTS``) meets its target; ``moderation/includes/response_clock.html`` shows it.
+    """
+    return Subquery(_first_response().order_by("at", "id").values("at")[:1])
+
+
 def case_queryset() -> QuerySet[Case]:
     """Cases with what a list of them shows: account, channel, assignee, rules, stage annotations."""
     latest_warning = Warning.objects.filter(case=OuterRef("pk")).order_by("-drafted_at")
     latest_block = Block.objects.filter(case=OuterRef("pk")).order_by("-proposed_at")
-    first_response = _first_response().order_by("at", "id")
     return (
         Case.objects.select_related("account", "channel", "assignee", "service_area")
         .prefetch_related(Prefetch("rules", queryset=HouseRule.objects.order_by("position")))
@@ -72,7 +80,7 @@ def case_queryset() -> QuerySet[Case]:
             ),
             warning_status=Subquery(latest_warning.values("status")[:1]),
             block_status=Subquery(latest_block.values("status")[:1]),
-            responded_at=Subquery(first_response.values("at")[:1]),
+            responded_at=first_response_at(),
             block_to_undo=Exists(
                 Block.objects.filter(
                     case=OuterRef("pk"), status=BlockStatus.LIFTED, undone_on_platform_at__isnull=True
