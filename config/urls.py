@@ -39,6 +39,7 @@ urlpatterns = [
         name="sign_in",
     ),
     path("sign-out/", auth_views.LogoutView.as_view(), name="sign_out"),
+    path("", include("config.oidc")),
     path("", include(mfa.urlpatterns)),
     path("webauthn/", include("django_otp_webauthn.urls", namespace="otp_webauthn")),
     path("", include("moderation.urls")),
