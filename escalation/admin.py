@@ -126,6 +126,31 @@ class WarningTextForm(forms.ModelForm):
         widgets = {"text": forms.Textarea(attrs={"rows": 10, "cols": 80})}
 
 
+def _names(people) -> str:
+    names = [person.get_full_name() or person.get_username() for person in people]
+    return ", ".join(names[:-1]) + (" or " if len(names) > 1 else "") + names[-1]
+
+
+def _who_can_sign_off(warning: Warning, *, asker) -> tuple[str, int]:
+    """What to say once ``warning`` was sent for sign-off by ``asker``: who else can decide it (neither
+    its drafter nor its asker may), or a warning that nobody else can, and what to do about it."""
+    case = warning.case
+    role = routing.SIGNOFF_DECIDED_BY[SignOffKind.WARNING]
+    people, admins = routing.who_may_decide(
+        kind=SignOffKind.WARNING, service_area_id=case.service_area_id, authors={warning.drafted_by_id, asker.pk}
+    )
+    if people:
+        return f"sent for sign-off by {_names(people)} (the {role}).", messages.SUCCESS
+    no_director = case.service_area_id is None or not case.service_area.directors.filter(is_active=True).exists()
+    text = f"sent for sign-off, but nobody else can sign it off (the {role})"
+    text += ": this case's service area has no service director." if no_director else "."
+    if admins:
+        text += f" Only an administrator ({_names(admins)}) could decide it."
+    text += " Ask an administrator to give someone else the role"
+    text += " or to add a service director to the area." if no_director else "."
+    return text, messages.WARNING
+
+
 @admin.register(Warning)
 class WarningAdmin(CaseReachAdminMixin, admin.ModelAdmin):
     case_path = "case__"
@@ -173,15 +198,17 @@ class WarningAdmin(CaseReachAdminMixin, admin.ModelAdmin):
 
     @admin.action(description="Send for sign-off", permissions=["draft_warning"])
     def submit_for_signoff(self, request, queryset):
-        run_per_row(
-            self,
-            request,
-            queryset,
-            lambda w: (
-                services.warning_submit(actor=request.user, warning=w)
-                and f"sent for sign-off by the {routing.SIGNOFF_DECIDED_BY[SignOffKind.WARNING]}."
-            ),
-        )
+        """Each warning goes for sign-off; the message names who can decide it, as the workspace's
+        warning page does, and is a warning when nobody else can (``routing.who_may_decide``)."""
+        for warning in queryset.select_related("case__service_area"):
+            label = str(warning)
+            try:
+                services.warning_submit(actor=request.user, warning=warning)
+            except (ValidationError, PermissionDenied) as error:
+                self.message_user(request, f"{label}: not done. {error_text(error)}", messages.ERROR)
+                continue
+            text, level = _who_can_sign_off(warning, asker=request.user)
+            self.message_user(request, f"{label}: {text}", level)
 
     def _pending(self, warning):
         signoff = warning.signoffs.filter(status=SignOffStatus.PENDING).first()
