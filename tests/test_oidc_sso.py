@@ -311,6 +311,18 @@ class TestSingleSignOn:
         assert roles(user) == set()
         assert signed_in_as(laptop) is None
 
+    def test_an_account_switched_off_here_is_refused(self, client, sso):
+        sso.person("joy", groups=["grp-comms-officers"])
+        sso_sign_in(client, sso, "joy")
+        user = signed_in_as(client)
+        User.objects.filter(pk=user.pk).update(is_active=False)
+        other = Client()
+        response = sso_sign_in(other, sso, "joy")
+        assert response.status_code == 403
+        assert "switched off" in response.content.decode()
+        assert signed_in_as(other) is None
+        assert roles(user) == {routing.OFFICER}  # left as they were
+
     def test_a_wrong_state_is_refused(self, client, sso):
         sso.person("gus", groups=["grp-comms-officers"])
         callback = sso_callback_url(client, sso, "gus")
