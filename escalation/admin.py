@@ -11,7 +11,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from escalation import routing, services
@@ -22,10 +21,12 @@ from escalation.selectors import signoffs_for
 from moderation.admin import ReadOnlyCaseworkAdmin
 from moderation.admin_actions import ReasonForm, error_text, form_action, run_per_row
 from moderation.models import Case, CaseEvent, SocialAccount
+from moderation.templatetags.workspace import london
 
 
 def _when(value) -> str:
-    return timezone.localtime(value).strftime("%d %b %Y %H:%M") if value else "—"
+    """The product's one date format ("2 Dec 2027, 09:05", London time); "—" for none."""
+    return london(value)
 
 
 def _link(obj, label=None) -> str:

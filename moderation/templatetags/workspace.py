@@ -28,8 +28,7 @@ def time_left(due, status="open"):
     if due is None or status != "open":
         return "—"
     left = working_time_left(clock.now(), due)
-    local = timezone.localtime(due)
-    title = f"Due {local:%d %b %Y %H:%M} (working time: office hours, bank holidays skipped)"
+    title = f"Due {london(due)} (working time: office hours, bank holidays skipped)"
     if left.total_seconds() < 0:
         return format_html('<span class="app-overdue" title="{}">Overdue by {}</span>', title, _duration(left))
     return format_html('<span title="{}">{} left</span>', title, _duration(left))
