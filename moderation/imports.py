@@ -36,9 +36,9 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Q
 
 from escalation import routing
-from moderation import clock, csvfiles, flags
-from moderation.constants import ImportStatus, Platform, PostKind
-from moderation.models import Channel, CsvImport, ImportSource, Post, SocialAccount, normalise_handle
+from moderation import clock, csvfiles, flags, intake
+from moderation.constants import ImportStatus, PostKind
+from moderation.models import Channel, CsvImport, ImportSource, Post, SocialAccount
 from moderation.services import (
     IngestStatus,
     _accounts_for,
@@ -55,15 +55,6 @@ CHUNK_ROWS = 1000  # rows stored per statement batch (the API's batch size)
 PROGRESS_EVERY = 2000  # rows checked between progress reports
 MAX_PROBLEMS_KEPT = 1000
 
-_PLATFORM_WORDS = {
-    **{value: value for value in Platform.values},
-    **{label.casefold(): value for value, label in Platform.choices},
-    "twitter": Platform.X,
-    "x": Platform.X,
-    "fb": Platform.FACEBOOK,
-    "ig": Platform.INSTAGRAM,
-    "linked in": Platform.LINKEDIN,
-}
 # what Excel leaves of a long numeric ID it has shown in scientific notation and saved: 1.23457E+17
 _SHORTENED_NUMBER = re.compile(r"^\d(?:[.,]\d+)?E\+\d+$", re.IGNORECASE)
 _LINE_END = re.compile(r"\r\n?")
@@ -530,7 +521,7 @@ class RowReader:
         return self._channel_cache[key]
 
     def _find_channel(self, name: str, platform_cell: str) -> Channel | tuple[str, str]:
-        platform = _PLATFORM_WORDS.get(platform_cell.casefold()) if platform_cell else None
+        platform = intake.platform_of(platform_cell) if platform_cell else None
         if platform_cell and platform is None:
             return ("platform", f"“{platform_cell}” is not a platform we know.")
         if not name:
@@ -546,21 +537,37 @@ class RowReader:
                 chosen = self.default_channel.get_platform_display()
                 return ("platform", f"The channel chosen for the file is on {chosen}; this row says {platform_cell}.")
             return self.default_channel
-        wanted = normalise_handle(name)
-        matches = [
-            c
-            for c in self.channels
-            if (normalise_handle(c.handle) == wanted or c.name.casefold() == name.casefold())
-            and (platform is None or c.platform == platform)
-        ]
-        if not matches:
-            return ("channel", f"“{name}” is not one of our channels (an administrator adds channels in the admin).")
-        if len({c.pk for c in matches}) > 1:
-            platforms = " and ".join(sorted({c.get_platform_display() for c in matches}))
-            return ("channel", f"“{name}” is a channel on {platforms}: match the platform column to tell them apart.")
-        if not matches[0].is_active:
-            return ("channel", f"“{name}” is no longer an active channel.")
-        return matches[0]
+        try:
+            # the one place that resolves a channel (the API and the webhook too): its handle, else its name
+            return intake.channel_resolve(
+                name,
+                channels=self.channels,
+                platform=platform,
+                by_name=True,
+                by_pk=False,  # a number in an export is a page's id, never one of ours
+                choose="match the platform column to tell them apart",
+            )
+        except intake.ChannelRefused as refused:
+            return ("channel", _channel_refusal(name, refused))
+
+
+def _channel_refusal(name: str, refused: intake.ChannelRefused) -> str:
+    """``channel_resolve``'s refusal in the CSV import's words: what is wrong with the cell."""
+    if refused.code == "unknown":
+        return f"“{name}” is not one of our channels (an administrator adds channels in the admin)."
+    if refused.code == "inactive":
+        return f"“{name}” is no longer an active channel."
+    if refused.code == "ambiguous":
+        platforms = sorted({c.get_platform_display() for c in refused.matches})
+        if len(platforms) > 1:
+            return f"“{name}” is a channel on {' and '.join(platforms)}: match the platform column to tell them apart."
+        # one platform holds a handle once: these share the name; their handles tell them apart
+        named = sorted(f"{c.name} (@{c.handle})" for c in refused.matches)
+        return (
+            f"“{name}” names {len(named)} channels on {platforms[0]}: {', '.join(named[:-1])} and {named[-1]}; "
+            "give the channel's handle instead."
+        )
+    return str(refused)
 
 
 def _differs(first: _Item, first_row: int, again: _Item, row: int, column: str) -> Problem | None:
