@@ -1,4 +1,5 @@
-"""Emails the escalation process sends (through Django's email backend)."""
+"""Emails the escalation process sends. Each is written to the outbox (``moderation.outbox``) in
+the transaction of the decision that calls for it and delivered by a worker, retried until sent."""
 
 from __future__ import annotations
 
@@ -7,11 +8,15 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
-from django.core.mail import send_mail
 from django.db.models import Q
 from django.template.loader import render_to_string
 
 from escalation import routing
+from moderation import clock
+from moderation.constants import EventKind
+from moderation.events import record_event
+from moderation.models import OutboxMessage
+from moderation.outbox import outbox_add
 
 
 def emails_of_role_holders(perm: str) -> list[str]:
@@ -30,11 +35,95 @@ def managing_director_emails() -> list[str]:
     return emails_of_role_holders(routing.PERM_ACKNOWLEDGE_BLOCK)
 
 
-def send(template: str, recipients: Iterable[str], context: dict) -> int:
-    """Render ``escalation/email/<template>.txt`` (first line is the subject) and send it."""
-    recipients = sorted(set(recipients))
-    if not recipients:
-        return 0
+def render(template: str, context: dict) -> tuple[str, str]:
+    """``escalation/email/<template>.txt`` rendered: (subject, body); its first line is the subject."""
     context = {"organisation": settings.ORGANISATION_NAME, **context}
     subject, _, body = render_to_string(f"escalation/email/{template}.txt", context).strip().partition("\n")
-    return send_mail(subject.strip(), body.strip() + "\n", settings.DEFAULT_FROM_EMAIL, recipients)
+    return subject.strip(), body.strip() + "\n"
+
+
+def queue(
+    template: str,
+    recipients: Iterable[str],
+    context: dict,
+    *,
+    key: str,
+    case_id: int | None = None,
+    on_sent: str = "",
+) -> OutboxMessage | None:
+    """Write the email to the outbox, in the caller's transaction; sent once that commits.
+
+    Nothing is written for nobody unless ``on_sent`` must still run (it records who was told).
+    """
+    recipients = sorted(set(recipients))
+    if not recipients and not on_sent:
+        return None
+    subject, body = render(template, context)
+    return outbox_add(
+        key=key, kind=template, subject=subject, body=body, recipients=recipients, case_id=case_id, on_sent=on_sent
+    )
+
+
+# --- The Managing Director's notices: stamped and on the timeline when they are sent -------------
+
+
+def block_notice_queue(block) -> OutboxMessage:
+    """In the transaction that starts ``block``: the notice to the Managing Director(s)."""
+    return queue(
+        "block_notice",
+        managing_director_emails(),
+        {"block": block},
+        key=f"block-notice:{block.pk}",
+        case_id=block.case_id,
+        on_sent="escalation.notifications.block_notice_sent",
+    )
+
+
+def block_notice_sent(message: OutboxMessage) -> None:
+    """Outbox hook, in the sending transaction: the block says when the MD was told, once."""
+    from escalation.models import Block
+
+    block = Block.objects.select_for_update(of=("self",)).get(pk=int(message.key.rpartition(":")[2]))
+    if block.md_notified_at is not None:
+        return
+    block.md_notified_at = clock.now()
+    block.save(update_fields=["md_notified_at"])
+    record_event(
+        case=block.case_id,
+        kind=EventKind.MD_NOTIFIED,
+        actor=None,
+        subject=block,
+        after={"recipients": message.recipients},
+        note="" if message.recipients else "No Managing Director has an email address: tell them another way.",
+    )
+
+
+def police_report_queue(report) -> OutboxMessage:
+    """In the transaction that records ``report``: the notice to the Managing Director(s)."""
+    return queue(
+        "police_report",
+        managing_director_emails(),
+        {"report": report},
+        key=f"police-report:{report.pk}",
+        case_id=report.case_id,
+        on_sent="escalation.notifications.police_report_sent",
+    )
+
+
+def police_report_sent(message: OutboxMessage) -> None:
+    """Outbox hook, in the sending transaction: the report says when the MD was told, once."""
+    from escalation.models import PoliceReport
+
+    report = PoliceReport.objects.select_for_update(of=("self",)).get(pk=int(message.key.rpartition(":")[2]))
+    if report.md_notified_at is not None:
+        return
+    report.md_notified_at = clock.now()
+    report.save(update_fields=["md_notified_at"])
+    record_event(
+        case=report.case_id,
+        kind=EventKind.MD_NOTIFIED,
+        actor=None,
+        subject=report,
+        after={"recipients": message.recipients},
+        note="Police report shared." if message.recipients else "No Managing Director has an email address.",
+    )

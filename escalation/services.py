@@ -3,13 +3,14 @@
 Same contract as ``moderation.services``: keyword-only, one transaction, the actor's permission
 checked, rows locked before a move, an illegal move refused with ``ValidationError(code="conflict")``
 naming the current state, a repeated move returning quietly, exactly one timeline event per state
-change. Emails are sent by Celery tasks enqueued when the transaction commits.
+change. Emails are written to the outbox (``moderation.outbox``) in the deciding transaction and
+delivered by a worker once it commits, retried until sent.
 """
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, date, datetime, timedelta
-from functools import partial
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
@@ -39,6 +40,7 @@ from moderation.constants import CaseStatus, EventKind, Visibility
 from moderation.deadlines import due_after, office_hours
 from moderation.events import actor_label, record_event, record_events_bulk
 from moderation.models import Case, CaseEvent, Channel, Post
+from moderation.outbox import outbox_deliver
 from moderation.services import clean_text, conflict, post_set_visibility, require_perm
 
 APPEAL_WAIT_AFTER_DECISION_MONTHS = 12
@@ -342,9 +344,9 @@ def _activate(block: Block, now: datetime) -> None:
     block.started_at = now
     block.appeal_opens_at = add_calendar_months(now, appeal_wait_months(block.case, block.kind))
     block.save(update_fields=["status", "started_at", "appeal_opens_at"])
-    from escalation import tasks
+    from escalation import notifications
 
-    transaction.on_commit(partial(tasks.notify_managing_director.delay, block.pk))
+    notifications.block_notice_queue(block)
 
 
 def _resolve_scope(case: Case, scope: str, channel: Channel | None) -> Channel | None:
@@ -505,50 +507,31 @@ def channel_ban(*, actor: AbstractBaseUser, case: Case, reason: str) -> Block:
     return block
 
 
-@transaction.atomic
 def block_notify_managing_director(*, block_id: int) -> bool:
-    """Email the Managing Director(s) about an active block, once. Returns True when sent now."""
-    from escalation.notifications import managing_director_emails, send
+    """Send the Managing Director(s) the notice of an active block now, once (its outbox row is
+    written when the block starts; this writes it for a block that started without one). Returns
+    True when sent now. Kept for tasks queued before the outbox."""
+    from escalation import notifications
 
-    block = Block.objects.select_for_update(of=("self",)).select_related("account", "channel").get(pk=block_id)
-    if block.md_notified_at is not None or block.started_at is None:
-        return False
-    recipients = managing_director_emails()
-    send("block_notice", recipients, {"block": block})
-    block.md_notified_at = clock.now()
-    block.save(update_fields=["md_notified_at"])
-    record_event(
-        case=block.case_id,
-        kind=EventKind.MD_NOTIFIED,
-        actor=None,
-        subject=block,
-        after={"recipients": recipients},
-        note="" if recipients else "No Managing Director has an email address: tell them another way.",
-    )
-    return True
+    with transaction.atomic():
+        block = Block.objects.select_for_update(of=("self",)).select_related("account", "channel").get(pk=block_id)
+        if block.md_notified_at is not None or block.started_at is None:
+            return False
+        message = notifications.block_notice_queue(block)
+    return outbox_deliver(message_id=message.pk) == "sent"
 
 
-@transaction.atomic
 def police_report_notify_managing_director(*, report_id: int) -> bool:
-    """Email the Managing Director(s) about a police report, once. Returns True when sent now."""
-    from escalation.notifications import managing_director_emails, send
+    """Send the Managing Director(s) the notice of a police report now, once. Returns True when sent
+    now. Kept for tasks queued before the outbox."""
+    from escalation import notifications
 
-    report = PoliceReport.objects.select_for_update(of=("self",)).select_related("case__account").get(pk=report_id)
-    if report.md_notified_at is not None:
-        return False
-    recipients = managing_director_emails()
-    send("police_report", recipients, {"report": report})
-    report.md_notified_at = clock.now()
-    report.save(update_fields=["md_notified_at"])
-    record_event(
-        case=report.case_id,
-        kind=EventKind.MD_NOTIFIED,
-        actor=None,
-        subject=report,
-        after={"recipients": recipients},
-        note="Police report shared." if recipients else "No Managing Director has an email address.",
-    )
-    return True
+    with transaction.atomic():
+        report = PoliceReport.objects.select_for_update(of=("self",)).select_related("case__account").get(pk=report_id)
+        if report.md_notified_at is not None:
+            return False
+        message = notifications.police_report_queue(report)
+    return outbox_deliver(message_id=message.pk) == "sent"
 
 
 @transaction.atomic
@@ -627,9 +610,9 @@ def police_report_record(
         subject=report,
         after={"force": report.force, "reference": report.reference, "reported_on": reported_on.isoformat()},
     )
-    from escalation import tasks
+    from escalation import notifications
 
-    transaction.on_commit(partial(tasks.notify_police_report.delay, report.pk))
+    notifications.police_report_queue(report)
     return report
 
 
@@ -794,21 +777,15 @@ def appeal_windows_flag(*, now: datetime | None = None) -> list[int]:
         ]
     )
     ids = sorted(block_id for block_id, _, _ in rows)
-    from escalation import tasks
-
-    transaction.on_commit(partial(tasks.send_appeal_window_digest.delay, ids))
+    _appeal_window_digest_queue(ids)
     return ids
 
 
-@transaction.atomic
-def appeal_window_digest_send(*, block_ids: list[int]) -> int:
-    """Email the Communications team the flagged blocks in ``block_ids`` that no digest has named
-    for their current window; stamp them. Returns how many the email named (0: nothing sent).
-
-    The blocks stay locked until the stamp commits, so a second delivery of the task waits and
-    then finds them named; if sending fails nothing is stamped and the task may be retried.
-    """
-    from escalation.notifications import send
+def _appeal_window_digest_queue(block_ids: list[int]):
+    """In the caller's transaction: the digest naming the flagged blocks in ``block_ids`` that no
+    digest has named for their current window, written to the outbox; the blocks stamped with the
+    window it names. Returns (how many it names, the outbox row) or (0, None)."""
+    from escalation import notifications
 
     blocks = [
         block
@@ -819,12 +796,33 @@ def appeal_window_digest_send(*, block_ids: list[int]) -> int:
         if block.appeal_digest_sent_for != block.appeal_opens_at
     ]
     if not blocks:
-        return 0
-    send("appeal_window_digest", [settings.COMMUNICATIONS_TEAM_EMAIL], {"blocks": blocks})
+        return 0, None
+    named = ",".join(f"{block.pk}@{block.appeal_opens_at.isoformat()}" for block in blocks)
+    message = notifications.queue(
+        "appeal_window_digest",
+        [settings.COMMUNICATIONS_TEAM_EMAIL],
+        {"blocks": blocks},
+        key=f"appeal-digest:{hashlib.sha256(named.encode()).hexdigest()}",
+    )
     for block in blocks:
         block.appeal_digest_sent_for = block.appeal_opens_at
     Block.objects.bulk_update(blocks, ["appeal_digest_sent_for"])
-    return len(blocks)
+    return len(blocks), message
+
+
+def appeal_window_digest_send(*, block_ids: list[int]) -> int:
+    """Email the Communications team the flagged blocks in ``block_ids`` that no digest has named
+    for their current window, now. Returns how many the email named (0: nothing to send).
+
+    ``appeal_windows_flag`` writes its digest itself; this serves tasks queued before the outbox
+    and windows opened again. The blocks stay locked until the digest's row and their stamps
+    commit, so a second delivery waits and then finds them named.
+    """
+    with transaction.atomic():
+        count, message = _appeal_window_digest_queue(block_ids)
+    if message is not None:
+        outbox_deliver(message_id=message.pk)
+    return count
 
 
 def _due_for_chase(last_chased_at: datetime | None, now: datetime) -> bool:
@@ -838,9 +836,10 @@ def overdue_chase(*, now: datetime | None = None) -> dict[str, int]:
     A reminder goes at most once per working day per item, with a timeline event, and never on a
     weekend or bank holiday (beat's schedule knows weekdays, not bank holidays). Returns counts.
     """
-    from escalation.notifications import managing_director_emails, send
+    from escalation.notifications import managing_director_emails, queue
 
     now = now or clock.now()
+    day = timezone.localdate(now).isoformat()
     chased = {"signoffs": 0, "acknowledgements": 0}
     if not office_hours().is_working_day(timezone.localdate(now)):
         return chased
@@ -857,7 +856,13 @@ def overdue_chase(*, now: datetime | None = None) -> dict[str, int]:
             for u in routing.deciders_for(kind=signoff.kind, service_area_id=signoff.case.service_area_id)
             if u.email and u.pk not in signoff_authors(signoff)
         ]
-        send("signoff_chase", recipients, {"signoff": signoff, "decided_by": routing.SIGNOFF_DECIDED_BY[signoff.kind]})
+        queue(
+            "signoff_chase",
+            recipients,
+            {"signoff": signoff, "decided_by": routing.SIGNOFF_DECIDED_BY[signoff.kind]},
+            key=f"signoff-chase:{signoff.pk}:{day}",
+            case_id=signoff.case_id,
+        )
         signoff.last_chased_at = now
         signoff.save(update_fields=["last_chased_at"])
         record_event(
@@ -880,7 +885,13 @@ def overdue_chase(*, now: datetime | None = None) -> dict[str, int]:
         due = due_after(block.started_at, settings.ACKNOWLEDGEMENT_DUE_WORKING_DAYS)
         if due > now or not _due_for_chase(block.md_last_chased_at, now):
             continue
-        send("acknowledgement_chase", md_emails, {"block": block})
+        queue(
+            "acknowledgement_chase",
+            md_emails,
+            {"block": block},
+            key=f"acknowledgement-chase:{block.pk}:{day}",
+            case_id=block.case_id,
+        )
         block.md_last_chased_at = now
         block.save(update_fields=["md_last_chased_at"])
         record_event(

@@ -6,6 +6,9 @@ from celery import shared_task
 
 from escalation import services
 
+# Emails go through the outbox (moderation.tasks.deliver_outbox_message); these two and
+# send_appeal_window_digest only serve tasks queued before it, and send once all the same.
+
 
 @shared_task(acks_late=True)
 def notify_managing_director(block_id: int) -> bool:
@@ -25,7 +28,8 @@ def flag_open_appeal_windows() -> list[int]:
 
 @shared_task(acks_late=True)
 def send_appeal_window_digest(block_ids: list[int]) -> int:
-    """Email the Communications team the blocks whose appeal window opened; a redelivery sends nothing twice."""
+    """Email the Communications team the blocks whose appeal window opened; a redelivery sends nothing twice.
+    (``flag_open_appeal_windows`` now writes its digest to the outbox itself.)"""
     return services.appeal_window_digest_send(block_ids=block_ids)
 
 

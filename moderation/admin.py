@@ -777,3 +777,63 @@ class CsvImportAdmin(ReadOnlyCaseworkAdmin):
     list_select_related = ["source", "uploaded_by"]
     search_fields = ["filename", "sha256"]
     date_hierarchy = "uploaded_at"
+
+
+# --- Outgoing emails (the outbox, moderation/outbox.py) ------------------------------------------
+# Kept with the admin's other models but imported here, so this section stands on its own.
+from moderation import outbox as outbox_services  # noqa: E402
+from moderation.models import OutboxMessage, OutboxStatus  # noqa: E402
+
+
+@admin.register(OutboxMessage)
+class OutboxAdmin(ReadOnlyCaseworkAdmin):
+    """Every email the app sends: whether it went, how many tries, the last error and the next try.
+    Read-only; *Retry now* asks the outbox service to try a waiting or failed email at once."""
+
+    list_display = ["subject", "kind", "status", "attempts", "next_attempt_at", "last_error_short", "sent_at"]
+    list_filter = ["status", "kind"]
+    search_fields = ["key", "subject", "message_id"]
+    date_hierarchy = "created_at"
+    actions = ["retry_now"]
+    readonly_fields = [
+        "key",
+        "message_id",
+        "kind",
+        "status",
+        "subject",
+        "recipients",
+        "case",
+        "created_at",
+        "attempts",
+        "last_attempt_at",
+        "next_attempt_at",
+        "last_error",
+        "sent_at",
+        "body",
+    ]
+    fields = readonly_fields
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and (
+            request.user.has_perm("moderation.view_outboxmessage") or request.user.has_perm(outbox_services.PERM_RETRY)
+        )
+
+    @admin.display(description="Last error")
+    def last_error_short(self, obj: OutboxMessage) -> str:
+        if obj.status == OutboxStatus.SENT or not obj.last_error:
+            return "—"
+        return obj.last_error if len(obj.last_error) <= 80 else obj.last_error[:79] + "…"
+
+    @admin.action(description="Retry now", permissions=["retry"])
+    def retry_now(self, request, queryset):
+        run_per_row(
+            self,
+            request,
+            queryset,
+            lambda message: (
+                outbox_services.outbox_retry_now(actor=request.user, message=message) and "to be sent again now."
+            ),
+        )
+
+    def has_retry_permission(self, request) -> bool:
+        return request.user.has_perm(outbox_services.PERM_RETRY)

@@ -538,3 +538,56 @@ class CsvImport(models.Model):
     def is_editable(self) -> bool:
         """Its columns can be matched again, or it can be discarded: it has not started or it failed."""
         return self.status in EDITABLE_IMPORT_STATUSES
+
+
+class OutboxStatus(models.TextChoices):
+    PENDING = "pending", "Waiting to be sent"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Gave up (retry it by hand)"
+
+
+class OutboxMessage(models.Model):
+    """An email to send, written in the transaction of the decision that calls for it (the
+    transactional outbox, ``moderation.outbox``): it exists if and only if the decision committed.
+
+    States: pending → sent; pending → failed after ``settings.OUTBOX_MAX_ATTEMPTS`` attempts (an
+    administrator's *Retry now* makes it pending again). ``key`` is the idempotency key (one row per
+    notice, whoever writes it again); ``message_id`` is the Message-ID header every attempt carries,
+    so a mail system can drop a second copy.
+    """
+
+    key = models.CharField(max_length=200, unique=True, help_text="One row per notification, e.g. block-notice:42.")
+    message_id = models.CharField(max_length=250, unique=True, help_text="The Message-ID header of every attempt.")
+    kind = models.CharField(max_length=60, help_text="The email's template.")
+    subject = models.CharField(max_length=250)
+    body = models.TextField()
+    from_email = models.CharField(max_length=250)
+    recipients = models.JSONField(default=list)
+    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    on_sent = models.CharField(
+        max_length=200, blank=True, help_text="Dotted path of a function called in the sending transaction."
+    )
+    status = models.CharField(max_length=10, choices=OutboxStatus.choices, default=OutboxStatus.PENDING)
+    created_at = models.DateTimeField()
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(help_text="Not tried again before this.")
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "outgoing email"
+        permissions = [("retry_outboxmessage", "Can retry an outgoing email now")]
+        indexes = [
+            models.Index(fields=["next_attempt_at"], name="outbox_pending_due_idx", condition=Q(status="pending")),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="sent", sent_at__isnull=False) | (~Q(status="sent") & Q(sent_at__isnull=True)),
+                name="outbox_sent_is_stamped",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} ({self.key})"

@@ -225,6 +225,8 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_THROTTLE_CLASSES": ["moderation.api.throttling.IntegrationRateThrottle"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # an unreachable Redis or broker answers 503 JSON with Retry-After, never an HTML 500
+    "EXCEPTION_HANDLER": "moderation.api.exceptions.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 # Requests per token (per signed-in user for session reads), e.g. "1200/min", "50000/day".
@@ -287,9 +289,17 @@ CACHES = {
         "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
     }
 }
+# A task a dead worker took (kill -9, a lost machine) is delivered again once it has gone this long
+# unacknowledged (it runs `acks_late`). Longer than the hard time limit of every task but the CSV
+# import (CELERY_TASK_TIME_LIMIT), so a slow task is never run twice at once; an import outlives it
+# and its second delivery finds the import's advisory lock held and stands down
+# (moderation.tasks.import_csv). Lower it only together with CELERY_TASK_TIME_LIMIT.
+CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=600)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    # a message unacknowledged this long is delivered again: longer than the longest task (an import)
-    "visibility_timeout": 2 * CSV_IMPORT_TIME_LIMIT,
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    # how often a worker looks for such tasks (every unacked_restore_interval × throttle seconds)
+    "unacked_restore_interval": min(30, max(1, CELERY_VISIBILITY_TIMEOUT // 10)),
+    "unacked_restore_throttle": 1,
     # a web request queueing a task fails within seconds, not minutes, when Redis is unreachable
     "socket_connect_timeout": 5,
     "socket_timeout": 10,
@@ -321,7 +331,21 @@ CELERY_BEAT_SCHEDULE = {
         "task": "escalation.tasks.chase_overdue",
         "schedule": crontab(hour="9-16", minute=30, day_of_week="mon-fri"),
     },
+    # the outbox (moderation.outbox): emails whose first try failed, or whose task was lost
+    "deliver-outbox": {
+        "task": "moderation.tasks.deliver_outbox",
+        "schedule": crontab(minute="*"),
+    },
 }
+# --- The outbox (moderation/outbox.py): every email is a row written with the decision --------
+# A failed attempt is tried again after OUTBOX_RETRY_BASE_SECONDS × 2^(attempts - 1), at most
+# OUTBOX_RETRY_MAX_SECONDS apart; after OUTBOX_MAX_ATTEMPTS it waits for an administrator's
+# "Retry now" (Outgoing emails in the admin). The defaults keep trying for about a day.
+OUTBOX_RETRY_BASE_SECONDS = env.int("OUTBOX_RETRY_BASE_SECONDS", default=60)
+OUTBOX_RETRY_MAX_SECONDS = env.int("OUTBOX_RETRY_MAX_SECONDS", default=3600)
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=30)
+# Seconds an SMTP conversation may stall before the attempt counts as failed.
+OUTBOX_SMTP_TIMEOUT = env.int("OUTBOX_SMTP_TIMEOUT", default=30)
 
 # --- Single sign-on (config/oidc.py): OpenID Connect with the organisation's identity provider ----
 # Off unless OIDC_RP_CLIENT_ID is set. The provider's endpoints come from its discovery document

@@ -134,8 +134,9 @@ class TestAppealWindowsFlag:
 
         with (
             clock.travel_to(NOW),
-            # flag: update, events; digest: savepoint, lock and read the blocks, stamp them, release
-            django_assert_max_num_queries(8),
+            # flag: update, events; digest: lock and read the blocks, its outbox row (get_or_create,
+            # savepoints), stamp them; delivery on commit: claim the row, mark it sent (savepoints)
+            django_assert_max_num_queries(16),
             django_capture_on_commit_callbacks(execute=True),
         ):
             flagged = services.appeal_windows_flag()
@@ -184,6 +185,17 @@ class TestAppealWindowsFlag:
 
 
 @pytest.fixture
+def chase(django_capture_on_commit_callbacks):
+    """``services.overdue_chase`` with its emails delivered as its transaction commits (the outbox)."""
+
+    def run():
+        with django_capture_on_commit_callbacks(execute=True):
+            return services.overdue_chase()
+
+    return run
+
+
+@pytest.fixture
 def proposed_by_manager(manager, other_manager, officer, md):
     """Maya (a manager) proposes a block on Monday 10:00; its sign-off is due Tuesday 10:00."""
     case = factories.OpenCaseFactory()
@@ -192,19 +204,19 @@ def proposed_by_manager(manager, other_manager, officer, md):
 
 
 class TestOverdueSignOffChase:
-    def test_not_chased_before_it_is_due(self, proposed_by_manager, mailoutbox):
+    def test_not_chased_before_it_is_due(self, chase, proposed_by_manager, mailoutbox):
         with clock.travel_to(at(16, 9, 59)):
-            chased = services.overdue_chase()
+            chased = chase()
 
         assert chased["signoffs"] == 0
         assert mailoutbox == []
         assert proposed_by_manager.signoffs.get().last_chased_at is None
 
     def test_overdue_sign_off_chases_its_deciders_but_not_the_requester(
-        self, proposed_by_manager, manager, other_manager, mailoutbox
+        self, chase, proposed_by_manager, manager, other_manager, mailoutbox
     ):
         with clock.travel_to(at(16, 11)):
-            chased = services.overdue_chase()
+            chased = chase()
 
         assert chased["signoffs"] == 1
         [email] = mailoutbox
@@ -218,11 +230,11 @@ class TestOverdueSignOffChase:
         assert (event.actor, event.actor_label, event.subject_id) == (None, "system", signoff.pk)
         assert event.after["recipients"] == [other_manager.email]
 
-    def test_chased_at_most_once_a_working_day(self, proposed_by_manager, mailoutbox):
+    def test_chased_at_most_once_a_working_day(self, chase, proposed_by_manager, mailoutbox):
         with clock.travel_to(at(16, 11)):
-            services.overdue_chase()
+            chase()
         with clock.travel_to(at(16, 16, 30)):
-            later_that_day = services.overdue_chase()
+            later_that_day = chase()
 
         assert later_that_day["signoffs"] == 0
         assert len(mailoutbox) == 1
@@ -230,15 +242,15 @@ class TestOverdueSignOffChase:
         assert CaseEvent.objects.filter(kind=EventKind.SIGNOFF_CHASED).count() == 1
 
         with clock.travel_to(at(17, 11)):
-            next_day = services.overdue_chase()
+            next_day = chase()
         assert next_day["signoffs"] == 1
         assert len(mailoutbox) == 2
 
-    def test_a_decided_sign_off_is_not_chased(self, proposed_by_manager, other_manager, mailoutbox):
+    def test_a_decided_sign_off_is_not_chased(self, chase, proposed_by_manager, other_manager, mailoutbox):
         with clock.travel_to(at(16, 11)):
             services.signoff_decide(actor=other_manager, signoff=proposed_by_manager.signoffs.get(), approve=True)
             mailoutbox.clear()  # the Managing Director's notice, if it was sent
-            chased = services.overdue_chase()
+            chased = chase()
 
         assert chased["signoffs"] == 0
         assert not CaseEvent.objects.filter(kind=EventKind.SIGNOFF_CHASED).exists()
@@ -254,17 +266,17 @@ class TestUnacknowledgedBlockChase:
         ],
     )
     def test_the_managing_director_is_chased_after_two_working_days(
-        self, md, manager, started, not_yet, due, mailoutbox
+        self, chase, md, manager, started, not_yet, due, mailoutbox
     ):
         with clock.travel_to(started):
             block = factories.ActiveBlockFactory()
 
         with clock.travel_to(not_yet):
-            assert services.overdue_chase()["acknowledgements"] == 0
+            assert chase()["acknowledgements"] == 0
         assert mailoutbox == []
 
         with clock.travel_to(due):
-            assert services.overdue_chase()["acknowledgements"] == 1
+            assert chase()["acknowledgements"] == 1
 
         [email] = mailoutbox
         assert email.to == [md.email]
@@ -275,44 +287,44 @@ class TestUnacknowledgedBlockChase:
         assert (event.actor, event.actor_label) == (None, "system")
         assert event.after["recipients"] == [md.email]
 
-    def test_chased_once_a_working_day(self, md, mailoutbox):
+    def test_chased_once_a_working_day(self, chase, md, mailoutbox):
         with clock.travel_to(MONDAY):
             factories.ActiveBlockFactory()
 
         with clock.travel_to(at(17, 10)):
-            services.overdue_chase()
+            chase()
         with clock.travel_to(at(17, 16)):
-            assert services.overdue_chase()["acknowledgements"] == 0
+            assert chase()["acknowledgements"] == 0
 
         assert len(mailoutbox) == 1
         assert CaseEvent.objects.filter(kind=EventKind.ACKNOWLEDGEMENT_CHASED).count() == 1
 
-    def test_an_acknowledged_block_is_not_chased(self, md, mailoutbox):
+    def test_an_acknowledged_block_is_not_chased(self, chase, md, mailoutbox):
         with clock.travel_to(MONDAY):
             block = factories.ActiveBlockFactory()
             services.block_acknowledge(actor=md, block=block)
 
         with clock.travel_to(at(24, 10)):
-            chased = services.overdue_chase()
+            chased = chase()
 
         assert chased["acknowledgements"] == 0
         assert mailoutbox == []
         assert not CaseEvent.objects.filter(kind=EventKind.ACKNOWLEDGEMENT_CHASED).exists()
 
-    def test_a_proposed_block_is_not_chased(self, md, mailoutbox):
+    def test_a_proposed_block_is_not_chased(self, chase, md, mailoutbox):
         with clock.travel_to(MONDAY):
             factories.ProposedBlockFactory()
 
         with clock.travel_to(at(24, 10)):
-            assert services.overdue_chase()["acknowledgements"] == 0
+            assert chase()["acknowledgements"] == 0
 
         assert not CaseEvent.objects.filter(kind=EventKind.ACKNOWLEDGEMENT_CHASED).exists()
 
-    def test_the_celery_task_chases_too(self, md, mailoutbox):
+    def test_the_celery_task_chases_too(self, md, mailoutbox, django_capture_on_commit_callbacks):
         with clock.travel_to(MONDAY):
             factories.ActiveBlockFactory()
 
-        with clock.travel_to(at(17, 10)):
+        with clock.travel_to(at(17, 10)), django_capture_on_commit_callbacks(execute=True):
             result = tasks.chase_overdue.delay()
 
         assert result.get()["acknowledgements"] == 1
