@@ -2,13 +2,14 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.http import HttpResponsePermanentRedirect
 from django.templatetags.static import static
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.permissions import AllowAny
 
 from config import mfa
 from escalation.reach import install_admin_site_rule
 from moderation import views as moderation_views
+from moderation.api import views as api_views
 from moderation.forms import SignInForm
 
 
@@ -47,5 +48,7 @@ urlpatterns = [
     path("api/v1/", include("moderation.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(**PUBLIC), name="api_schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema", **PUBLIC), name="api_docs"),
+    # anything else under /api (/api/, /api/v2/ …) answers the API's JSON 404, never the site's HTML page
+    re_path(r"^api(?:/|$)", api_views.not_found, name="api_not_found"),
     path("admin/", admin.site.urls),
 ]

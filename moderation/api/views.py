@@ -151,15 +151,16 @@ class PostIngestView(APIView):
 
 @csrf_exempt
 def not_found(request) -> JsonResponse:
-    """Any URL under ``/api/v1/`` that names no endpoint: a JSON 404 (saying so when only the
-    closing slash is missing — a redirect would lose a POST's body)."""
+    """Any URL under ``/api/`` that names no endpoint (``/api/v1/…`` and, from config/urls.py,
+    everything else under ``/api``): a JSON 404 (saying so when only the closing slash is missing —
+    a redirect would lose a POST's body)."""
     detail = "No API endpoint at this address; see /api/docs/."
     if not request.path.endswith("/"):
         try:
             resolved = resolve(request.path + "/")
         except Resolver404:
             resolved = None
-        if resolved is not None and resolved.url_name != "not_found":
+        if resolved is not None and resolved.func is not not_found:
             detail = f"No API endpoint at this address: did you mean {request.path}/ (with the closing slash)?"
     return JsonResponse({"detail": detail}, status=status.HTTP_404_NOT_FOUND)
 
