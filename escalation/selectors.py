@@ -208,3 +208,17 @@ def signoffs_for(user: AbstractBaseUser) -> QuerySet[SignOff]:
         .select_related("case__account", "case__channel", "requested_by", "warning", "block", "appeal")
         .order_by("requested_at")
     )
+
+
+def blocks_to_acknowledge() -> QuerySet[Block]:
+    """Active blocks the Managing Director has not acknowledged yet."""
+    return Block.objects.filter(status=BlockStatus.ACTIVE, md_acknowledged_at__isnull=True)
+
+
+def decisions_waiting(user: AbstractBaseUser) -> int:
+    """How many decisions wait for ``user`` on /decisions/: the sign-offs and appeals they may decide
+    and, for the Managing Director, the blocks to acknowledge (the navigation's count)."""
+    waiting = signoffs_for(user).count()
+    if user.has_perm(routing.PERM_ACKNOWLEDGE_BLOCK):
+        waiting += blocks_to_acknowledge().count()
+    return waiting

@@ -8,6 +8,8 @@ without JavaScript; with htmx the inbox decides a row in place.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
@@ -41,9 +43,10 @@ from escalation.forms import (
     WithdrawForm,
 )
 from escalation.models import Appeal, Block, PoliceReport, SignOff, Warning
-from escalation.selectors import account_standing, signoffs_for
+from escalation.selectors import account_standing, blocks_to_acknowledge, signoffs_for
 from escalation.windows import challengeable_at_any_time
 from moderation.constants import CaseStatus, Visibility
+from moderation.context_processors import navigation_for
 from moderation.deadlines import due_after
 from moderation.events import actor_label
 from moderation.forms import apply_service_errors
@@ -202,7 +205,7 @@ def decision_list(request):
     to_acknowledge = None
     if user.has_perm(routing.PERM_ACKNOWLEDGE_BLOCK):
         blocks = list(
-            Block.objects.filter(status=BlockStatus.ACTIVE, md_acknowledged_at__isnull=True)
+            blocks_to_acknowledge()
             .select_related("account", "channel", "case", "proposed_by")
             .prefetch_related(
                 Prefetch(
@@ -237,12 +240,19 @@ def decision_list(request):
     )
 
 
+def _counts_out_of_band(request, back: str) -> dict:
+    """A row answered in place after a decision (htmx) also carries what the decision changed on the
+    page around it, swapped out of band: the navigation with its counts (as on the page the row is
+    on, ``back``) and the page's section counts. Without JavaScript the page is reloaded instead."""
+    return {"oob": True, "navigation": navigation_for(request.user, urlsplit(back).path)}
+
+
 def _signoff_row(request, signoff: SignOff, *, back: str, form=None, result: str = "", outcome: str = ""):
-    return render(
-        request,
-        "escalation/_signoff_row.html",
-        {"signoff": signoff, "row_form": form, "result": result, "outcome": outcome, "back": back},
-    )
+    context = {"signoff": signoff, "row_form": form, "result": result, "outcome": outcome, "back": back}
+    if result:
+        context.update(_counts_out_of_band(request, back))
+        context["signoffs_count"] = signoffs_for(request.user).exclude(kind=SignOffKind.APPEAL).count()
+    return render(request, "escalation/_signoff_row.html", context)
 
 
 @login_required
@@ -636,7 +646,9 @@ def block_acknowledge(request, pk: int):
         else:
             text, level, outcome = f"{label}: acknowledged.", messages.SUCCESS, "done"
     if row:
-        return render(request, "escalation/_acknowledge_row.html", {"item": block, "result": text, "outcome": outcome})
+        context = {"item": block, "result": text, "outcome": outcome, **_counts_out_of_band(request, back)}
+        context["acknowledge_count"] = blocks_to_acknowledge().count()
+        return render(request, "escalation/_acknowledge_row.html", context)
     messages.add_message(request, level, text)
     return redirect(back)
 

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from escalation import routing
 from escalation.reach import admin_allowed
+from escalation.selectors import decisions_waiting
 from moderation.constants import FlagStatus
 from moderation.models import Flag
 
@@ -31,7 +32,9 @@ def navigation_for(user, current_path: str) -> list[dict]:
     if user.has_perm(routing.PERM_IMPORT_POSTS):
         items.append({"text": "Import posts", "href": reverse("moderation:import_list")})
     if any(user.has_perm(p) for p in DECIDER_PERMS):
-        items.append({"text": "Decisions", "href": reverse("escalation:decision_list")})
+        # what waits for them there: sign-offs, appeals and blocks to acknowledge (/decisions/ lists the same)
+        waiting = decisions_waiting(user)
+        items.append({"text": "Decisions", "href": reverse("escalation:decision_list"), "count": waiting})
     if user.has_perm(routing.PERM_RECORD_APPEAL) or user.has_perm(routing.PERM_DECIDE_APPEAL):
         items.append({"text": "Appeals", "href": reverse("escalation:appeal_list")})
     if admin_allowed(user):
