@@ -12,7 +12,6 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 
 from escalation import routing
-from moderation import clock
 from moderation.constants import EventKind
 from moderation.events import record_event
 from moderation.models import OutboxMessage
@@ -86,7 +85,7 @@ def block_notice_sent(message: OutboxMessage) -> None:
     block = Block.objects.select_for_update(of=("self",)).get(pk=int(message.key.rpartition(":")[2]))
     if block.md_notified_at is not None:
         return
-    block.md_notified_at = clock.now()
+    block.md_notified_at = message.sent_at
     block.save(update_fields=["md_notified_at"])
     record_event(
         case=block.case_id,
@@ -117,7 +116,7 @@ def police_report_sent(message: OutboxMessage) -> None:
     report = PoliceReport.objects.select_for_update(of=("self",)).get(pk=int(message.key.rpartition(":")[2]))
     if report.md_notified_at is not None:
         return
-    report.md_notified_at = clock.now()
+    report.md_notified_at = message.sent_at
     report.save(update_fields=["md_notified_at"])
     record_event(
         case=report.case_id,
