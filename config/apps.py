@@ -17,4 +17,8 @@ class SecurityConfig(AppConfig):
     verbose_name = "Security"
 
     def ready(self):
-        from config import audit, sessions  # noqa: F401  (connect their receivers)
+        from django.db.models.signals import post_migrate
+
+        from config import audit, dbroles, sessions  # noqa: F401  (connect their receivers)
+
+        post_migrate.connect(dbroles.after_migrate, sender=self, dispatch_uid="config.dbroles.after_migrate")

@@ -172,14 +172,14 @@ class WarningAdmin(CaseReachAdminMixin, admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         """Only a draft's text is edited here, by the team, through ``warning_revise``."""
-        allowed = request.user.has_perm(routing.PERM_DRAFT_WARNING)
+        allowed = routing.holds(request.user, routing.PERM_DRAFT_WARNING)
         return allowed and (obj is None or obj.status == WarningStatus.DRAFT)
 
     def has_draft_warning_permission(self, request):
-        return request.user.has_perm(routing.PERM_DRAFT_WARNING)
+        return routing.holds(request.user, routing.PERM_DRAFT_WARNING)
 
     def has_signoff_warning_permission(self, request):
-        return request.user.has_perm(routing.PERM_SIGNOFF_WARNING_ANY) or request.user.has_perm(
+        return routing.holds(request.user, routing.PERM_SIGNOFF_WARNING_ANY) or routing.holds(request.user,
             routing.PERM_SIGNOFF_WARNING_AREA
         )
 
@@ -302,7 +302,7 @@ class SignOffAdmin(CaseReachAdminMixin, ReadOnlyCaseworkAdmin):
     def has_decide_permission(self, request):
         user = request.user
         return any(
-            user.has_perm(p)
+            routing.holds(user, p)
             for p in (routing.PERM_SIGNOFF_WARNING_ANY, routing.PERM_SIGNOFF_WARNING_AREA, routing.PERM_APPROVE_BLOCK)
         )
 
@@ -370,16 +370,16 @@ class BlockAdmin(CaseReachAdminMixin, ReadOnlyCaseworkAdmin):
     actions = ["acknowledge", "record_appeal", "report_police", "undone_on_platform"]
 
     def has_acknowledge_block_permission(self, request):
-        return request.user.has_perm(routing.PERM_ACKNOWLEDGE_BLOCK)
+        return routing.holds(request.user, routing.PERM_ACKNOWLEDGE_BLOCK)
 
     def has_record_appeal_permission(self, request):
-        return request.user.has_perm(routing.PERM_RECORD_APPEAL)
+        return routing.holds(request.user, routing.PERM_RECORD_APPEAL)
 
     def has_report_police_permission(self, request):
-        return request.user.has_perm(routing.PERM_REPORT_POLICE)
+        return routing.holds(request.user, routing.PERM_REPORT_POLICE)
 
     def has_moderate_post_permission(self, request):
-        return request.user.has_perm(routing.PERM_MODERATE_POST)
+        return routing.holds(request.user, routing.PERM_MODERATE_POST)
 
     def get_urls(self):
         return [
@@ -500,7 +500,7 @@ class AppealAdmin(CaseReachAdminMixin, ReadOnlyCaseworkAdmin):
         )
 
     def has_decide_appeal_permission(self, request):
-        return request.user.has_perm(routing.PERM_DECIDE_APPEAL)
+        return routing.holds(request.user, routing.PERM_DECIDE_APPEAL)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         appeal = self.get_object(request, object_id)

@@ -124,6 +124,12 @@ class Block(models.Model):
                 | Q(started_at__isnull=False, appeal_opens_at__isnull=False),
                 name="block_started_has_dates",
             ),
+            # separation of duties: whoever proposed a block never acknowledges it (nor its approver:
+            # a trigger, escalation/migrations/0005)
+            models.CheckConstraint(
+                condition=Q(md_acknowledged_by__isnull=True) | ~Q(md_acknowledged_by=F("proposed_by")),
+                name="block_acknowledger_is_not_proposer",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -20,12 +20,12 @@ from escalation import routing
 
 
 def reads_every_case(user) -> bool:
-    return bool(user and user.is_active) and any(user.has_perm(p) for p in routing.CASE_READERS)
+    return routing.reads_every_case(user)
 
 
 def reachable_area_ids(user) -> list[int]:
     """The service areas whose cases ``user`` reads as their Service Director."""
-    if not (user and user.is_active and user.has_perm(routing.PERM_SIGNOFF_WARNING_AREA)):
+    if not (user and user.is_active and routing.holds(user, routing.PERM_SIGNOFF_WARNING_AREA)):
         return []
     return list(user.service_areas.values_list("pk", flat=True))
 
@@ -63,7 +63,7 @@ def admin_allowed(user) -> bool:
     """Whether ``user`` may open the admin at all: administrators, and the roles that read every case."""
     if not (user and user.is_active and user.is_staff):
         return False
-    return user.is_superuser or reads_every_case(user)
+    return reads_every_case(user)
 
 
 class CaseReachAdminMixin:

@@ -80,22 +80,49 @@ SIGNOFF_DECIDED_BY: dict[str, str] = {
 }
 
 
+def holds(user, perm: str) -> bool:
+    """Whether ``user``'s role holds ``perm``: the one test of every casework permission.
+
+    Django lets a superuser pass every ``has_perm``. Here a superuser configures and does not decide:
+    an administrator holds a casework permission only through a role (group) or a permission given to
+    them, like everyone else, so one person cannot propose, approve and acknowledge the same block
+    by being "admin".
+    """
+    if user is None or not getattr(user, "is_active", False):
+        return False
+    if not getattr(user, "is_superuser", False):
+        return user.has_perm(perm)
+    cached = getattr(user, "_role_perm_cache", None)
+    if cached is None:
+        from django.contrib.auth.models import Permission
+        from django.db.models import Q
+
+        cached = {
+            f"{app_label}.{codename}"
+            for app_label, codename in Permission.objects.filter(Q(group__user=user) | Q(user=user))
+            .values_list("content_type__app_label", "codename")
+            .distinct()
+        }
+        user._role_perm_cache = cached
+    return perm in cached
+
+
 def can_decide_signoff(user: AbstractBaseUser, *, kind: str, service_area_id: int | None) -> bool:
     """True when ``user``'s role may decide a sign-off of ``kind`` on a case in ``service_area_id``."""
     if not user.is_active:
         return False
     if kind == SignOffKind.WARNING:
-        if user.has_perm(PERM_SIGNOFF_WARNING_ANY):
+        if holds(user, PERM_SIGNOFF_WARNING_ANY):
             return True
         return (
             service_area_id is not None
-            and user.has_perm(PERM_SIGNOFF_WARNING_AREA)
+            and holds(user, PERM_SIGNOFF_WARNING_AREA)
             and user.service_areas.filter(pk=service_area_id).exists()
         )
     if kind == SignOffKind.BLOCK:
-        return user.has_perm(PERM_APPROVE_BLOCK)
+        return holds(user, PERM_APPROVE_BLOCK)
     if kind == SignOffKind.APPEAL:
-        return user.has_perm(PERM_DECIDE_APPEAL)
+        return holds(user, PERM_DECIDE_APPEAL)
     return False
 
 
@@ -109,20 +136,28 @@ CASE_READERS = (
 )
 
 
+def reads_every_case(user: AbstractBaseUser) -> bool:
+    """The roles that read every case, and administrators (who read, to support and audit, but never
+    decide: see ``holds``)."""
+    if user is None or not getattr(user, "is_active", False):
+        return False
+    return bool(getattr(user, "is_superuser", False)) or any(holds(user, p) for p in CASE_READERS)
+
+
 def can_read_case(user: AbstractBaseUser, case) -> bool:
     """Whether ``user``'s role reaches ``case`` (the workspace's case, block, warning pages)."""
-    if any(user.has_perm(p) for p in CASE_READERS):
+    if reads_every_case(user):
         return True
     return (
         case.service_area_id is not None
-        and user.has_perm(PERM_SIGNOFF_WARNING_AREA)
+        and holds(user, PERM_SIGNOFF_WARNING_AREA)
         and user.service_areas.filter(pk=case.service_area_id).exists()
     )
 
 
 def can_read_accounts(user: AbstractBaseUser) -> bool:
     """Whether ``user`` opens account pages (``/accounts/N/``: every case of the account)."""
-    return user.has_perm(PERM_RECORD_CASE)
+    return holds(user, PERM_RECORD_CASE) or bool(getattr(user, "is_superuser", False) and user.is_active)
 
 
 # Roles that open the appeal pages (the list and each appeal).
@@ -130,14 +165,16 @@ APPEAL_READERS = (PERM_RECORD_APPEAL, PERM_DECIDE_APPEAL)
 
 
 def can_read_appeals(user: AbstractBaseUser) -> bool:
-    return any(user.has_perm(p) for p in APPEAL_READERS)
+    if getattr(user, "is_superuser", False) and user.is_active:
+        return True
+    return any(holds(user, p) for p in APPEAL_READERS)
 
 
 def readable_case_ids(user: AbstractBaseUser, cases) -> set[int]:
     """Which of ``cases`` ``user`` may open (``can_read_case`` for a list, in one query at most)."""
-    if any(user.has_perm(p) for p in CASE_READERS):
+    if reads_every_case(user):
         return {case.pk for case in cases}
-    if not user.has_perm(PERM_SIGNOFF_WARNING_AREA):
+    if not holds(user, PERM_SIGNOFF_WARNING_AREA):
         return set()
     areas = set(user.service_areas.values_list("pk", flat=True))
     return {case.pk for case in cases if case.service_area_id in areas}
@@ -176,19 +213,11 @@ def deciders_for(*, kind: str, service_area_id: int | None):
 def who_may_decide(*, kind: str, service_area_id: int | None, authors: set[int]) -> tuple[list, list]:
     """Who else could decide a sign-off of ``kind`` on a case in ``service_area_id``.
 
-    Returns (the active people whose role decides it, the active administrators who are not among
-    them), both without ``authors`` (the asker and the author of what is asked about, who may not
-    decide). Shown before a request is sent, so nobody sends one that no one else can decide.
+    Returns (the active people whose role decides it, without ``authors`` — the asker and the author of
+    what is asked about, who may not decide —, and an empty list: administrators configure and never
+    decide, see ``holds``). Shown before a request is sent, so nobody sends one that no one else can
+    decide.
     """
-    from django.contrib.auth import get_user_model
-
     order = ("first_name", "last_name", "username")
     role = list(deciders_for(kind=kind, service_area_id=service_area_id).exclude(pk__in=authors).order_by(*order))
-    admins = list(
-        get_user_model()
-        .objects.filter(is_active=True, is_superuser=True)
-        .exclude(pk__in=authors)
-        .exclude(pk__in=[u.pk for u in role])
-        .order_by(*order)
-    )
-    return role, admins
+    return role, []

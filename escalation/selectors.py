@@ -190,14 +190,14 @@ def _standing(account: SocialAccount, active: list[Block], warnings: list[Warnin
 def signoffs_for(user: AbstractBaseUser) -> QuerySet[SignOff]:
     """Pending sign-offs this user may decide (not their own requests), oldest first."""
     condition = Q(pk__in=[])
-    if user.has_perm(routing.PERM_SIGNOFF_WARNING_ANY):
+    if routing.holds(user, routing.PERM_SIGNOFF_WARNING_ANY):
         condition |= Q(kind=SignOffKind.WARNING)
-    elif user.has_perm(routing.PERM_SIGNOFF_WARNING_AREA):
+    elif routing.holds(user, routing.PERM_SIGNOFF_WARNING_AREA):
         # a subquery, not a join: a join through the area's directors repeats the other rows
         condition |= Q(kind=SignOffKind.WARNING, case__service_area__in=user.service_areas.all())
-    if user.has_perm(routing.PERM_APPROVE_BLOCK):
+    if routing.holds(user, routing.PERM_APPROVE_BLOCK):
         condition |= Q(kind=SignOffKind.BLOCK)
-    if user.has_perm(routing.PERM_DECIDE_APPEAL):
+    if routing.holds(user, routing.PERM_DECIDE_APPEAL):
         condition |= Q(kind=SignOffKind.APPEAL)
     return (
         SignOff.objects.filter(condition, status=SignOffStatus.PENDING)
@@ -219,6 +219,6 @@ def decisions_waiting(user: AbstractBaseUser) -> int:
     """How many decisions wait for ``user`` on /decisions/: the sign-offs and appeals they may decide
     and, for the Managing Director, the blocks to acknowledge (the navigation's count)."""
     waiting = signoffs_for(user).count()
-    if user.has_perm(routing.PERM_ACKNOWLEDGE_BLOCK):
+    if routing.holds(user, routing.PERM_ACKNOWLEDGE_BLOCK):
         waiting += blocks_to_acknowledge().count()
     return waiting

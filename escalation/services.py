@@ -545,6 +545,13 @@ def block_acknowledge(*, actor: AbstractBaseUser, block: Block, note: str = "") 
         raise conflict(
             f"This block is {block.get_status_display().lower()}; only a block that started is acknowledged."
         )
+    approvers = set(
+        block.signoffs.filter(status=SignOffStatus.APPROVED).values_list("decided_by_id", flat=True)
+    )
+    if actor.pk == block.proposed_by_id or actor.pk in approvers:
+        # separation of duties (the database holds it too: escalation/migrations/0005)
+        raise PermissionDenied("You proposed or approved this block: the Managing Director who acknowledges it "
+                               "must be someone else.")
     block.md_acknowledged_by, block.md_acknowledged_at = actor, clock.now()
     block.save(update_fields=["md_acknowledged_by", "md_acknowledged_at"])
     record_event(case=block.case_id, kind=EventKind.MD_ACKNOWLEDGED, actor=actor, subject=block, note=clean_text(note))

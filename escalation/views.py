@@ -79,7 +79,7 @@ LIVE_WARNING = (WarningStatus.DRAFT, WarningStatus.AWAITING_SIGNOFF, WarningStat
 
 
 def _has_any(user, perms) -> bool:
-    return any(user.has_perm(p) for p in perms)
+    return any(routing.holds(user, p) for p in perms)
 
 
 def _require_any(user, perms) -> None:
@@ -201,9 +201,9 @@ def decision_list(request):
     page = None
     if signs_off:
         page = Paginator(pending.exclude(kind=SignOffKind.APPEAL), INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
-    appeals = list(pending.filter(kind=SignOffKind.APPEAL)) if user.has_perm(routing.PERM_DECIDE_APPEAL) else None
+    appeals = list(pending.filter(kind=SignOffKind.APPEAL)) if routing.holds(user, routing.PERM_DECIDE_APPEAL) else None
     to_acknowledge = None
-    if user.has_perm(routing.PERM_ACKNOWLEDGE_BLOCK):
+    if routing.holds(user, routing.PERM_ACKNOWLEDGE_BLOCK):
         blocks = list(
             blocks_to_acknowledge()
             .select_related("account", "channel", "case", "proposed_by")
@@ -396,7 +396,7 @@ def warning_detail(request, pk: int):
     )
     user = request.user
     routing.require_case_reader(user, warning.case)
-    can_act = user.has_perm(routing.PERM_DRAFT_WARNING)
+    can_act = routing.holds(user, routing.PERM_DRAFT_WARNING)
     authors = {warning.drafted_by_id, user.pk}  # who sends it for sign-off and who drafted it
     text_form = WarningTextForm(initial={"text": warning.text})
     withdraw_form = WithdrawForm()
@@ -485,7 +485,7 @@ def block_create(request, case_pk: int):
     if kind not in BLOCK_KIND_PERMS:
         raise Http404("No such kind of block.")
     user = request.user
-    if not user.has_perm(BLOCK_KIND_PERMS[kind]):
+    if not routing.holds(user, BLOCK_KIND_PERMS[kind]):
         raise PermissionDenied(f"Your role does not allow you to {BLOCK_TITLES[kind].lower()}.")
     case = get_object_or_404(Case.objects.select_related("account", "channel", "service_area"), pk=case_pk)
     if case.status != CaseStatus.OPEN:
@@ -541,8 +541,8 @@ def block_create(request, case_pk: int):
             "rules": rules,
             "misinformation": misinformation,
             "standing": account_standing(case.account, case=case),
-            "can_immediate": user.has_perm(routing.PERM_IMMEDIATE_BLOCK),
-            "can_propose": user.has_perm(routing.PERM_PROPOSE_BLOCK),
+            "can_immediate": routing.holds(user, routing.PERM_IMMEDIATE_BLOCK),
+            "can_propose": routing.holds(user, routing.PERM_PROPOSE_BLOCK),
             "who_decides": _who_decides(SignOffKind.BLOCK, case, authors={user.pk})
             if kind == BlockKind.STANDARD
             else None,
@@ -572,7 +572,7 @@ def block_detail(request, pk: int):
         if request.POST.get("action") != "undone":
             messages.error(request, "Choose what to do with the block.")
             return redirect("escalation:block_detail", block.pk)
-        if not user.has_perm(routing.PERM_MODERATE_POST):
+        if not routing.holds(user, routing.PERM_MODERATE_POST):
             raise PermissionDenied("Your role does not allow you to record that a block was undone.")
         try:
             services.block_undone_on_platform(actor=user, block=block)
@@ -605,16 +605,16 @@ def block_detail(request, pk: int):
             "appeals": appeals,
             "under_review": under_review,
             "reports": reports,
-            "can_acknowledge": user.has_perm(routing.PERM_ACKNOWLEDGE_BLOCK)
+            "can_acknowledge": routing.holds(user, routing.PERM_ACKNOWLEDGE_BLOCK)
             and block.started_at is not None
             and block.md_acknowledged_at is None,
-            "can_appeal": user.has_perm(routing.PERM_RECORD_APPEAL)
+            "can_appeal": routing.holds(user, routing.PERM_RECORD_APPEAL)
             and block.status == BlockStatus.ACTIVE
             and under_review is None,
-            "can_undo": user.has_perm(routing.PERM_MODERATE_POST)
+            "can_undo": routing.holds(user, routing.PERM_MODERATE_POST)
             and block.status == BlockStatus.LIFTED
             and block.undone_on_platform_at is None,
-            "can_report": user.has_perm(routing.PERM_REPORT_POLICE),
+            "can_report": routing.holds(user, routing.PERM_REPORT_POLICE),
             "appeal_window_open": block.appeal_window_open,
             "ack_form": AcknowledgeForm(),
         },
@@ -876,7 +876,7 @@ def appeal_detail(request, pk: int):
     block = appeal.block
     signoffs = list(appeal.signoffs.select_related("requested_by", "decided_by").order_by("-requested_at"))
     pending = next((s for s in signoffs if s.status == SignOffStatus.PENDING), None)
-    is_md = user.has_perm(routing.PERM_DECIDE_APPEAL)
+    is_md = routing.holds(user, routing.PERM_DECIDE_APPEAL)
     form = AppealDecisionForm()
     if request.method == "POST":
         if not is_md:

@@ -43,9 +43,7 @@ def evidence_file_link(obj: Evidence):
     if not obj.file:
         return "—"
     name = obj.file.name.rsplit("/", 1)[-1]
-    return format_html(
-        '<a href="{}">{}</a>', reverse("moderation:evidence_file", args=[obj.case_id, obj.pk]), name
-    )
+    return format_html('<a href="{}">{}</a>', reverse("moderation:evidence_file", args=[obj.case_id, obj.pk]), name)
 
 
 evidence_file_link.short_description = "File"
@@ -261,7 +259,7 @@ class CaseAdmin(CaseReachAdminMixin, admin.ModelAdmin):
 
     # --- permissions: add = record a case through the service; never edited or deleted in a form
     def has_add_permission(self, request):
-        return request.user.has_perm(routing.PERM_RECORD_CASE)
+        return routing.holds(request.user, routing.PERM_RECORD_CASE)
 
     def has_change_permission(self, request, obj=None):
         return False
@@ -270,19 +268,19 @@ class CaseAdmin(CaseReachAdminMixin, admin.ModelAdmin):
         return False
 
     def has_manage_case_permission(self, request):
-        return request.user.has_perm(routing.PERM_MANAGE_CASE)
+        return routing.holds(request.user, routing.PERM_MANAGE_CASE)
 
     def has_draft_warning_permission(self, request):
-        return request.user.has_perm(routing.PERM_DRAFT_WARNING)
+        return routing.holds(request.user, routing.PERM_DRAFT_WARNING)
 
     def has_propose_block_permission(self, request):
-        return request.user.has_perm(routing.PERM_PROPOSE_BLOCK)
+        return routing.holds(request.user, routing.PERM_PROPOSE_BLOCK)
 
     def has_immediate_block_permission(self, request):
-        return request.user.has_perm(routing.PERM_IMMEDIATE_BLOCK)
+        return routing.holds(request.user, routing.PERM_IMMEDIATE_BLOCK)
 
     def has_channel_ban_permission(self, request):
-        return request.user.has_perm(routing.PERM_CHANNEL_BAN)
+        return routing.holds(request.user, routing.PERM_CHANNEL_BAN)
 
     # --- the record form
     def get_form(self, request, obj=None, change=False, **kwargs):
@@ -396,7 +394,7 @@ class CaseAdmin(CaseReachAdminMixin, admin.ModelAdmin):
         )
 
     def has_record_case_permission(self, request):
-        return request.user.has_perm(routing.PERM_RECORD_CASE)
+        return routing.holds(request.user, routing.PERM_RECORD_CASE)
 
     @admin.action(description="Assign to me", permissions=["manage_case"])
     def assign_to_me(self, request, queryset):
@@ -528,7 +526,7 @@ class PostAdmin(CaseReachAdminMixin, ReadOnlyCaseworkAdmin):
     actions = ["hide", "delete_on_platform", "restore"]
 
     def has_moderate_post_permission(self, request):
-        return request.user.has_perm(routing.PERM_MODERATE_POST)
+        return routing.holds(request.user, routing.PERM_MODERATE_POST)
 
     @admin.display(description="Text")
     def short_text(self, obj):
@@ -582,6 +580,7 @@ class EvidenceAdmin(CaseReachAdminMixin, ReadOnlyCaseworkAdmin):
 @admin.register(CaseEvent)
 class CaseEventAdmin(CaseReachAdminMixin, ReadOnlyCaseworkAdmin):
     """The audit trail: read-only (PostgreSQL refuses changes anyway)."""
+
     case_path = "case__"
 
     list_display = ["at", "case", "kind", "actor_label", "subject_type", "subject_id", "note"]
@@ -712,6 +711,7 @@ class FlagRuleAdmin(admin.ModelAdmin):
 @admin.register(Flag)
 class FlagAdmin(CaseReachAdminMixin, ReadOnlyCaseworkAdmin):
     """Flags are read-only; "not a problem" is an action calling ``flag_dismiss``."""
+
     case_path = "post__case__"
 
     list_display = ["post", "rule", "reason", "status", "created_at", "dismissed_by", "dismissed_at"]
@@ -721,7 +721,7 @@ class FlagAdmin(CaseReachAdminMixin, ReadOnlyCaseworkAdmin):
     actions = ["dismiss_flags"]
 
     def has_moderate_post_permission(self, request):
-        return request.user.has_perm(routing.PERM_MODERATE_POST)
+        return routing.holds(request.user, routing.PERM_MODERATE_POST)
 
     @admin.action(description="Not a problem: dismiss the flags", permissions=["moderate_post"])
     def dismiss_flags(self, request, queryset):

@@ -24,18 +24,18 @@ def navigation_for(user, current_path: str) -> list[dict]:
     if not user.is_authenticated:
         return []
     items = []
-    if user.has_perm(routing.PERM_RECORD_CASE):
+    if routing.holds(user, routing.PERM_RECORD_CASE):
         items.append({"text": "Cases", "href": reverse("moderation:case_list")})
         items.append({"text": "Record a case", "href": reverse("moderation:case_create")})
         open_flags = Flag.objects.filter(status=FlagStatus.OPEN).count()
         items.append({"text": "Flagged posts", "href": reverse("moderation:flag_list"), "count": open_flags})
-    if user.has_perm(routing.PERM_IMPORT_POSTS):
+    if routing.holds(user, routing.PERM_IMPORT_POSTS):
         items.append({"text": "Import posts", "href": reverse("moderation:import_list")})
-    if any(user.has_perm(p) for p in DECIDER_PERMS):
+    if any(routing.holds(user, p) for p in DECIDER_PERMS):
         # what waits for them there: sign-offs, appeals and blocks to acknowledge (/decisions/ lists the same)
         waiting = decisions_waiting(user)
         items.append({"text": "Decisions", "href": reverse("escalation:decision_list"), "count": waiting})
-    if user.has_perm(routing.PERM_RECORD_APPEAL) or user.has_perm(routing.PERM_DECIDE_APPEAL):
+    if routing.holds(user, routing.PERM_RECORD_APPEAL) or routing.holds(user, routing.PERM_DECIDE_APPEAL):
         items.append({"text": "Appeals", "href": reverse("escalation:appeal_list")})
     if admin_allowed(user):
         items.append({"text": "Admin", "href": reverse("admin:index")})

@@ -44,7 +44,7 @@ from moderation.models import (
 
 def require_perm(actor: AbstractBaseUser, perm: str, action: str) -> None:
     """Refuse ``action`` unless ``actor`` is active and holds ``perm``."""
-    if actor is None or not actor.is_active or not actor.has_perm(perm):
+    if actor is None or not actor.is_active or not routing.holds(actor, perm):
         raise PermissionDenied(f"Your role does not allow you to {action}.")
 
 
@@ -330,7 +330,7 @@ def case_assign(*, actor: AbstractBaseUser, case: Case, assignee: AbstractBaseUs
     case = Case.objects.select_for_update().get(pk=case.pk)
     if case.assignee_id == (assignee.pk if assignee else None):
         return case
-    if assignee is not None and not (assignee.is_active and assignee.has_perm(routing.PERM_RECORD_CASE)):
+    if assignee is not None and not (assignee.is_active and routing.holds(assignee, routing.PERM_RECORD_CASE)):
         raise ValidationError({"assignee": f"{assignee} is not an active member of the communications team."})
     before = str(case.assignee) if case.assignee else ""
     case.assignee = assignee

@@ -57,10 +57,10 @@ def home(request):
     user = request.user
     if user.is_superuser:
         return redirect("admin:index")
-    if user.has_perm(routing.PERM_RECORD_CASE) and not user.has_perm(routing.PERM_APPROVE_BLOCK):
+    if routing.holds(user, routing.PERM_RECORD_CASE) and not routing.holds(user, routing.PERM_APPROVE_BLOCK):
         return redirect("moderation:case_list")
     if any(
-        user.has_perm(p)
+        routing.holds(user, p)
         for p in (
             routing.PERM_APPROVE_BLOCK,
             routing.PERM_SIGNOFF_WARNING_AREA,
@@ -293,8 +293,8 @@ def case_detail(request, pk: int):
     routing.require_case_reader(user, case)
     rules = list(case.rules.all())
     is_open = case.status == CaseStatus.OPEN
-    can_moderate = user.has_perm(routing.PERM_MODERATE_POST)
-    can_manage = user.has_perm(routing.PERM_MANAGE_CASE)
+    can_moderate = routing.holds(user, routing.PERM_MODERATE_POST)
+    can_manage = routing.holds(user, routing.PERM_MANAGE_CASE)
 
     posts = list(case.posts.select_related("channel", "visibility_changed_by").order_by("posted_at", "pk"))
     post_rows = [(post, _moves(post) if can_moderate else []) for post in posts]
@@ -316,19 +316,19 @@ def case_detail(request, pk: int):
     blocked_here = blocked_everywhere or any(b.channel_id == case.channel_id for b in live_blocks)
     live_warning = next((w for w in warnings if w.status in LIVE_WARNING), None)
     actions = {
-        "draft_warning": is_open and user.has_perm(routing.PERM_DRAFT_WARNING) and live_warning is None,
-        "propose_block": is_open and user.has_perm(routing.PERM_PROPOSE_BLOCK) and not blocked_everywhere,
-        "immediate_block": is_open and user.has_perm(routing.PERM_IMMEDIATE_BLOCK) and not blocked_everywhere,
+        "draft_warning": is_open and routing.holds(user, routing.PERM_DRAFT_WARNING) and live_warning is None,
+        "propose_block": is_open and routing.holds(user, routing.PERM_PROPOSE_BLOCK) and not blocked_everywhere,
+        "immediate_block": is_open and routing.holds(user, routing.PERM_IMMEDIATE_BLOCK) and not blocked_everywhere,
         "channel_ban": is_open
-        and user.has_perm(routing.PERM_CHANNEL_BAN)
+        and routing.holds(user, routing.PERM_CHANNEL_BAN)
         and any(r.channel_only_ban for r in rules)
         and not blocked_here,
-        "police_report": user.has_perm(routing.PERM_REPORT_POLICE),
-        "add_evidence": user.has_perm(routing.PERM_RECORD_CASE),
+        "police_report": routing.holds(user, routing.PERM_REPORT_POLICE),
+        "add_evidence": routing.holds(user, routing.PERM_RECORD_CASE),
         "assign": is_open and can_manage,
         "assign_to_me": is_open
         and can_manage
-        and user.has_perm(routing.PERM_RECORD_CASE)
+        and routing.holds(user, routing.PERM_RECORD_CASE)
         and case.assignee_id != user.pk,
         "close": is_open and can_manage and not pending,
         "reopen": not is_open and can_manage,
@@ -375,7 +375,7 @@ def case_detail(request, pk: int):
             "any_action": any(actions.values()),
             "can_moderate": can_moderate,
             "can_manage": can_manage,
-            "can_read_accounts": user.has_perm(routing.PERM_RECORD_CASE),
+            "can_read_accounts": routing.holds(user, routing.PERM_RECORD_CASE),
             "assign_form": AssignForm(initial={"assignee": case.assignee_id}) if actions["assign"] else None,
             "close_form": CloseForm() if actions["close"] else None,
             "reopen_form": ReopenForm() if actions["reopen"] else None,

@@ -98,6 +98,10 @@ def database_settings() -> dict:
 
 
 DATABASES = {"default": database_settings()}
+# The role the application connects as in production (it owns nothing: see config/dbroles.py). When
+# set, every `migrate` (run as the owner) grants it the tables, never UPDATE/DELETE/TRUNCATE on the
+# append-only ones.
+DATABASE_APP_ROLE = env("DATABASE_APP_ROLE", default="")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # NCSC: length over complexity (no composition rules), and refuse passwords known from breaches. The

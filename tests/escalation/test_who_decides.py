@@ -37,7 +37,9 @@ class TestAWarning:
         assert "govuk-warning-text" in text
         assert "Nobody else can sign this off" in text
         assert "no service director" in text
-        assert "Only an administrator (root)" in text
+        # an administrator configures and never decides (issue 9: separation of duties)
+        assert "root" not in text
+        assert "an administrator configures the service and does not decide" in text
 
     def test_another_manager_is_named_and_there_is_no_warning(self, client, manager, other_manager, no_area_case):
         client.force_login(manager)

@@ -361,12 +361,23 @@ class TestAdmin:
         assert "not a valid regular expression" in response.content.decode()
         assert not FlagRule.objects.exists()
 
-    def test_flag_admin_dismiss_action(self, client, administrator, open_flag):
-        client.force_login(administrator)
+    def test_flag_admin_dismiss_action(self, client, officer, open_flag):
+        officer.is_staff = True
+        officer.save()
+        client.force_login(officer)
         client.post(
             reverse("admin:moderation_flag_changelist"),
             {"action": "dismiss_flags", "_selected_action": [open_flag.pk]},
         )
         open_flag.refresh_from_db()
         assert open_flag.status == FlagStatus.DISMISSED
-        assert open_flag.dismissed_by == administrator
+        assert open_flag.dismissed_by == officer
+
+    def test_an_administrator_configures_and_does_not_dismiss(self, client, administrator, open_flag):
+        client.force_login(administrator)
+        client.post(
+            reverse("admin:moderation_flag_changelist"),
+            {"action": "dismiss_flags", "_selected_action": [open_flag.pk]},
+        )
+        open_flag.refresh_from_db()
+        assert open_flag.status == FlagStatus.OPEN

@@ -1,0 +1,181 @@
+"""As the role the application runs as, PostgreSQL refuses to rewrite history.
+
+The application's role owns no table (config/dbroles.py): it cannot UPDATE, DELETE or TRUNCATE the
+case timeline or the security log, cannot ALTER a table to disable their triggers, cannot write a
+back-dated event or decision, cannot change a decision once recorded; and separation of duties holds
+whoever writes (the owner too). Each attempt runs in its own savepoint and changes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import DatabaseError, IntegrityError, connection, transaction
+
+from config import dbroles
+from config.models import SecurityEvent, SecurityEventKind
+from escalation.constants import SignOffStatus
+from moderation import clock
+from moderation.constants import EventKind
+from moderation.events import record_event
+from moderation.models import CaseEvent
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+APP_ROLE = "moderation_test_app"
+
+
+@pytest.fixture
+def as_app_role(db):
+    """Run statements as the application's role (created and granted as `migrate` does)."""
+    dbroles.create_app_role(APP_ROLE)
+    dbroles.grant_app_role(APP_ROLE)
+
+    def run(sql: str, params=None):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f'SET LOCAL ROLE "{APP_ROLE}"')
+            cursor.execute(sql, params or [])
+            return cursor.fetchall() if cursor.description else None
+
+    return run
+
+
+@pytest.fixture
+def history(officer, manager):
+    case = factories.OpenCaseFactory(recorded_by=officer)
+    with transaction.atomic():
+        event = record_event(case=case, kind=EventKind.CASE_RECORDED, actor=officer, subject=case, note="v1")
+    security = SecurityEvent.objects.create(kind=SecurityEventKind.SIGNED_IN, subject_id=officer.pk)
+    block = factories.ProposedBlockFactory(case=case, proposed_by=officer)
+    signoff = block.signoffs.get()
+    return {"case": case, "event": event, "security": security, "block": block, "signoff": signoff}
+
+
+TABLES = ["moderation_caseevent", "config_security_securityevent"]
+
+
+@pytest.mark.parametrize("table", TABLES)
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE {table} SET id = id",
+        "DELETE FROM {table}",
+        "TRUNCATE {table}",
+        "ALTER TABLE {table} DISABLE TRIGGER USER",
+        "ALTER TABLE {table} DISABLE TRIGGER ALL",
+        "DROP TABLE {table}",
+    ],
+    ids=["update", "delete", "truncate", "disable-user-triggers", "disable-all-triggers", "drop"],
+)
+def test_the_app_role_cannot_rewrite_the_append_only_tables(as_app_role, history, table, statement):
+    before = CaseEvent.objects.count(), SecurityEvent.objects.count()
+    with pytest.raises(DatabaseError):
+        as_app_role(statement.format(table=table))
+    assert (CaseEvent.objects.count(), SecurityEvent.objects.count()) == before
+    history["event"].refresh_from_db()
+    assert history["event"].note == "v1"
+
+
+def test_the_app_role_still_does_its_work(as_app_role, history):
+    """Reading, adding events and deciding are allowed: only rewriting history is not."""
+    case = history["case"]
+    [(count,)] = as_app_role("SELECT count(*) FROM moderation_caseevent WHERE case_id = %s", [case.pk])
+    assert count == 1
+    as_app_role(
+        "INSERT INTO moderation_caseevent (case_id, kind, actor_label, at, subject_type, subject_id, note, before,"
+        " after) SELECT case_id, kind, actor_label, clock_timestamp(), subject_type, subject_id, 'v2', before, after"
+        " FROM moderation_caseevent WHERE id = %s",
+        [history["event"].pk],
+    )
+    assert CaseEvent.objects.filter(case=case).count() == 2
+
+
+def test_the_app_role_cannot_back_date_an_event(as_app_role, history):
+    with pytest.raises(IntegrityError, match="is not now"):
+        as_app_role(
+            "INSERT INTO moderation_caseevent (case_id, kind, actor_label, at, subject_type, subject_id, note, before,"
+            " after) SELECT case_id, kind, actor_label, clock_timestamp() - interval '30 days', subject_type,"
+            " subject_id, 'forged', before, after FROM moderation_caseevent WHERE id = %s",
+            [history["event"].pk],
+        )
+    assert not CaseEvent.objects.filter(note="forged").exists()
+
+
+def test_the_app_role_cannot_back_date_a_decision(as_app_role, history, manager):
+    signoff = history["signoff"]
+    with pytest.raises(IntegrityError, match="is not now"):
+        as_app_role(
+            "UPDATE escalation_signoff SET status = 'approved', decided_by_id = %s, "
+            "decided_at = clock_timestamp() - interval '2 days' WHERE id = %s",
+            [manager.pk, signoff.pk],
+        )
+    signoff.refresh_from_db()
+    assert signoff.status == SignOffStatus.PENDING
+
+
+def test_the_security_log_keeps_the_databases_time_whatever_is_sent(as_app_role):
+    [(at,)] = as_app_role(
+        "INSERT INTO config_security_securityevent (at, kind, actor_label, subject_label, detail) "
+        "VALUES (now() - interval '1 year', 'signed_in', '', '', '{}') RETURNING at"
+    )
+    from django.utils import timezone
+
+    assert abs((at - timezone.now()).total_seconds()) < 60
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("decided_at", "clock_timestamp()"),
+        ("decided_by_id", "{other}"),
+        ("status", "'refused'"),
+        ("reason", "'rewritten'"),
+    ],
+)
+def test_a_decision_once_recorded_cannot_change(history, manager, other_manager, column, value):
+    """Frozen for every writer, the owner included."""
+    signoff = history["signoff"]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE escalation_signoff SET status = 'approved', decided_by_id = %s, decided_at = clock_timestamp() "
+            "WHERE id = %s",
+            [manager.pk, signoff.pk],
+        )
+    with pytest.raises(IntegrityError, match="cannot change"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE escalation_signoff SET {column} = {value.format(other=other_manager.pk)} WHERE id = %s",  # noqa: S608
+            [signoff.pk],
+        )
+    signoff.refresh_from_db()
+    assert (signoff.status, signoff.decided_by) == (SignOffStatus.APPROVED, manager)
+
+
+class TestSeparationOfDuties:
+    def test_whoever_drafted_a_warning_cannot_sign_it_off(self, officer):
+        warning = factories.AwaitingSignoffWarningFactory(drafted_by=officer)
+        signoff = warning.signoffs.get()
+        # sent for sign-off by someone else, so only the new rule (not requester ≠ decider) can refuse it
+        type(signoff).objects.filter(pk=signoff.pk).update(requested_by=factories.OfficerFactory(username="asker"))
+        with pytest.raises(IntegrityError, match="signoff_decider_is_not_author"), transaction.atomic():
+            type(signoff).objects.filter(pk=signoff.pk).update(
+                status=SignOffStatus.APPROVED, decided_by=officer, decided_at=clock.now()
+            )
+
+    def test_whoever_proposed_a_block_cannot_acknowledge_it(self, history):
+        block = history["block"]
+        with pytest.raises(IntegrityError, match="block_acknowledger_is_not_proposer"), transaction.atomic():
+            type(block).objects.filter(pk=block.pk).update(
+                md_acknowledged_by=block.proposed_by, md_acknowledged_at=clock.now()
+            )
+
+    def test_whoever_approved_a_block_cannot_acknowledge_it(self, history, manager):
+        block, signoff = history["block"], history["signoff"]
+        type(signoff).objects.filter(pk=signoff.pk).update(
+            status=SignOffStatus.APPROVED, decided_by=manager, decided_at=clock.now()
+        )
+        type(block).objects.filter(pk=block.pk).update(
+            status="active", started_at=clock.now(), appeal_opens_at=clock.now() + timedelta(days=365)
+        )
+        with pytest.raises(IntegrityError, match="block_acknowledger_is_not_approver"), transaction.atomic():
+            type(block).objects.filter(pk=block.pk).update(md_acknowledged_by=manager, md_acknowledged_at=clock.now())
