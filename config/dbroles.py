@@ -67,4 +67,11 @@ def after_migrate(sender, using="default", **kwargs) -> None:
     name = getattr(settings, "DATABASE_APP_ROLE", "")
     if not name or sender.label != "config_security":
         return
+    if not role_exists(name):
+        import logging
+
+        logging.getLogger("moderation.security").warning(
+            "DATABASE_APP_ROLE %s does not exist yet: create it with manage.py db_app_role --create", name
+        )
+        return
     grant_app_role(name)

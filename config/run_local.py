@@ -44,6 +44,9 @@ class Stop(Exception):
     pass
 
 
+# The role the local web server, worker and beat connect to the embedded PostgreSQL as.
+LOCAL_APP_ROLE = "moderation_app"
+
 def _load_dotenv() -> None:
     """HOST and PORT may be in .env, like every other setting (the environment wins)."""
     import environ
@@ -272,6 +275,12 @@ def main() -> int:
                 print(f"Put back on the queue {requeued} task(s) a stopped worker had not finished.")
         run_step("manage.py", "migrate", "--noinput", children=children)
         run_step("manage.py", "seed_demo", children=children)
+        if embedded_db:
+            # as production runs: the owner (this process's role) migrated and loaded the demo; the web
+            # server, worker and beat connect as a role that owns nothing (config/dbroles.py)
+            run_step("manage.py", "db_app_role", LOCAL_APP_ROLE, "--create", children=children)
+            os.environ["DATABASE_APP_ROLE"] = LOCAL_APP_ROLE
+            os.environ["DATABASE_APP_USER"] = LOCAL_APP_ROLE
 
         broker = "Redis at " + os.environ["REDIS_URL"] if not embedded_redis else "the embedded Redis"
         children.append(("web server", spawn("manage.py", "runserver", f"{url_host(host)}:{port}")))

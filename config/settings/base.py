@@ -92,6 +92,8 @@ def database_settings() -> dict:
         from config.localdb import ensure_running
 
         config = ensure_running()
+        # make run's web server, worker and beat connect as the role that owns nothing (config/dbroles.py)
+        config["USER"] = env("DATABASE_APP_USER", default=config["USER"])
     config["ATOMIC_REQUESTS"] = False
     config["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
     return config

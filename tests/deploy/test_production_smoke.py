@@ -38,6 +38,8 @@ pytestmark = [pytest.mark.deploy]
 
 ROOT = Path(__file__).resolve().parents[2]
 HOST = "moderation.example.gov.uk"
+# gunicorn connects as this role (config/dbroles.py), as production does; the test's owner migrates
+APP_ROLE = "moderation_smoke_app"
 
 # Headers every HTML page must carry in production, and the value each must have (None: present).
 SECURITY_HEADERS = {
@@ -106,10 +108,17 @@ def production(server_env):
     env, work = server_env
     _manage(env, "collectstatic", "--noinput")
     assert (work / "static" / "staticfiles.json").exists()
+    # as production: the owner migrates and creates the application's role, which owns nothing
     _manage(env, "migrate", "--noinput")
+    _manage(env, "db_app_role", APP_ROLE, "--create")
     # the demo data is a local-run command (it refuses DEBUG off): load it with the local settings
     _manage(env, "seed_demo", DJANGO_SETTINGS_MODULE="config.settings.local", DJANGO_DEBUG="true")
     passwords = json.loads(Path(env["DEMO_PASSWORDS_PATH"]).read_text())
+    owner_url = urlparse(env["DATABASE_URL"])
+    app_env = {
+        **env,
+        "DATABASE_URL": owner_url._replace(netloc=f"{APP_ROLE}@{owner_url.hostname}:{owner_url.port or 5432}").geturl(),
+    }
 
     port = _free_port()
     log = (work / "gunicorn.log").open("w")
@@ -125,7 +134,7 @@ def production(server_env):
             "-",
         ],
         cwd=ROOT,
-        env=env,
+        env=app_env,
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
@@ -140,7 +149,7 @@ def production(server_env):
                 if process.poll() is not None or time.monotonic() > deadline:
                     pytest.fail("gunicorn did not start:\n" + (work / "gunicorn.log").read_text())
                 time.sleep(0.2)
-        yield {"port": port, "passwords": passwords, "env": env, "log": work / "gunicorn.log"}
+        yield {"port": port, "passwords": passwords, "env": env, "app_env": app_env, "log": work / "gunicorn.log"}
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=30)
@@ -339,6 +348,17 @@ def test_each_role_signs_in_and_opens_its_landing_page_and_a_case(production, us
     assert response.status in (200, 302)
     response, _, path = browser.get(landing)
     assert "sign-in" in path or "login" in path, f"after signing out {landing} still opened as {path}"
+
+
+def test_the_server_runs_as_a_role_that_owns_nothing(production):
+    with psycopg.connect(production["app_env"]["DATABASE_URL"]) as conn:
+        user, owns = conn.execute(
+            "SELECT current_user, (SELECT count(*) FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner "
+            "WHERE r.rolname = current_user)"
+        ).fetchone()
+        assert (user, owns) == (APP_ROLE, 0)
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("ALTER TABLE moderation_caseevent DISABLE TRIGGER USER")
 
 
 def test_the_server_logged_no_error(production):
