@@ -79,7 +79,10 @@ def security_event_record(*, kind: str, subject=None, request=None, actor=None, 
 
 @receiver(user_logged_in, dispatch_uid="audit_signed_in")
 def _signed_in(sender, request, user, **kwargs):
-    security_event_record(kind=SecurityEventKind.SIGNED_IN, subject=user, actor=user, request=request)
+    via = "single sign-on" if "oidc" in getattr(user, "backend", "").lower() else "password"
+    security_event_record(
+        kind=SecurityEventKind.SIGNED_IN, subject=user, actor=user, request=request, detail={"via": via}
+    )
 
 
 @receiver(user_login_failed, dispatch_uid="audit_sign_in_failed")

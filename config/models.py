@@ -10,7 +10,7 @@ from escalation.routing import ROLES
 
 
 class SecurityEventKind(models.TextChoices):
-    SIGNED_IN = "signed_in", "Signed in (password)"
+    SIGNED_IN = "signed_in", "Signed in"
     SIGN_IN_FAILED = "sign_in_failed", "Sign-in failed"
     LOCKED_OUT = "locked_out", "Locked out after repeated failures"
     SIGNED_OUT = "signed_out", "Signed out"

@@ -51,7 +51,7 @@ class Migration(migrations.Migration):
                     "kind",
                     models.CharField(
                         choices=[
-                            ("signed_in", "Signed in (password)"),
+                            ("signed_in", "Signed in"),
                             ("sign_in_failed", "Sign-in failed"),
                             ("locked_out", "Locked out after repeated failures"),
                             ("signed_out", "Signed out"),
