@@ -97,7 +97,8 @@ def enqueue(message_id: int) -> bool:
     from moderation.tasks import deliver_outbox_message
 
     try:
-        deliver_outbox_message.delay(message_id)
+        # one try, no publish retries: a request never waits on a broker that is down (the sweep is there)
+        deliver_outbox_message.apply_async((message_id,), retry=False)
     except Exception:  # the broker is unreachable: the sweep will deliver it
         logger.warning("outbox message %s not queued (broker unreachable?); the sweep will send it", message_id)
         return False

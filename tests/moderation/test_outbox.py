@@ -127,7 +127,7 @@ class TestBrokerDown:
         def broker_down(*args, **kwargs):
             raise OperationalError("Error 111 connecting to 127.0.0.1:1. Connection refused.")
 
-        monkeypatch.setattr(tasks.deliver_outbox_message, "delay", broker_down)
+        monkeypatch.setattr(tasks.deliver_outbox_message, "apply_async", broker_down)
         block = approve_block(officer, manager, case, django_capture_on_commit_callbacks)  # no exception
 
         assert block.status == "active"
