@@ -267,7 +267,10 @@ def setup_app(request):
             **_base_context(request),
             "form": form,
             "key_groups": [key[i : i + 4] for i in range(0, len(key), 4)],
-            "qr_svg": mark_safe(qr.svg_inline(scale=5, title="QR code to add this account to an authenticator app")),  # noqa: S308  (segno's own SVG of our own URL)
+            # segno's own SVG of our own otpauth:// URL (a viewBox and no fixed size: it scales down)
+            "qr_svg": mark_safe(  # noqa: S308
+                qr.svg_inline(scale=5, omitsize=True, title="QR code to add this account to an authenticator app")
+            ),
         },
     )
 

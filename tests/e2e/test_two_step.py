@@ -27,6 +27,17 @@ def test_first_sign_in_sets_up_an_app_then_a_code_signs_in(site, page):
     expect(page.get_by_role("heading", name="Set up an authenticator app")).to_be_visible()
     expect(page.locator(".app-qr svg")).to_be_visible()
     check_accessibility(page, "authenticator app set-up")
+    # at 320 px (WCAG 1.4.10) the QR code and the key fit without scrolling sideways
+    page.set_viewport_size({"width": 320, "height": 800})
+    page.get_by_text("I cannot scan the QR code").click()
+    wide = page.evaluate(
+        """() => [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > 321)
+            .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right)).slice(0, 8)"""
+    )
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320, wide
+    screenshot(page, "17-authenticator-app-320px")
+    page.get_by_text("I cannot scan the QR code").click()
+    page.set_viewport_size({"width": 1280, "height": 900})
     page.get_by_text("I cannot scan the QR code").click()
     key = page.locator("#setup-key").inner_text().replace(" ", "").strip()
     import base64
