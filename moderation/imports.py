@@ -408,9 +408,26 @@ class Problem:
     message: str
     field: str = ""
     column: str = ""
+    author: str = ""  # the row's post as given, so the officer can find it: its author's handle …
+    text: str = ""  # … and its text, shortened
 
     def as_dict(self) -> dict:
-        return {"row": self.row, "field": self.field, "column": self.column, "message": self.message}
+        return {
+            "row": self.row,
+            "field": self.field,
+            "column": self.column,
+            "message": self.message,
+            "author": self.author,
+            "text": self.text,
+        }
+
+
+PROBLEM_TEXT_CHARS = 80
+
+
+def _shortened(text: str, limit: int = PROBLEM_TEXT_CHARS) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 class RowReader:
@@ -437,6 +454,13 @@ class RowReader:
     def _problem(self, number: int, key: str, message: str) -> Problem:
         spec = csvfiles.FIELD_BY_KEY.get(key)
         return Problem(row=number, field=spec.label if spec else "", column=self.columns.get(key, ""), message=message)
+
+    def describe(self, problems: list[Problem], row: list[str]) -> list[Problem]:
+        """``problems`` with the row's post (author and shortened text, as the file gives them)."""
+        author, text = self._cell(row, "author_handle"), _shortened(self._cell(row, "text"))
+        for problem in problems:
+            problem.author, problem.text = author, text
+        return problems
 
     def check(self, number: int, row: list[str]) -> _Item | list[Problem]:
         problems: list[Problem] = []
@@ -494,7 +518,7 @@ class RowReader:
                     continue  # already reported
                 for message in messages:
                     problems.append(self._problem(number, key, self._reword(key, message)))
-        return problems or checked
+        return self.describe(problems, row) or checked
 
     def _reword(self, key: str, message: str) -> str:
         if message == "This field is required.":
@@ -650,7 +674,8 @@ def import_preview(csv_import: CsvImport, *, limit: int | None = None) -> Previe
             first_row, first = first_of[key]
             problem = _differs(first, first_row, checked, number, reader.id_column)
             if problem:
-                rows.append(PreviewRow(number=number, item=None, problems=[problem], status="problem"))
+                problems = reader.describe([problem], row)
+                rows.append(PreviewRow(number=number, item=None, problems=problems, status="problem"))
             else:
                 rows.append(PreviewRow(number=number, item=checked, status="repeat", repeat_of=first_row))
             continue
@@ -762,7 +787,7 @@ def _check_all(csv_import: CsvImport) -> tuple[list[_Item], int]:
             if problem:
                 problem_rows += 1
                 if len(problems) < MAX_PROBLEMS_KEPT:
-                    problems.append(problem)
+                    problems.extend(reader.describe([problem], row))
             else:
                 repeated += 1
             continue

@@ -47,3 +47,41 @@ class TestPreviewWithProblems:
         page = detail(client, csv_import)
         assert "Ready to import" in page
         assert "Import 2 rows" in page
+
+
+class TestProblemRowsShowThePost:
+    LONG = "The bins on Walsworth Road have not been collected for three weeks and the foxes are at them"
+
+    def test_the_preview_shows_the_author_and_shortened_text_of_a_problem_row(self, client, officer, mapped):
+        csv_import = mapped(export(row(1), row(2, when="not a date", author="@fox_watch", text=self.LONG)))
+        client.force_login(officer)
+        page = detail(client, csv_import)
+        problem_row = page.split('id="row-3"')[1].split("</tr>")[0]
+        assert "@fox_watch" in problem_row
+        assert "The bins on Walsworth Road" in problem_row
+        assert self.LONG not in problem_row  # shortened
+        assert "…" in problem_row
+
+    def test_the_problems_of_a_refused_import_show_the_post(
+        self, client, officer, mapped, django_capture_on_commit_callbacks
+    ):
+        csv_import = mapped(export(row(1), row(2, when="not a date", author="@fox_watch", text=self.LONG)))
+        with django_capture_on_commit_callbacks(execute=True):
+            imports.import_start(actor=officer, csv_import=csv_import)
+        csv_import.refresh_from_db()
+        assert csv_import.status == "failed"
+        [problem] = csv_import.problems
+        assert problem["author"] == "@fox_watch"
+        assert problem["text"].startswith("The bins on Walsworth Road")
+        assert problem["text"].endswith("…")
+        client.force_login(officer)
+        page = detail(client, csv_import)
+        table = page.split('id="problems"')[1]
+        assert "@fox_watch" in table
+        assert "The bins on Walsworth Road" in table
+
+    def test_a_repeated_id_with_other_text_shows_that_rows_post(self, mapped):
+        csv_import = mapped(export(row(1), row(1, author="@someone_else", text="Another post")))
+        preview = imports.import_preview(csv_import)
+        [problem] = preview.rows[1].problems
+        assert (problem.author, problem.text) == ("@someone_else", "Another post")
