@@ -13,7 +13,6 @@ import os
 import re
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -33,17 +32,12 @@ from django.test import Client
 from config.models import IdentityProviderGroupRole, SecurityEvent, SecurityEventKind
 from escalation import routing
 from tests import factories
+from tests.support import free_port
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 CLIENT_ID = "moderation-casework"
 CALLBACK = "/sign-in/sso/callback/"
 User = get_user_model()
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Provider:
@@ -125,7 +119,7 @@ def identity_provider(django_db_setup, django_db_blocker):
     }
     python = [sys.executable, "-m", "django"]
     subprocess.run([*python, "migrate", "--noinput", "-v0"], env=env, cwd=BASE_DIR, check=True, timeout=120)
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [*python, "runserver", f"127.0.0.1:{port}", "--noreload"],
         env=env,

@@ -34,6 +34,8 @@ import psycopg
 import pytest
 from django_otp.oath import TOTP
 
+from tests.support import free_port
+
 pytestmark = [pytest.mark.deploy]
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,12 +53,6 @@ SECURITY_HEADERS = {
     "permissions-policy": None,
     "content-security-policy": None,
 }
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -120,7 +116,7 @@ def production(server_env):
         "DATABASE_URL": owner_url._replace(netloc=f"{APP_ROLE}@{owner_url.hostname}:{owner_url.port or 5432}").geturl(),
     }
 
-    port = _free_port()
+    port = free_port()
     log = (work / "gunicorn.log").open("w")
     process = subprocess.Popen(
         [

@@ -15,7 +15,6 @@ import hmac
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -24,15 +23,14 @@ import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
-from django.db import connection
 
 from config import localredis
 from moderation.constants import Platform
 from moderation.models import Post
 from tests import factories
+from tests.support import database_url_for_test_db, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "local-broker-test-secret"
@@ -41,21 +39,6 @@ DELIVERIES = 1_000
 SENDERS = 8
 
 pytestmark = [pytest.mark.integration]
-
-
-def database_url_for_test_db() -> str:
-    """The test database for the web server and worker processes, over TCP or a Unix socket."""
-    info = connection.settings_dict
-    host = info["HOST"] or "127.0.0.1"
-    host = quote(host, safe="") if host.startswith("/") else host
-    port = f":{info['PORT']}" if info["PORT"] else ""
-    return f"postgres://{info['USER']}@{host}{port}/{info['NAME']}"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def delivery(number: int) -> bytes:

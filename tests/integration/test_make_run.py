@@ -12,37 +12,21 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
-from django.db import connection
 
 from config import localredis
+from tests.support import database_url_for_test_db, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = [pytest.mark.integration]
-
-
-def database_url_for_test_db() -> str:
-    info = connection.settings_dict
-    host = info["HOST"] or "127.0.0.1"
-    host = quote(host, safe="") if host.startswith("/") else host
-    port = f":{info['PORT']}" if info["PORT"] else ""
-    return f"postgres://{info['USER']}@{host}{port}/{info['NAME']}"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def descendants(pid: int) -> set[int]:

@@ -18,6 +18,7 @@ from escalation.models import Block
 from moderation.constants import EventKind
 from moderation.models import CaseEvent
 from tests import factories
+from tests.support import database_url_for_test_db
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -31,13 +32,6 @@ def _redis_url():
         if os.environ.get("CI"):
             pytest.fail("REDIS_URL is not set: the integration tests need the machine's Redis.")
         pytest.skip("needs REDIS_URL (run by .ci/run)")
-
-
-def database_url_for_test_db() -> str:
-    info = connection.settings_dict
-    host = info["HOST"] or "127.0.0.1"
-    port = info["PORT"] or "5432"
-    return f"postgres://{info['USER']}@{host}:{port}/{info['NAME']}"
 
 
 @pytest.fixture
