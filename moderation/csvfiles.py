@@ -288,6 +288,16 @@ def _headings(record: list[str]) -> list[str]:
     return headings
 
 
+def channel_label(channel) -> str:
+    """A channel as the import pages name it: always with its platform, as channels on different
+    platforms may share a name (“North Herts Council (Instagram)”); not twice when its name already
+    says it as a word (“NHDC Facebook”; the x in “Essex” is not X)."""
+    platform = channel.get_platform_display()
+    if re.search(rf"\b{re.escape(platform.split()[0])}\b", channel.name, re.IGNORECASE):
+        return channel.name
+    return f"{channel.name} ({platform})"
+
+
 def _simplified(heading: str) -> str:
     return " ".join(re.sub(r"[^0-9a-z]+", " ", heading.casefold()).split())
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from moderation import clock
 from moderation.constants import CaseOutcome, PostKind, Priority
-from moderation.csvfiles import FIELDS
+from moderation.csvfiles import FIELDS, channel_label
 
 WIDGET_CLASSES = {
     forms.Textarea: "govuk-textarea",
@@ -477,7 +477,7 @@ class ImportColumnsForm(GovukFormMixin, forms.Form):
         for spec in FIELDS:
             label = spec.label if spec.required else f"{spec.label} (optional)"
             self.fields[spec.key] = forms.ChoiceField(label=label, choices=choices, required=False, help_text=spec.hint)
-        self.fields["default_channel"] = ChannelChoiceField(
+        self.fields["default_channel"] = ImportChannelChoiceField(
             queryset=channels,
             required=False,
             label="Channel of rows that name none",
@@ -488,6 +488,13 @@ class ImportColumnsForm(GovukFormMixin, forms.Form):
 
     def columns(self) -> dict[str, str]:
         return {spec.key: self.cleaned_data[spec.key] for spec in FIELDS if self.cleaned_data.get(spec.key)}
+
+
+class ImportChannelChoiceField(forms.ModelChoiceField):
+    """A channel offered on the import pages: always with its platform (see ``channel_label``)."""
+
+    def label_from_instance(self, obj) -> str:
+        return channel_label(obj)
 
 
 def _shorten(value: str, limit: int = 40) -> str:

@@ -554,7 +554,8 @@ class RowReader:
             if not self.default_channel.is_active:
                 return (
                     "channel",
-                    f"No channel given, and the channel chosen for the file, {self.default_channel.name}, "
+                    "No channel given, and the channel chosen for the file, "
+                    f"{csvfiles.channel_label(self.default_channel)}, "
                     "is no longer active.",
                 )
             if platform and self.default_channel.platform != platform:
@@ -623,6 +624,10 @@ class PreviewRow:
     status: str = "new"  # new | exists | repeat | problem
     repeat_of: int | None = None
     new_account: bool = False
+
+    @property
+    def channel_label(self) -> str:
+        return csvfiles.channel_label(self.item.channel) if self.item else ""
 
     @property
     def kind_label(self) -> str:

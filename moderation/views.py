@@ -663,7 +663,7 @@ def import_detail(request, pk: int):
 def _column_rows(csv_import: CsvImport) -> list[tuple[str, str]]:
     rows = [(spec.label, csv_import.columns[spec.key]) for spec in csvfiles.FIELDS if csv_import.columns.get(spec.key)]
     if csv_import.channel:
-        rows.append(("Channel of rows that name none", csv_import.channel.name))
+        rows.append(("Channel of rows that name none", csvfiles.channel_label(csv_import.channel)))
     return rows
 
 

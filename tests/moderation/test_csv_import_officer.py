@@ -85,3 +85,29 @@ class TestProblemRowsShowThePost:
         preview = imports.import_preview(csv_import)
         [problem] = preview.rows[1].problems
         assert (problem.author, problem.text) == ("@someone_else", "Another post")
+
+
+class TestChannelsNameTheirPlatform:
+    HEADER_NO_CHANNEL = "Message ID,Date,Author,Author Name,Message,Permalink,Type"
+
+    def test_channels_sharing_a_name_are_offered_and_shown_with_their_platform(self, client, officer, mapped):
+        from moderation.constants import Platform
+        from tests import factories
+
+        factories.ChannelFactory(name="North Herts Council", handle="nhc", platform=Platform.FACEBOOK)
+        instagram = factories.ChannelFactory(name="North Herts Council", handle="nhc", platform=Platform.INSTAGRAM)
+        essex = factories.ChannelFactory(name="Essex news", handle="essexnews", platform=Platform.X)
+        data = export(
+            "c1,01/03/2025 14:05,@resident,A Resident,Hello,https://instagram.com/p/1,Comment",
+            header=self.HEADER_NO_CHANNEL,
+        )
+        csv_import = mapped(data, channel=instagram)
+        client.force_login(officer)
+        columns = client.get(reverse("moderation:import_columns", args=[csv_import.pk])).text
+        assert "North Herts Council (Facebook)" in columns
+        assert "North Herts Council (Instagram)" in columns
+        assert "Essex news (X (Twitter))" in columns  # the x in Essex is not the platform
+        page = detail(client, csv_import)
+        assert page.count("North Herts Council (Instagram)") == 2  # the preview row and the columns summary
+        assert "North Herts Council<br>" not in page
+        assert essex.pk
