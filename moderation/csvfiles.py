@@ -157,6 +157,7 @@ class Table:
     numbers: list[int]
     delimiter: str
     wide: dict[int, int]  # row number → cells found, for records with more cells than headings
+    nul_count: int = 0  # NUL characters removed from the whole file (some exports leave them)
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -215,7 +216,10 @@ def bare(cell: str) -> str:
 def read_table(data: bytes, *, limit: int | None = None) -> Table:
     """Every record of the file (or the first ``limit``); refuses a file with no heading row, no
     records, repeated headings, or a quote that is never closed."""
-    text = decode(data).replace("\x00", "")
+    text = decode(data)
+    nul_count = text.count("\x00")
+    if nul_count:  # never stored (PostgreSQL refuses them in text): removed, and the preview says how many
+        text = text.replace("\x00", "")
     if not text.strip():
         raise CsvFileError("The file is empty.")
     delimiter = _delimiter(text)
@@ -252,7 +256,7 @@ def read_table(data: bytes, *, limit: int | None = None) -> Table:
         raise CsvFileError("The file is empty.")
     if not rows:
         raise CsvFileError("The file has a heading row but no posts under it.")
-    return Table(headings=headings, rows=rows, numbers=numbers, delimiter=delimiter, wide=wide)
+    return Table(headings=headings, rows=rows, numbers=numbers, delimiter=delimiter, wide=wide, nul_count=nul_count)
 
 
 def _unreadable(row: int, line: int, reason: str) -> str:

@@ -641,6 +641,7 @@ class Preview:
     total: int
     same_file: CsvImport | None = None
     failure: str = ""
+    nul_count: int = 0  # NUL characters removed from the file (all of it, not only the rows shown)
 
     def count(self, status: str) -> int:
         return sum(1 for row in self.rows if row.status == status)
@@ -705,7 +706,9 @@ def import_preview(csv_import: CsvImport, *, limit: int | None = None) -> Previe
             if (item.channel.pk, item.external_id) in stored:
                 preview_row.status = "exists"
             preview_row.new_account = (item.channel.platform, item.handle) not in known
-    return Preview(rows=rows, shown=len(rows), total=csv_import.row_count, same_file=same_file)
+    return Preview(
+        rows=rows, shown=len(rows), total=csv_import.row_count, same_file=same_file, nul_count=table.nul_count
+    )
 
 
 def read_kept_file(csv_import: CsvImport, *, limit: int | None = None) -> csvfiles.Table:

@@ -111,3 +111,20 @@ class TestChannelsNameTheirPlatform:
         assert page.count("North Herts Council (Instagram)") == 2  # the preview row and the columns summary
         assert "North Herts Council<br>" not in page
         assert essex.pk
+
+
+class TestNulCharactersAreCounted:
+    def test_the_reader_counts_the_nul_characters_it_removes(self):
+        table = csvfiles.read_table(export(row(1, text="Bins\x00 not\x00 collected"), row(2)))
+        assert table.rows[0][4] == "Bins not collected"
+        assert table.nul_count == 2
+        assert csvfiles.read_table(export(row(1))).nul_count == 0
+
+    def test_the_preview_says_how_many_were_removed(self, client, officer, mapped):
+        csv_import = mapped(export(row(1, text="Bins\x00 not\x00 collected"), row(2, text="\x00Hello")))
+        assert imports.import_preview(csv_import).nul_count == 3
+        client.force_login(officer)
+        page = detail(client, csv_import)
+        assert "3 NUL characters" in page
+        clean = mapped(export(row(1)))
+        assert "NUL character" not in detail(client, clean)
