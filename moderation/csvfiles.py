@@ -74,17 +74,21 @@ FIELDS: tuple[Field, ...] = (
         "Author's handle",
         "The account that posted, such as @name.",
         required=True,
+        # the headings that say "handle" before those that may hold a name ("From", "Author")
         headings=(
             "author handle",
+            "from handle",
+            "sender handle",
+            "user handle",
             "handle",
-            "author",
             "username",
             "user name",
             "screen name",
-            "from",
-            "from handle",
-            "sender",
             "author username",
+            "from username",
+            "author",
+            "from",
+            "sender",
             "user",
         ),
     ),
@@ -100,6 +104,11 @@ FIELDS: tuple[Field, ...] = (
             "sender name",
             "full name",
             "author display name",
+            # a column the handle did not take: "From" beside "From Handle" is the name
+            "author",
+            "from",
+            "sender",
+            "user",
         ),
     ),
     Field(
@@ -306,21 +315,38 @@ def _simplified(heading: str) -> str:
     return " ".join(re.sub(r"[^0-9a-z]+", " ", heading.casefold()).split())
 
 
-def guess_columns(headings: list[str]) -> dict[str, str]:
-    """Our field → the heading that most likely holds it, from the usual names; each heading used once."""
+_HANDLE_LIKE = re.compile(r"^@?[\w.\-]{1,100}$")
+
+
+def guess_columns(headings: list[str], examples: dict[str, str] | None = None) -> dict[str, str]:
+    """Our field → the heading that most likely holds it, from the usual names; each heading used once.
+
+    With ``examples`` (heading → a value from the file, ``Table.examples``) the author's handle
+    prefers a column whose value looks like a handle (``@garyp``, no spaces) to one holding a name
+    (``Gary Pattinson``), whatever their headings say.
+    """
+    examples = examples or {}
     by_name = {}
     for heading in headings:
         by_name.setdefault(_simplified(heading), heading)
     guessed: dict[str, str] = {}
     used: set[str] = set()
     for field in FIELDS:
-        for name in field.headings:
-            heading = by_name.get(name)
-            if heading and heading not in used:
-                guessed[field.key] = heading
-                used.add(heading)
-                break
+        candidates = [by_name[name] for name in field.headings if by_name.get(name) not in (None, *used)]
+        if not candidates:
+            continue
+        if field.key == "author_handle":
+            candidates.sort(key=lambda heading: _handle_rank(examples.get(heading)))  # stable: heading order next
+        guessed[field.key] = candidates[0]
+        used.add(candidates[0])
     return guessed
+
+
+def _handle_rank(example: str | None) -> int:
+    """0: looks like a handle; 1: no example to judge by; 2: looks like something else (a name)."""
+    if example is None:
+        return 1
+    return 0 if _HANDLE_LIKE.match(example.strip()) else 2
 
 
 _ZONE_WORDS = {"z": "+00:00", "utc": "+00:00", "gmt": "+00:00", "bst": "+01:00"}

@@ -194,7 +194,7 @@ def import_upload(
     if source is None:
         source = _source_named(actor, source_name)
     fits = _saved_columns_fit(source, table.headings)
-    guessed = {} if fits else csvfiles.guess_columns(table.headings)
+    guessed = {} if fits else csvfiles.guess_columns(table.headings, table.examples())
     csv_import = CsvImport(
         source=source,
         filename=PurePath(file.name or "upload.csv").name[:255],

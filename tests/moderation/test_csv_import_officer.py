@@ -128,3 +128,37 @@ class TestNulCharactersAreCounted:
         assert "3 NUL characters" in page
         clean = mapped(export(row(1)))
         assert "NUL character" not in detail(client, clean)
+
+
+class TestGuessingTheAuthorsHandle:
+    def test_from_handle_is_the_handle_and_from_the_name(self):
+        headings = ["Id", "Date", "From", "From Handle", "Message", "Profile"]
+        examples = {"From": "Gary Pattinson", "From Handle": "@garyp"}
+        guessed = csvfiles.guess_columns(headings, examples)
+        assert guessed["author_handle"] == "From Handle"
+        assert guessed["author_display_name"] == "From"
+        # the headings alone say as much: the specific heading beats the generic one
+        assert csvfiles.guess_columns(headings)["author_handle"] == "From Handle"
+
+    def test_a_column_of_handle_like_values_is_preferred(self):
+        headings = ["Author", "Username", "Date"]
+        guessed = csvfiles.guess_columns(headings, {"Author": "Gary Pattinson", "Username": "garyp"})
+        assert guessed["author_handle"] == "Username"
+        assert guessed["author_display_name"] == "Author"
+        # a lone name-like column is still the handle (it is needed); nothing better is there
+        assert csvfiles.guess_columns(["From", "Date"], {"From": "Gary Pattinson"})["author_handle"] == "From"
+
+    def test_the_upload_guesses_from_the_values_too(self, officer, channel):
+        data = export(
+            "c1,01/03/2025 14:05,Gary Pattinson,@garyp,Hello,northhertsdc",
+            header="Id,Date,From,Sender,Message,Profile",
+        )
+        csv_import = imports.import_upload(actor=officer, file=upload(data), source_name="Sprout export")
+        assert csv_import.columns["author_handle"] == "Sender"
+        assert csv_import.columns["author_display_name"] == "From"
+        preview_source = imports.import_match_columns(
+            actor=officer, csv_import=csv_import, columns=csv_import.columns, channel=None
+        )
+        [previewed] = imports.import_preview(preview_source).rows
+        assert previewed.item.handle == "garyp"
+        assert previewed.item.author_display_name == "Gary Pattinson"
