@@ -18,6 +18,7 @@ from datetime import datetime, timedelta, timezone
 
 from django.utils.dateparse import parse_datetime
 
+from moderation.constants import Platform
 from moderation.intake import posted_at_check
 
 DELIMITERS = (",", ";", "\t", "|")
@@ -299,6 +300,28 @@ def _headings(record: list[str]) -> list[str]:
         seen[key] = position
         headings.append(heading)
     return headings
+
+
+# A tool's id for a post is often the platform's own with the tool's prefix ("fb_123_456" for
+# Facebook's comment "123_456"): the prefixes each platform's own ids are given, and what those look like
+_TOOL_PREFIXES: dict[str, tuple[tuple[str, ...], re.Pattern]] = {
+    Platform.FACEBOOK: (("fb", "facebook"), re.compile(r"\d+(?:_\d+)*")),
+    Platform.INSTAGRAM: (("ig", "insta", "instagram"), re.compile(r"\d+(?:_\d+)*")),
+    Platform.X: (("tw", "twitter", "x"), re.compile(r"\d+")),
+}
+_PREFIXED = re.compile(r"^(?P<prefix>[a-z]+)[_:\-](?P<id>.+)$", re.IGNORECASE)
+
+
+def platform_post_id(platform: str, value: str) -> str:
+    """The platform's own id for a post (or the post it replies to) as an export gives it: without a
+    tool's prefix for the platform (``fb_123_456`` → ``123_456`` on Facebook), so a post that also
+    came by the webhook or the API, under the platform's id, is the same post. Anything else is
+    left as it is. The one place the CSV import normalises ids; the API and webhook keep theirs."""
+    known = _TOOL_PREFIXES.get(platform)
+    found = _PREFIXED.match(value) if known else None
+    if found and found["prefix"].casefold() in known[0] and known[1].fullmatch(found["id"]):
+        return found["id"]
+    return value
 
 
 def channel_label(channel) -> str:

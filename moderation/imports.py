@@ -498,8 +498,9 @@ class RowReader:
                     )
                 )
         url = self._cell(row, "url")
+        platform = channel.platform if isinstance(channel, Channel) else ""
         item = {
-            "external_id": self._cell(row, "external_id") or url,
+            "external_id": csvfiles.platform_post_id(platform, self._cell(row, "external_id")) or url,
             "author_handle": self._cell(row, "author_handle"),
             "author_display_name": self._cell(row, "author_display_name"),
             "author_platform_id": self._cell(row, "author_platform_id"),
@@ -507,7 +508,7 @@ class RowReader:
             "url": url,
             "kind": kind,
             "posted_at": self._cell(row, "posted_at"),
-            "in_reply_to": self._cell(row, "in_reply_to"),
+            "in_reply_to": csvfiles.platform_post_id(platform, self._cell(row, "in_reply_to")),
         }
         checked = _validate_item(
             number, item, channel=channel[1] if isinstance(channel, tuple) else channel, parse_time=self._time

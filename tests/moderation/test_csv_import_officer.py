@@ -162,3 +162,51 @@ class TestGuessingTheAuthorsHandle:
         [previewed] = imports.import_preview(preview_source).rows
         assert previewed.item.handle == "garyp"
         assert previewed.item.author_display_name == "Gary Pattinson"
+
+
+class TestToolPrefixedIds:
+    @staticmethod
+    def facebook_row(post_id: str, parent: str = "") -> str:
+        return f"{post_id},01/03/2025 14:05,@resident,A Resident,Bins,northhertsdc,{parent}"
+
+    HEADER = "Message ID,Date,Author,Author Name,Message,Profile,Parent ID"
+
+    @pytest.mark.parametrize(
+        ("platform", "value", "expected"),
+        [
+            ("facebook", "fb_123456789_987654321", "123456789_987654321"),
+            ("facebook", "FB-123456789_987654321", "123456789_987654321"),
+            ("facebook", "facebook_123", "123"),
+            ("facebook", "123456789_987654321", "123456789_987654321"),  # already the platform's own
+            ("facebook", "fb_abc", "fb_abc"),  # not a Facebook id inside: left as it is
+            ("instagram", "ig_17890000000000000", "17890000000000000"),
+            ("instagram", "fb_123", "fb_123"),  # another platform's prefix: left as it is
+            ("x", "tw_1234567890", "1234567890"),
+            ("other", "fb_123", "fb_123"),
+        ],
+    )
+    def test_the_platforms_own_id_is_found_inside_a_tools(self, platform, value, expected):
+        assert csvfiles.platform_post_id(platform, value) == expected
+
+    def test_a_comment_that_came_by_webhook_is_already_stored_when_exported_with_a_prefix(
+        self, officer, channel, mapped, django_capture_on_commit_callbacks
+    ):
+        from moderation.models import Post
+        from tests import factories
+
+        factories.PostFactory(channel=channel, external_id="123456789_987654321")
+        csv_import = mapped(
+            export(
+                self.facebook_row("fb_123456789_987654321"),
+                self.facebook_row("fb_123456789_555", parent="fb_123456789_987654321"),
+                header=self.HEADER,
+            )
+        )
+        preview = imports.import_preview(csv_import)
+        assert [r.status for r in preview.rows] == ["exists", "new"]
+        assert preview.rows[1].item.in_reply_to == "123456789_987654321"
+        with django_capture_on_commit_callbacks(execute=True):
+            imports.import_start(actor=officer, csv_import=csv_import)
+        csv_import.refresh_from_db()
+        assert (csv_import.status, csv_import.created_count, csv_import.existing_count) == ("completed", 1, 1)
+        assert set(Post.objects.values_list("external_id", flat=True)) == {"123456789_987654321", "123456789_555"}
