@@ -79,9 +79,29 @@ class ServiceAreaAdmin(admin.ModelAdmin):
 
 @admin.register(Channel)
 class ChannelAdmin(admin.ModelAdmin):
-    list_display = ["name", "platform", "handle", "is_active"]
+    list_display = ["name", "platform", "handle", "platform_page_id", "is_active"]
     list_filter = ["platform", "is_active"]
-    search_fields = ["name", "handle"]
+    search_fields = ["name", "handle", "platform_page_id"]
+
+    def changelist_view(self, request, extra_context=None):
+        """Says when Meta's webhook events arrived for a page id no channel holds (they were ignored)."""
+        from datetime import datetime
+
+        from django.utils import timezone
+
+        from moderation.webhooks import unmatched_pages
+
+        for entry in unmatched_pages():
+            platform = Platform(entry["platform"]).label if entry["platform"] in Platform.values else entry["platform"]
+            last = timezone.localtime(datetime.fromisoformat(entry["last"])).strftime("%d %B %Y %H:%M")
+            messages.warning(
+                request,
+                f"{entry['events']} webhook event{'s' if entry['events'] != 1 else ''} arrived for {platform} page "
+                f"{entry['page_id']} (last {last}) and {'were' if entry['events'] != 1 else 'was'} ignored: "
+                "no active channel holds that id. "
+                "Set the channel's platform page id.",
+            )
+        return super().changelist_view(request, extra_context)
 
 
 @admin.register(HouseRule)

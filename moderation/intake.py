@@ -186,6 +186,7 @@ def channel_resolve(
     platform: str | None = None,
     by_name: bool = False,
     by_url_id: bool = False,
+    by_page_id: bool = False,
     by_pk: bool = True,
     allowed: set[int] | None = None,
     choose: str = "give the platform as well",
@@ -193,7 +194,8 @@ def channel_resolve(
     """The one channel ``reference`` names: its id (a number, or digits when ``by_pk``), or its
     handle compared without case or a leading @ (``"@NorthHertsDC"`` is ``northhertsdc``); with
     ``by_name``, its name too; with ``by_url_id``, a channel whose URL holds the number (a Meta
-    page id). ``platform`` narrows the
+    page id); with ``by_page_id``, first of all the channel whose ``platform_page_id`` is the
+    reference (set in the admin). ``platform`` narrows the
     search. ``allowed`` (channel ids a sender may post to) narrows it further: a sender allowed on
     one of two channels sharing a handle means that one.
 
@@ -215,7 +217,11 @@ def channel_resolve(
         matches = [c for c in channels if c.pk == reference]
     else:
         wanted = normalise_handle(reference)
-        matches = [c for c in channels if normalise_handle(c.handle) == wanted]
+        matches = []
+        if by_page_id and reference.strip():
+            matches = [c for c in channels if c.platform_page_id and c.platform_page_id == reference.strip()]
+        if not matches:
+            matches = [c for c in channels if normalise_handle(c.handle) == wanted]
         if not matches and by_name:
             folded = " ".join(reference.split()).casefold()
             matches = [c for c in channels if c.name.casefold() == folded]

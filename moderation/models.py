@@ -57,12 +57,24 @@ class Channel(models.Model):
     name = models.CharField(max_length=120)
     handle = models.CharField(max_length=120)
     url = models.URLField(blank=True)
+    platform_page_id = models.CharField(
+        "platform page id",
+        max_length=64,
+        blank=True,
+        help_text="The platform's numeric id for this page or account (Meta's webhooks name it by this id). "
+        "The channel list says when events arrive for an id no channel holds.",
+    )
     is_active = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["platform", "name"]
         constraints = [
             models.UniqueConstraint(fields=["platform", "handle"], name="channel_unique_platform_handle"),
+            models.UniqueConstraint(
+                fields=["platform", "platform_page_id"],
+                condition=~models.Q(platform_page_id=""),
+                name="channel_unique_platform_page_id",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -8,9 +8,10 @@ recorded, and the change is logged. Everything else is acknowledged and ignored.
 applied in its own transaction and a replay changes nothing.
 
 Channels: an entry's id (the Page id or the Instagram account id) names the active channel of
-that platform whose ``handle`` is that id or whose ``url`` contains it as a whole number
+that platform whose ``platform_page_id`` (set in the admin) is that id, else whose ``handle`` is
+that id or whose ``url`` contains it as a whole number
 (``https://www.facebook.com/profile.php?id=<id>``), by ``intake.channel_resolve``. An unknown id
-is logged and ignored.
+is logged and ignored, and remembered (``unmatched_pages``) so the admin's channel list says so.
 
 Bad input costs only its own event: a text or name holding what cannot be stored is repaired
 (``intake.free_text``), an id holding it is refused (``intake.identifier_problem``), and any
@@ -27,6 +28,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
 
@@ -201,16 +203,62 @@ def meta_events_parse(payload) -> tuple[list[MetaEvent], int]:
 
 
 def _channel_for(platform: str, account_id: str, channels: list[Channel]) -> Channel | None:
-    """The active channel the entry's id names (its handle, or a number in its URL), or None (logged)."""
+    """The active channel the entry's id names (its platform page id, its handle, or a number in its
+    URL), or None (logged, and remembered for the admin)."""
     try:
         return intake.channel_resolve(
-            account_id, channels=channels, platform=platform, by_url_id=True, by_pk=False, choose="fix their URLs"
+            account_id,
+            channels=channels,
+            platform=platform,
+            by_page_id=True,
+            by_url_id=True,
+            by_pk=False,
+            choose="fix their URLs",
         )
     except intake.ChannelRefused as refused:
         logger.warning(
             "meta webhook for %s account %s ignored: %s", platform, intake.safe_for_log(account_id), refused
         )
+        _remember_unmatched(platform, account_id, str(refused))
         return None
+
+
+UNMATCHED_KEY = "meta-webhook:unmatched"
+UNMATCHED_KEPT = 50  # ids remembered at most (the most recent)
+UNMATCHED_FOR = 30 * 24 * 3600  # seconds
+
+
+def _remember_unmatched(platform: str, account_id: str, reason: str) -> None:
+    """Best effort (the cache, shared by the worker and the web): events for an id no channel holds."""
+    try:
+        found = cache.get(UNMATCHED_KEY) or {}
+        key = f"{platform}:{account_id}"
+        entry = found.get(key) or {"platform": platform, "page_id": account_id, "events": 0}
+        entry.update(events=entry["events"] + 1, last=clock.now().isoformat(), reason=reason)
+        found[key] = entry
+        if len(found) > UNMATCHED_KEPT:
+            found = dict(sorted(found.items(), key=lambda item: item[1]["last"])[-UNMATCHED_KEPT:])
+        cache.set(UNMATCHED_KEY, found, timeout=UNMATCHED_FOR)
+    except Exception:  # noqa: BLE001 — any cache backend's error; the event is logged anyway
+        logger.warning("meta webhook: unmatched page id not remembered", exc_info=True)
+
+
+def unmatched_pages() -> list[dict]:
+    """The page ids events arrived for with no channel to hold them, newest first: ``platform``,
+    ``page_id``, ``events``, ``last`` (ISO time), ``reason``. An id a channel now holds (by its
+    platform page id) is left out."""
+    try:
+        found = cache.get(UNMATCHED_KEY) or {}
+    except Exception:  # noqa: BLE001 — any cache backend's error: nothing to say
+        logger.warning("meta webhook: unmatched page ids not read", exc_info=True)
+        return []
+    held = set(
+        Channel.objects.filter(is_active=True)
+        .exclude(platform_page_id="")
+        .values_list("platform", "platform_page_id")
+    )
+    entries = [e for e in found.values() if (e["platform"], e["page_id"]) not in held]
+    return sorted(entries, key=lambda e: e["last"], reverse=True)
 
 
 def meta_integration() -> Integration:
