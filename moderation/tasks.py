@@ -41,24 +41,38 @@ def _import_lock(csv_import_id: int):
                 logger.warning("CSV import %s: advisory lock not released (connection gone)", csv_import_id)
 
 
+def _stand_down_for() -> int:
+    """Seconds before a delivery that found the import running looks again: well inside the
+    visibility timeout (a waiting retry is an unacknowledged message too)."""
+    return max(1, min(60, settings.CELERY_VISIBILITY_TIMEOUT // 4))
+
+
 @shared_task(
-    acks_late=True, time_limit=settings.CSV_IMPORT_TIME_LIMIT, soft_time_limit=settings.CSV_IMPORT_TIME_LIMIT - 60
+    bind=True,
+    acks_late=True,
+    time_limit=settings.CSV_IMPORT_TIME_LIMIT,
+    soft_time_limit=settings.CSV_IMPORT_TIME_LIMIT - 60,
+    max_retries=None,
 )
-def import_csv(csv_import_id: int, attempt: int | None = None) -> str | None:
+def import_csv(self, csv_import_id: int, attempt: int | None = None) -> str | None:
     """Run a queued CSV import: every row checked, then all stored or none; a second delivery, or a
     late one for an earlier attempt, does nothing.
 
     An import may run longer than the broker's visibility timeout, so Redis delivers its task again
-    while the first worker still runs it: that delivery finds the import's advisory lock held and
-    stands down. If the first worker died instead, its lock died with its connection, and the
-    second delivery runs the import again (nothing was stored: an import stores all or nothing).
+    while the first worker still runs it. That delivery finds the import's advisory lock held and
+    stands down, leaving a retry to look again in a minute (Redis no longer holds the first
+    delivery, so something must). When the first worker finishes, the retry finds the import done
+    and ends; if it died, its lock died with its connection, and the retry runs the import again
+    from the start (nothing was stored: an import stores all or nothing).
     """
     with _import_lock(csv_import_id) as taken:
-        if not taken:
-            logger.info("CSV import %s: already running in another worker; this delivery stands down", csv_import_id)
-            return None
-        csv_import = imports.import_run(csv_import_id=csv_import_id, attempt=attempt)
-        return csv_import.status if csv_import else None
+        if taken:
+            csv_import = imports.import_run(csv_import_id=csv_import_id, attempt=attempt)
+            return csv_import.status if csv_import else None
+    logger.info("CSV import %s: running in another worker; this delivery looks again later", csv_import_id)
+    if self.request.called_directly:
+        return None
+    raise self.retry(countdown=_stand_down_for())
 
 
 @shared_task

@@ -9,12 +9,12 @@ import asyncio
 import email
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -28,6 +28,7 @@ from moderation.constants import EventKind
 from moderation.models import CaseEvent, OutboxMessage, OutboxStatus
 from tests import factories
 from tests.integration.test_worker import ROOT, _redis_url, database_url_for_test_db, shared  # noqa: F401
+from tests.support import free_port
 
 pytestmark = [pytest.mark.integration]
 
@@ -45,16 +46,11 @@ settings.EMAIL_HOST = "127.0.0.1"
 settings.EMAIL_PORT = int(os.environ["CHAOS_SMTP_PORT"])
 settings.OUTBOX_RETRY_BASE_SECONDS = 1
 settings.OUTBOX_RETRY_MAX_SECONDS = 2
+settings.CELERY_TASK_ALWAYS_EAGER = False  # what the worker queues (a retry) goes to the broker
 from celery.__main__ import main
 sys.argv = ["celery", "-A", "config", "worker", "--pool=solo", "--loglevel=INFO", "-Q", os.environ["CHAOS_QUEUE"]]
 main()
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class SMTPHandler:
@@ -100,18 +96,21 @@ def smtp():
 class Workers:
     """Starts real workers on a queue of this test's own; routes the app's tasks there."""
 
-    def __init__(self, env: dict, queue: str):
-        self.env, self.queue, self.processes = env, queue, []
+    def __init__(self, env: dict, queue: str, logs: Path):
+        self.env, self.queue, self.logs, self.processes = env, queue, logs, []
 
     def start(self, **extra_env) -> subprocess.Popen:
-        process = subprocess.Popen(
-            [sys.executable, "-c", WORKER_BOOT],
-            cwd=ROOT,
-            env={**self.env, **extra_env},
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
+        log = self.logs / f"worker-{len(self.processes)}.log"
+        with log.open("w") as out:
+            process = subprocess.Popen(
+                [sys.executable, "-c", WORKER_BOOT],
+                cwd=ROOT,
+                env={**self.env, **extra_env},
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+        process.log = log
         self.processes.append(process)
         return process
 
@@ -120,11 +119,11 @@ class Workers:
             if process.poll() is None:
                 process.terminate()
             try:
-                output, _ = process.communicate(timeout=20)
+                process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 process.kill()
-                output, _ = process.communicate()
-            print(output)
+                process.wait()
+            print(process.log.read_text())
 
 
 def route_tasks_to(queue: str | None):
@@ -134,7 +133,7 @@ def route_tasks_to(queue: str | None):
 
 
 @pytest.fixture
-def workers(transactional_db, shared, smtp):  # noqa: F811
+def workers(transactional_db, shared, smtp, tmp_path_factory):  # noqa: F811
     queue = f"chaos-{uuid.uuid4().hex[:8]}"
     env = {
         **os.environ,
@@ -143,11 +142,12 @@ def workers(transactional_db, shared, smtp):  # noqa: F811
         "DATABASE_URL": database_url_for_test_db(),
         "CHAOS_SMTP_PORT": str(smtp[1]),
         "CHAOS_QUEUE": queue,
+        "PYTHONUNBUFFERED": "1",  # the tests read the workers' logs while they run
     }
     eager = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = False
     route_tasks_to(queue)
-    pool = Workers(env, queue)
+    pool = Workers(env, queue, tmp_path_factory.mktemp("workers"))
     try:
         yield pool
     finally:
@@ -305,3 +305,47 @@ def test_redis_down_the_decision_stands_the_api_answers_json_and_the_notice_foll
     )
     time.sleep(3)
     assert_told_once(block, md, handler)
+
+
+def test_an_import_outliving_the_visibility_timeout_runs_once_and_survives_its_worker(workers):
+    """A short visibility timeout redelivers a running import's task: the second worker stands down
+    while the first runs it, and runs it again, once, when the first is killed with -9."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from moderation import csvfiles, imports
+    from moderation.constants import ImportStatus
+    from moderation.management.commands.bench_import import bench_export
+    from moderation.models import Channel, CsvImport, Post
+    from moderation.tasks import import_csv
+
+    for platform in ("facebook", "instagram"):
+        Channel.objects.create(platform=platform, handle="bench-page", name=f"Bench {platform}")
+    officer = factories.OfficerFactory()
+    rows = 100_000
+    csv_import = imports.import_upload(
+        actor=officer, file=SimpleUploadedFile("big.csv", bench_export(rows)), source_name="Big export"
+    )
+    csv_import = imports.import_match_columns(
+        actor=officer, csv_import=csv_import, columns=csvfiles.guess_columns(csv_import.headings), channel=None
+    )
+    CsvImport.objects.filter(pk=csv_import.pk).update(status=ImportStatus.QUEUED, started_by=officer, attempt=1)
+    first = workers.start(CELERY_VISIBILITY_TIMEOUT="4")
+    import_csv.apply_async(args=[csv_import.pk, 1], queue=workers.queue)
+    wait_for(
+        lambda: CsvImport.objects.get(pk=csv_import.pk).status == ImportStatus.RUNNING, 60, "the first worker began"
+    )
+    second = workers.start(CELERY_VISIBILITY_TIMEOUT="4")
+    stood_down = "running in another worker; this delivery looks again later"
+    # the task is delivered again to the second worker, which stands down and looks again (twice)
+    wait_for(lambda: second.log.read_text().count(stood_down) >= 2, 60, "the second delivery stood down")
+    assert CsvImport.objects.get(pk=csv_import.pk).status == ImportStatus.RUNNING, "the import ended too soon"
+
+    os.kill(first.pid, signal.SIGKILL)
+    first.wait(10)
+    wait_for(lambda: not CsvImport.objects.get(pk=csv_import.pk).is_active, 300, "the import finished")
+
+    csv_import.refresh_from_db()
+    assert csv_import.status == ImportStatus.COMPLETED, (csv_import.failure, csv_import.problems[:3])
+    assert csv_import.created_count == rows
+    assert Post.objects.filter(imported_from=csv_import).count() == rows
+    wait_for(lambda: "succeeded" in second.log.read_text(), 20, "the second worker's run in its log")
