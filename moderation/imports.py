@@ -17,8 +17,10 @@ keeps who uploaded, who started it, when, and what came of it.
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import hashlib
+import io
 import logging
 import re
 import uuid
@@ -771,40 +773,149 @@ def import_run(*, csv_import_id: int, attempt: int | None = None) -> CsvImport |
         )
 
 
-def _check_all(csv_import: CsvImport) -> tuple[list[_Item], int]:
-    table = read_kept_file(csv_import)
+def _checked_rows(csv_import: CsvImport, table: csvfiles.Table, *, progress: bool = False):
+    """Every row of ``table`` checked: ``(number, row, item, problems)``, where ``item`` is the
+    row's post (``None`` for a row repeating an earlier one, or with problems)."""
     total = len(table)
     reader = RowReader(csv_import, table, list(Channel.objects.all()))
-    items: list[_Item] = []
-    problems: list[Problem] = []
-    problem_rows = 0
     seen: dict[tuple[int, str], tuple[int, _Item]] = {}
-    repeated = 0
     for done, (number, row) in enumerate(zip(table.numbers, table.rows, strict=True)):
-        if done % PROGRESS_EVERY == 0:
+        if progress and done % PROGRESS_EVERY == 0:
             _report(csv_import, "checking", done, total)
         checked = reader.check(number, row)
         if isinstance(checked, list):
-            problem_rows += 1
-            if len(problems) < MAX_PROBLEMS_KEPT:
-                problems.extend(checked[: MAX_PROBLEMS_KEPT - len(problems)])
+            yield number, row, None, checked
             continue
         key = (checked.channel.pk, checked.external_id)
         if key in seen:
             first_row, first = seen[key]
             problem = _differs(first, first_row, checked, number, reader.id_column)
-            if problem:
-                problem_rows += 1
-                if len(problems) < MAX_PROBLEMS_KEPT:
-                    problems.extend(reader.describe([problem], row))
-            else:
-                repeated += 1
+            yield number, row, None, reader.describe([problem], row) if problem else []
             continue
         seen[key] = (number, checked)
-        items.append(checked)
+        yield number, row, checked, []
+
+
+def _check_all(csv_import: CsvImport) -> tuple[list[_Item], int]:
+    table = read_kept_file(csv_import)
+    items: list[_Item] = []
+    problems: list[Problem] = []
+    problem_rows = repeated = 0
+    for _number, _row, item, found in _checked_rows(csv_import, table, progress=True):
+        if found:
+            problem_rows += 1
+            if len(problems) < MAX_PROBLEMS_KEPT:
+                problems.extend(found[: MAX_PROBLEMS_KEPT - len(problems)])
+        elif item is None:
+            repeated += 1
+        else:
+            items.append(item)
     if problem_rows:
         raise _Refused(problems, problem_rows)
     return items, repeated
+
+
+# --- the rows without problems -------------------------------------------------------------------------
+
+
+def import_without_problems(*, actor: AbstractBaseUser, csv_import: CsvImport) -> CsvImport:
+    """Import only the rows of the file that have no problem; the others are skipped.
+
+    Every row is checked now. The rows without problems become a new import of the same source
+    (a file of their own, with the same columns and channel), started at once and stored all or
+    nothing as any import; this one is marked failed with the skipped rows' problems, and keeps
+    its file so the skipped rows can be downloaded (``skipped_rows_csv``), corrected and uploaded.
+    Returns the new import; ValidationError when no row (or every row) is free of problems.
+    """
+    require_perm(actor, routing.PERM_IMPORT_POSTS, "import posts")
+    with transaction.atomic():
+        locked = _locked(csv_import)
+        if locked.status not in (ImportStatus.READY, ImportStatus.FAILED) or locked.failure:
+            raise conflict(f"This import is {locked.get_status_display().lower()}: it cannot be split.")
+        try:
+            table = read_kept_file(locked)
+        except csvfiles.CsvFileError as error:
+            raise ValidationError(str(error)) from error
+        clean: list[list[str]] = []
+        problems: list[Problem] = []
+        problem_rows = 0
+        for _number, row, _item, found in _checked_rows(locked, table):
+            if found:
+                problem_rows += 1
+                if len(problems) < MAX_PROBLEMS_KEPT:
+                    problems.extend(found[: MAX_PROBLEMS_KEPT - len(problems)])
+            else:
+                clean.append(row)  # repeats too: they are the same post and add nothing
+        if not clean:
+            raise ValidationError("No row is free of problems: correct the file and upload it again.")
+        if not problem_rows:
+            raise ValidationError("Every row is free of problems: import them all.")
+        data = _csv_bytes(table.headings, clean)
+        stem = PurePath(locked.filename).stem
+        now = clock.now()
+        part = CsvImport(
+            source=locked.source,
+            filename=f"{stem} (rows without problems).csv"[:255],
+            size=len(data),
+            sha256=hashlib.sha256(data).hexdigest(),
+            headings=table.headings,
+            row_count=len(clean),
+            status=ImportStatus.READY,
+            columns=dict(locked.columns),
+            channel=locked.channel,
+            uploaded_by=actor,
+            uploaded_at=now,
+        )
+        part.file.save(f"{uuid.uuid4().hex}.csv", ContentFile(data), save=False)
+        part.save()
+        locked.status = ImportStatus.FAILED
+        locked.started_by, locked.started_at, locked.finished_at = actor, now, now
+        locked.problems = [p.as_dict() for p in problems]
+        locked.problem_count, locked.failure = problem_rows, ""
+        locked.save(
+            update_fields=["status", "started_by", "started_at", "finished_at", "problems", "problem_count", "failure"]
+        )
+        return import_start(actor=actor, csv_import=part)
+
+
+def rows_without_problems_of(csv_import: CsvImport) -> CsvImport | None:
+    """The import that ``import_without_problems`` made of this one's rows without problems, if any."""
+    if csv_import.status != ImportStatus.FAILED or csv_import.failure or not csv_import.started_at:
+        return None
+    return (
+        CsvImport.objects.filter(
+            source_id=csv_import.source_id,
+            filename=f"{PurePath(csv_import.filename).stem} (rows without problems).csv"[:255],
+            uploaded_by_id=csv_import.started_by_id,
+            uploaded_at__gte=csv_import.started_at,
+        )
+        .order_by("uploaded_at")
+        .first()
+    )
+
+
+def _csv_bytes(headings: list[str], rows: list[list[str]]) -> bytes:
+    out = io.StringIO(newline="")
+    writer = csv.writer(out)
+    writer.writerow(headings)
+    writer.writerows(rows)
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def skipped_rows_csv(csv_import: CsvImport) -> bytes:
+    """The rows of the kept file that have problems, as CSV (UTF-8 with a byte-order mark, for
+    Excel): the row number, its problems, then the row's cells under the file's headings."""
+    table = read_kept_file(csv_import)
+    rows = []
+    for number, row, _item, found in _checked_rows(csv_import, table):
+        if found:
+            said = "; ".join(
+                (f"{p.field} ({p.column}): " if p.field and p.column else f"{p.field}: " if p.field else "")
+                + p.message
+                for p in found
+            )
+            rows.append([str(number), said, *row])
+    return _csv_bytes(["Row", "Problem", *table.headings], rows)
 
 
 def _store_all(csv_import: CsvImport, items: list[_Item], repeated: int) -> CsvImport:

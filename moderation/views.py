@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import uuid
 from pathlib import PurePath
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -653,9 +653,22 @@ def import_columns(request, pk: int):
 def import_detail(request, pk: int):
     """One import: its preview when ready, its progress while it runs, then what came of it."""
     csv_import = _import_or_404(pk)
+    if request.GET.get("download") == "skipped" and csv_import.status == ImportStatus.FAILED and csv_import.file:
+        try:
+            data = imports.skipped_rows_csv(csv_import)
+        except csvfiles.CsvFileError as error:
+            messages.error(request, str(error))
+            return redirect("moderation:import_detail", pk=pk)
+        name = f"{PurePath(csv_import.filename).stem} (rows with problems).csv"
+        return HttpResponse(
+            data,
+            content_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"},
+        )
     context = {"csv_import": csv_import, "progress": imports.import_progress(csv_import)}
     if csv_import.status == ImportStatus.READY:
         context["preview"] = imports.import_preview(csv_import)
+    context["rows_without_problems"] = imports.rows_without_problems_of(csv_import)
     context["column_rows"] = _column_rows(csv_import)
     return render(request, "moderation/import_detail.html", context)
 
@@ -693,6 +706,18 @@ def import_progress(request, pk: int):
 @require_POST
 def import_start(request, pk: int):
     csv_import = _import_or_404(pk)
+    if request.POST.get("rows") == "without_problems":
+        try:
+            part = imports.import_without_problems(actor=request.user, csv_import=csv_import)
+        except (ValidationError, PermissionDenied) as error:
+            messages.error(request, _messages_of(error))
+            return redirect("moderation:import_detail", pk=pk)
+        messages.success(
+            request,
+            f"Importing the {part.row_count:,} row{'s' if part.row_count != 1 else ''} without problems. "
+            f"The rows with problems were skipped: download them from {csv_import.filename}.",
+        )
+        return redirect("moderation:import_detail", pk=part.pk)
     try:
         imports.import_start(actor=request.user, csv_import=csv_import)
     except (ValidationError, PermissionDenied) as error:

@@ -210,3 +210,53 @@ class TestToolPrefixedIds:
         csv_import.refresh_from_db()
         assert (csv_import.status, csv_import.created_count, csv_import.existing_count) == ("completed", 1, 1)
         assert set(Post.objects.values_list("external_id", flat=True)) == {"123456789_987654321", "123456789_555"}
+
+
+class TestImportingTheRowsWithoutProblems:
+    def test_the_preview_offers_it_beside_all_or_nothing(self, client, officer, mapped):
+        csv_import = mapped(export(row(1), row(2, when="not a date"), row(3)))
+        client.force_login(officer)
+        page = detail(client, csv_import)
+        assert "Import the rows without problems" in page
+        assert 'name="rows" value="without_problems"' in page
+
+    def test_the_clean_rows_are_imported_and_the_skipped_rows_can_be_downloaded(
+        self, client, officer, mapped, django_capture_on_commit_callbacks
+    ):
+        from moderation.models import CsvImport, Post
+
+        csv_import = mapped(export(row(1), row(2, when="not a date", text="Foxes"), row(3)))
+        client.force_login(officer)
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(
+                reverse("moderation:import_start", args=[csv_import.pk]), {"rows": "without_problems"}
+            )
+        clean = CsvImport.objects.exclude(pk=csv_import.pk).get()
+        assert response.url == reverse("moderation:import_detail", args=[clean.pk])
+        assert (clean.status, clean.row_count, clean.created_count) == ("completed", 2, 2)
+        assert Post.objects.count() == 2
+        csv_import.refresh_from_db()
+        assert (csv_import.status, csv_import.problem_count) == ("failed", 1)
+        assert [p["row"] for p in csv_import.problems] == [3]
+        page = detail(client, csv_import)
+        assert "Download the 1 row with problems (CSV)" in page
+        assert "The 2 rows without problems were imported separately" in page
+        download = client.get(reverse("moderation:import_detail", args=[csv_import.pk]), {"download": "skipped"})
+        assert download["Content-Type"].startswith("text/csv")
+        text = b"".join(download.streaming_content if download.streaming else [download.content]).decode("utf-8-sig")
+        lines = text.strip().splitlines()
+        assert lines[0].startswith("Row,Problem,Message ID,Date")
+        assert len(lines) == 2
+        assert lines[1].startswith("3,")
+        assert "Foxes" in lines[1]
+        assert "not a date" in lines[1]
+
+    def test_a_file_with_no_clean_row_is_refused(self, client, officer, mapped):
+        csv_import = mapped(export(row(1, when="not a date")))
+        client.force_login(officer)
+        response = client.post(
+            reverse("moderation:import_start", args=[csv_import.pk]), {"rows": "without_problems"}, follow=True
+        )
+        assert "No row is free of problems" in response.text
+        csv_import.refresh_from_db()
+        assert csv_import.status == "ready"
