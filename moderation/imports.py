@@ -914,8 +914,15 @@ def skipped_rows_csv(csv_import: CsvImport) -> bytes:
                 + p.message
                 for p in found
             )
-            rows.append([str(number), said, *row])
-    return _csv_bytes(["Row", "Problem", *table.headings], rows)
+            rows.append([str(number), said, *(_inert(cell) for cell in row)])
+    return _csv_bytes(["Row", "Problem", *(_inert(h) for h in table.headings)], rows)
+
+
+def _inert(cell: str) -> str:
+    """A cell a spreadsheet will not run: one starting like a formula (=, +, -, @, tab, CR) gets a
+    leading apostrophe (OWASP's advice on CSV injection). Only for files people open, never for the
+    file an import reads back."""
+    return f"'{cell}" if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
 
 
 def _store_all(csv_import: CsvImport, items: list[_Item], repeated: int) -> CsvImport:

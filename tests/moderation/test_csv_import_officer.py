@@ -251,6 +251,17 @@ class TestImportingTheRowsWithoutProblems:
         assert "Foxes" in lines[1]
         assert "not a date" in lines[1]
 
+    def test_the_download_never_carries_a_formula(self, client, officer, mapped, django_capture_on_commit_callbacks):
+        csv_import = mapped(export(row(1), row(2, when="not a date", text="=SUM(A1:A9)")))
+        client.force_login(officer)
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(reverse("moderation:import_start", args=[csv_import.pk]), {"rows": "without_problems"})
+        download = client.get(reverse("moderation:import_detail", args=[csv_import.pk]), {"download": "skipped"})
+        text = b"".join(download.streaming_content if download.streaming else [download.content]).decode("utf-8-sig")
+        assert "'=SUM(A1:A9)" in text
+        assert ",=SUM" not in text
+        assert ',"=SUM' not in text
+
     def test_a_file_with_no_clean_row_is_refused(self, client, officer, mapped):
         csv_import = mapped(export(row(1, when="not a date")))
         client.force_login(officer)
