@@ -4,6 +4,8 @@ block, the account's whole history and the timeline on one page; only the Managi
 
 from __future__ import annotations
 
+import logging
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
@@ -22,6 +24,8 @@ from moderation.admin import ReadOnlyCaseworkAdmin
 from moderation.admin_actions import ReasonForm, error_text, form_action, run_per_row
 from moderation.models import Case, CaseEvent, SocialAccount
 from moderation.templatetags.workspace import london
+
+logger = logging.getLogger(__name__)
 
 
 def _when(value) -> str:
@@ -397,7 +401,17 @@ class BlockAdmin(CaseReachAdminMixin, ReadOnlyCaseworkAdmin):
             raise PermissionDenied
         from escalation.tasks import flag_open_appeal_windows
 
-        flag_open_appeal_windows.delay()
+        try:
+            flag_open_appeal_windows.apply_async(retry=False)
+        except Exception:  # the broker is unreachable: say so; beat runs the same check at 07:00
+            logger.warning("The appeal-window check could not be queued", exc_info=True)
+            self.message_user(
+                request,
+                "The task queue cannot be reached, so the check was not started. Try again in a few "
+                "minutes; the daily check at 07:00 runs anyway.",
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(reverse("admin:escalation_block_changelist"))
         self.message_user(
             request,
             "The appeal-window check was sent to the worker; flagged blocks appear on "

@@ -203,6 +203,18 @@ class TestActionsCallServices:
         block.refresh_from_db()
         assert block.appeal_window_flagged_at is not None
 
+    def test_on_demand_check_with_the_queue_unreachable_says_so(self, client, officer, monkeypatch):
+        from escalation import tasks
+
+        def unreachable(*args, **kwargs):
+            raise ConnectionRefusedError("no broker")
+
+        monkeypatch.setattr(tasks.flag_open_appeal_windows, "apply_async", unreachable)
+        client.force_login(staff(officer))
+        response = client.post(reverse("admin:escalation_block_check_appeal_windows"), follow=True)
+        assert response.status_code == 200
+        assert any("cannot be reached" in m for m in messages_of(response))
+
 
 def test_walk_one_case_from_record_to_a_decided_appeal(
     client, officer, manager, md, channel, django_capture_on_commit_callbacks, mailoutbox

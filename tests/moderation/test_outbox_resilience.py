@@ -4,6 +4,7 @@ an import delivered again while a worker still runs it stands down."""
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 from django.db import connection
@@ -88,5 +89,12 @@ def test_an_import_another_worker_is_running_is_left_to_it(monkeypatch):
     finally:
         release.set()
         thread.join()
+    # the server ends the other session (and its lock) a moment after the client hangs up: wait for it
+    for _ in range(100):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 77")
+            if cursor.fetchone()[0] == 0:
+                break
+        time.sleep(0.05)
     tasks.import_csv(77, 1)  # the first worker is gone: this delivery runs it
     assert ran == [{"csv_import_id": 77, "attempt": 1}]
