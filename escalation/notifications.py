@@ -78,22 +78,33 @@ def block_notice_queue(block) -> OutboxMessage:
     )
 
 
-def block_notice_sent(message: OutboxMessage) -> None:
-    """Outbox hook, in the sending transaction: the block says when the MD was told, once."""
-    from escalation.models import Block
-
-    block = Block.objects.select_for_update(of=("self",)).get(pk=int(message.key.rpartition(":")[2]))
-    if block.md_notified_at is not None:
+def _stamp_md_told(model, message: OutboxMessage, *, sent_note: str, unsent_note: str) -> None:
+    """In the sending transaction: the block or police report says when the MD was told, once, and
+    its case's timeline says so."""
+    subject = model.objects.select_for_update(of=("self",)).get(pk=int(message.key.rpartition(":")[2]))
+    if subject.md_notified_at is not None:
         return
-    block.md_notified_at = message.sent_at
-    block.save(update_fields=["md_notified_at"])
+    subject.md_notified_at = message.sent_at
+    subject.save(update_fields=["md_notified_at"])
     record_event(
-        case=block.case_id,
+        case=subject.case_id,
         kind=EventKind.MD_NOTIFIED,
         actor=None,
-        subject=block,
+        subject=subject,
         after={"recipients": message.recipients},
-        note="" if message.recipients else "No Managing Director has an email address: tell them another way.",
+        note=sent_note if message.recipients else unsent_note,
+    )
+
+
+def block_notice_sent(message: OutboxMessage) -> None:
+    """Outbox hook: the block says when the MD was told."""
+    from escalation.models import Block
+
+    _stamp_md_told(
+        Block,
+        message,
+        sent_note="",
+        unsent_note="No Managing Director has an email address: tell them another way.",
     )
 
 
@@ -110,19 +121,12 @@ def police_report_queue(report) -> OutboxMessage:
 
 
 def police_report_sent(message: OutboxMessage) -> None:
-    """Outbox hook, in the sending transaction: the report says when the MD was told, once."""
+    """Outbox hook: the police report says when the MD was told."""
     from escalation.models import PoliceReport
 
-    report = PoliceReport.objects.select_for_update(of=("self",)).get(pk=int(message.key.rpartition(":")[2]))
-    if report.md_notified_at is not None:
-        return
-    report.md_notified_at = message.sent_at
-    report.save(update_fields=["md_notified_at"])
-    record_event(
-        case=report.case_id,
-        kind=EventKind.MD_NOTIFIED,
-        actor=None,
-        subject=report,
-        after={"recipients": message.recipients},
-        note="Police report shared." if message.recipients else "No Managing Director has an email address.",
+    _stamp_md_told(
+        PoliceReport,
+        message,
+        sent_note="Police report shared.",
+        unsent_note="No Managing Director has an email address.",
     )
