@@ -225,7 +225,18 @@ def test_1000_webhook_deliveries_survive_worker_restarts_on_the_local_broker(
 
             # a crash while the worker holds messages: it and its pool are killed; make run's next
             # start puts back what it held, then starts a worker
-            until(lambda: stored.count() >= 450 and redis_counts()[1] > 0, "the second worker holding messages")
+            until(lambda: stored.count() >= 450, "the second worker at work")
+
+            def frozen_holding() -> bool:
+                # freeze the worker and its pool (SIGSTOP) so it can acknowledge nothing more: what
+                # the broker counts as held now is what the crash leaves behind
+                os.killpg(worker.pid, signal.SIGSTOP)
+                if redis_counts()[1] > 0:
+                    return True
+                os.killpg(worker.pid, signal.SIGCONT)
+                return False
+
+            until(frozen_holding, "the second worker holding messages")
             waiting, held = redis_counts()
             os.killpg(worker.pid, signal.SIGKILL)
             worker.wait(timeout=30)
