@@ -8,7 +8,7 @@ from functools import lru_cache
 from django.conf import settings
 
 from moderation.constants import EventKind
-from moderation.worktime import OfficeHours, add_working_days, working_time_between
+from policy.worktime import OfficeHours, add_working_days, working_time_between
 
 # What meets a case's first-response target (``Case.response_due_at``): acting on it. Closing it
 # stops the clock too. Sign-offs and the Managing Director's acknowledgement have their own clocks,

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pytest
 
-from moderation.worktime import (
+from policy.worktime import (
     DEFAULT,
     DEFAULT_OFFICE_HOURS,
     OfficeHours,
