@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.db import connection
 from psycopg import sql
 
-APPEND_ONLY_TABLES = ("moderation_caseevent", "config_security_securityevent")
+APPEND_ONLY_TABLES = ("moderation_caseevent", "config_security_securityevent", "policy_policyversion")
 
 
 def role_exists(name: str) -> bool:

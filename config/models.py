@@ -25,6 +25,7 @@ class SecurityEventKind(models.TextChoices):
     PERMISSION_CHANGED = "permission_changed", "Permissions changed"
     ACCOUNT_CHANGED = "account_changed", "Account flags changed"
     ADMIN_CHANGE = "admin_change", "Changed in the admin"
+    POLICY_PUBLISHED = "policy_published", "Policy version published"
 
 
 class SecurityEvent(models.Model):

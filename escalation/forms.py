@@ -10,7 +10,6 @@ import re
 from datetime import date, datetime, time
 
 from django import forms
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
@@ -18,6 +17,7 @@ from escalation.constants import BlockScope
 from escalation.windows import to_the_minute
 from moderation import clock
 from moderation.forms import GovukFormMixin
+from policy import services as policy
 
 APPROVE, REFUSE = "approve", "refuse"
 HIDE, DELETE, LEAVE = "hidden", "deleted", "leave"
@@ -163,9 +163,7 @@ class WarningTextForm(GovukFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields[
             "text"
-        ].help_text = (
-            f"Sent as a private direct message. It must link to our policy: {settings.SOCIAL_MEDIA_POLICY_URL}"
-        )
+        ].help_text = f"Sent as a private direct message. It must link to our policy: {policy.current().policy_url}"
 
     def clean_text(self):
         return _no_nul(self.cleaned_data["text"]).strip()
@@ -236,7 +234,7 @@ class PoliceReportForm(GovukFormMixin, forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # the policy's police force (NHDC: Hertfordshire Constabulary) unless another is typed
-        self.fields["force"].initial = getattr(settings, "POLICE_FORCE", "Hertfordshire Constabulary")
+        self.fields["force"].initial = policy.current().police_force
 
     def clean_force(self):
         return _no_nul(self.cleaned_data["force"]).strip()

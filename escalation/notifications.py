@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.db.models import Q
@@ -16,6 +15,7 @@ from moderation.constants import EventKind
 from moderation.events import record_event
 from moderation.models import OutboxMessage
 from moderation.outbox import outbox_add
+from policy import services as policy
 
 
 def emails_of_role_holders(perm: str) -> list[str]:
@@ -36,7 +36,7 @@ def managing_director_emails() -> list[str]:
 
 def render(template: str, context: dict) -> tuple[str, str]:
     """``escalation/email/<template>.txt`` rendered: (subject, body); its first line is the subject."""
-    context = {"organisation": settings.ORGANISATION_NAME, **context}
+    context = {"organisation": policy.current().organisation_name, **context}
     subject, _, body = render_to_string(f"escalation/email/{template}.txt", context).strip().partition("\n")
     return subject.strip(), body.strip() + "\n"
 

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from dateutil.relativedelta import relativedelta
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
@@ -18,6 +17,7 @@ from escalation.models import Block, SignOff, Warning
 from moderation import clock
 from moderation.constants import CaseStatus
 from moderation.models import Case, HouseRule, SocialAccount
+from policy import services as policy
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,7 @@ def account_standing(account: SocialAccount, *, case: Case | None = None, now: d
         .select_related("channel")
         .order_by("started_at")
     )
-    since = now - relativedelta(months=settings.WARNING_LOOKBACK_MONTHS)
+    since = now - relativedelta(months=policy.current().warning_lookback_months)
     warnings = list(
         Warning.objects.filter(case__account=account, status=WarningStatus.SENT, sent_at__gte=since).order_by(
             "-sent_at"
@@ -116,7 +116,7 @@ def account_standings(accounts: list[SocialAccount], *, now: datetime | None = N
         .order_by("started_at")
     ):
         active[block.account_id].append(block)
-    since = now - relativedelta(months=settings.WARNING_LOOKBACK_MONTHS)
+    since = now - relativedelta(months=policy.current().warning_lookback_months)
     warnings: dict[int, list[Warning]] = defaultdict(list)
     for warning in (
         Warning.objects.filter(case__account__in=ids, status=WarningStatus.SENT, sent_at__gte=since)
@@ -159,7 +159,7 @@ def _standing(account: SocialAccount, active: list[Block], warnings: list[Warnin
             else ""
         ),
     )
-    lookback = settings.WARNING_LOOKBACK_MONTHS
+    lookback = policy.current().warning_lookback_months
     rec = given.recommendation
     if rec == Recommendation.NONE:
         everywhere = any(b.scope == BlockScope.ALL for b in active)

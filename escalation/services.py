@@ -13,7 +13,6 @@ import hashlib
 from datetime import UTC, date, datetime, timedelta
 
 from dateutil.relativedelta import relativedelta
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -42,6 +41,7 @@ from moderation.events import actor_label, record_event, record_events_bulk
 from moderation.models import Case, CaseEvent, Channel, Post
 from moderation.outbox import outbox_deliver
 from moderation.services import clean_text, conflict, post_set_visibility, require_perm
+from policy import services as policy
 
 APPEAL_WAIT_AFTER_DECISION_MONTHS = 12
 
@@ -80,8 +80,8 @@ def warning_default_text(case: Case) -> str:
             "post_kind": first_post.get_kind_display().lower() if first_post else "post",
             "channel": case.channel.name,
             "rules": "; ".join(r.title.lower() for r in case.rules.all()),
-            "policy_url": settings.SOCIAL_MEDIA_POLICY_URL,
-            "organisation": settings.ORGANISATION_NAME,
+            "policy_url": policy.current().policy_url,
+            "organisation": policy.current().organisation_name,
         },
     ).strip()
 
@@ -90,8 +90,9 @@ def _validate_warning_text(text: str) -> str:
     text = clean_text(text).strip()
     if not text:
         raise ValidationError({"text": "Write the warning."})
-    if settings.SOCIAL_MEDIA_POLICY_URL not in text:
-        raise ValidationError({"text": f"The warning must link to our policy: {settings.SOCIAL_MEDIA_POLICY_URL}"})
+    policy_url = policy.current().policy_url
+    if policy_url not in text:
+        raise ValidationError({"text": f"The warning must link to our policy: {policy_url}"})
     return text
 
 
@@ -220,13 +221,13 @@ def warning_withdraw(*, actor: AbstractBaseUser, warning: Warning, reason: str) 
 
 
 def _request_signoff(kind: str, *, case_id: int, actor: AbstractBaseUser, now: datetime, **subject) -> SignOff:
-    """Ask for a decision, due ``SIGNOFF_DUE_WORKING_DAYS`` working days from now."""
+    """Ask for a decision, due the policy's sign-off target (working days) from now."""
     return SignOff.objects.create(
         kind=kind,
         case_id=case_id,
         requested_by=actor,
         requested_at=now,
-        due_at=due_after(now, settings.SIGNOFF_DUE_WORKING_DAYS),
+        due_at=due_after(now, policy.current().signoff_due_working_days),
         **subject,
     )
 
@@ -545,13 +546,12 @@ def block_acknowledge(*, actor: AbstractBaseUser, block: Block, note: str = "") 
         raise conflict(
             f"This block is {block.get_status_display().lower()}; only a block that started is acknowledged."
         )
-    approvers = set(
-        block.signoffs.filter(status=SignOffStatus.APPROVED).values_list("decided_by_id", flat=True)
-    )
+    approvers = set(block.signoffs.filter(status=SignOffStatus.APPROVED).values_list("decided_by_id", flat=True))
     if actor.pk == block.proposed_by_id or actor.pk in approvers:
         # separation of duties (the database holds it too: escalation/migrations/0005)
-        raise PermissionDenied("You proposed or approved this block: the Managing Director who acknowledges it "
-                               "must be someone else.")
+        raise PermissionDenied(
+            "You proposed or approved this block: the Managing Director who acknowledges it must be someone else."
+        )
     block.md_acknowledged_by, block.md_acknowledged_at = actor, clock.now()
     block.save(update_fields=["md_acknowledged_by", "md_acknowledged_at"])
     record_event(case=block.case_id, kind=EventKind.MD_ACKNOWLEDGED, actor=actor, subject=block, note=clean_text(note))
@@ -807,7 +807,7 @@ def _appeal_window_digest_queue(block_ids: list[int]):
     named = ",".join(f"{block.pk}@{block.appeal_opens_at.isoformat()}" for block in blocks)
     message = notifications.queue(
         "appeal_window_digest",
-        [settings.COMMUNICATIONS_TEAM_EMAIL],
+        [policy.current().team_email],
         {"blocks": blocks},
         key=f"appeal-digest:{hashlib.sha256(named.encode()).hexdigest()}",
     )
@@ -889,7 +889,7 @@ def overdue_chase(*, now: datetime | None = None) -> dict[str, int]:
         .select_related("account")
     )
     for block in blocks:
-        due = due_after(block.started_at, settings.ACKNOWLEDGEMENT_DUE_WORKING_DAYS)
+        due = due_after(block.started_at, policy.current().acknowledgement_due_working_days)
         if due > now or not _due_for_chase(block.md_last_chased_at, now):
             continue
         queue(

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -53,6 +52,7 @@ from moderation.forms import apply_service_errors
 from moderation.models import Case, CaseEvent
 from moderation.selectors import account_history
 from moderation.services import post_set_visibility
+from policy import services as policy
 
 PAGE_SIZE = 25
 INBOX_PAGE_SIZE = 50
@@ -163,7 +163,7 @@ def _who_decides(kind: str, case: Case, *, authors: set[int]) -> dict:
 
 
 def _sent_to(who: dict) -> str:
-    """"Maya Patel or Sam Director", or the role when nobody else holds it."""
+    """ "Maya Patel or Sam Director", or the role when nobody else holds it."""
     names = [person.get_full_name() or person.get_username() for person in who["people"] or who["admins"]]
     if not names:
         return f"the {who['role']}"
@@ -219,9 +219,8 @@ def decision_list(request):
         for block in blocks:
             # who blocked: the manager who approved the sign-off; an immediate block or a ban, who made it
             block.blocked_by = block.approvals[0].decided_by if block.approvals else block.proposed_by
-        to_acknowledge = [
-            (block, due_after(block.started_at, settings.ACKNOWLEDGEMENT_DUE_WORKING_DAYS)) for block in blocks
-        ]
+        acknowledgement_days = policy.current().acknowledgement_due_working_days
+        to_acknowledge = [(block, due_after(block.started_at, acknowledgement_days)) for block in blocks]
     recent = list(
         SignOff.objects.filter(decided_by=user)
         .select_related("case__account", "block__channel", "appeal")

@@ -10,6 +10,7 @@ from escalation.reach import admin_allowed
 from escalation.selectors import decisions_waiting
 from moderation.constants import FlagStatus
 from moderation.models import Flag
+from policy import services as policy
 
 DECIDER_PERMS = (
     routing.PERM_SIGNOFF_WARNING_ANY,
@@ -49,9 +50,10 @@ def navigation_for(user, current_path: str) -> list[dict]:
 
 def workspace(request) -> dict:
     user = getattr(request, "user", None)
+    version = policy.current()
     context = {
-        "organisation_name": settings.ORGANISATION_NAME,
-        "policy_url": settings.SOCIAL_MEDIA_POLICY_URL,
+        "organisation_name": version.organisation_name,
+        "policy_url": version.policy_url,
         "navigation": [],
         "user_role": "",
         "can_read_accounts": False,

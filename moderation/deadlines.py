@@ -1,13 +1,12 @@
-"""Working-day deadlines with the organisation's office hours (settings) and England's bank holidays."""
+"""Working-day deadlines in the working calendar of the organisation's policy (``policy.services.current``)."""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
-from functools import lru_cache
-
-from django.conf import settings
+from datetime import datetime, timedelta
+from decimal import Decimal
 
 from moderation.constants import EventKind
+from policy import services as policy
 from policy.worktime import OfficeHours, add_working_days, working_time_between
 
 # What meets a case's first-response target (``Case.response_due_at``): acting on it. Closing it
@@ -24,18 +23,16 @@ FIRST_RESPONSE_EVENTS = (
 )
 
 
-@lru_cache(maxsize=8)
-def _office_hours(start: str, end: str, tz: str) -> OfficeHours:
-    return OfficeHours(start=time.fromisoformat(start), end=time.fromisoformat(end), tz=tz)
-
-
 def office_hours() -> OfficeHours:
-    return _office_hours(settings.OFFICE_HOURS_START, settings.OFFICE_HOURS_END, settings.TIME_ZONE)
+    return policy.current().office_hours
 
 
-def due_after(start: datetime, working_days: float) -> datetime:
-    """``working_days`` of office time after ``start`` (UTC)."""
-    return add_working_days(start, working_days, hours=office_hours())
+def due_after(start: datetime, working_days: float | Decimal, *, urgent: bool = False) -> datetime:
+    """``working_days`` of office time after ``start`` (UTC). An urgent case is timed in the policy's
+    emergency-cover calendar when it has one (Hart watches weekends and bank holidays)."""
+    version = policy.current()
+    hours = (version.emergency_hours if urgent else None) or version.office_hours
+    return add_working_days(start, working_days, hours=hours)
 
 
 def working_time_left(now: datetime, due: datetime) -> timedelta:

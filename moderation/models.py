@@ -153,6 +153,10 @@ class Case(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="recorded_cases")
     recorded_at = models.DateTimeField(default=clock.now)
     response_due_at = models.DateTimeField(help_text="Working-day deadline for the first response.")
+    # the policy the case was recorded under: a later version never moves its deadlines
+    policy_version = models.ForeignKey(
+        "policy.PolicyVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
     closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -40,6 +39,7 @@ from moderation.models import (
     SocialAccount,
     normalise_handle,
 )
+from policy import services as policy
 
 
 def require_perm(actor: AbstractBaseUser, perm: str, action: str) -> None:
@@ -171,6 +171,7 @@ def case_record(
         return RecordResult(case=case, created=False, existing_posts=existing)
 
     account = account_get_or_create(platform=platform, handle=handle, display_name=display_name)
+    version = policy.current()
     case = Case(
         account=account,
         channel=posts[0].channel,
@@ -179,7 +180,8 @@ def case_record(
         priority=priority,
         recorded_by=actor,
         recorded_at=now,
-        response_due_at=due_after(now, settings.CASE_RESPONSE_WORKING_DAYS),
+        response_due_at=due_after(now, version.first_response_working_days, urgent=priority == Priority.URGENT),
+        policy_version=version if version.pk else None,
     )
     case.full_clean(exclude=["rules"])
     case.save()

@@ -7,6 +7,7 @@ from django.apps import apps
 from django.db import connection
 from django.test import Client, TransactionTestCase
 
+from config.dbroles import APPEND_ONLY_TABLES
 from escalation.constants import BlockStatus
 from moderation import clock
 from tests import factories
@@ -79,9 +80,6 @@ def channel(db):
     return factories.ChannelFactory(name="NHDC Facebook", handle="northhertsdc")
 
 
-APPEND_ONLY_TABLES = ("moderation_caseevent", "config_security_securityevent")
-
-
 def _set_event_trigger(enabled: bool) -> None:
     with connection.cursor() as cursor:
         for table in APPEND_ONLY_TABLES:
@@ -93,6 +91,7 @@ def seed_reference_data() -> None:
     importlib.import_module("moderation.migrations.0003_house_rules").seed(apps, None)
     importlib.import_module("escalation.migrations.0002_roles").create_roles(apps, None)
     importlib.import_module("moderation.migrations.0007_import_posts_role").grant(apps, None)
+    importlib.import_module("policy.migrations.0002_append_only_and_first_version").first_version(apps, None)
 
 
 _flush_after_transactional_test = TransactionTestCase._fixture_teardown
@@ -114,6 +113,21 @@ def _fixture_teardown(self):
 
 
 TransactionTestCase._fixture_teardown = _fixture_teardown
+
+
+@pytest.fixture(autouse=True)
+def policy_read_afresh(request):
+    """The policy is cached across requests, as in production: a test starts with this database's
+    version read (a page's query count is that of a warm deployment) and leaves nothing cached, since
+    its versions are rolled back or flushed after it."""
+    from policy.services import current, forget
+
+    forget()
+    if {"db", "transactional_db"} & set(request.fixturenames) or request.node.get_closest_marker("django_db"):
+        request.getfixturevalue("_django_db_helper")
+        current()
+    yield
+    forget()
 
 
 @pytest.fixture

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "django_otp_webauthn",
+    "policy.apps.PolicyConfig",
     "moderation",
     "escalation",
     "config.apps.SecurityConfig",

@@ -9,15 +9,16 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from moderation import clock
-from moderation.deadlines import working_time_left
+from moderation.deadlines import office_hours, working_time_left
 
 register = template.Library()
 
 
-def _duration(delta: timedelta) -> str:
+def _duration(delta: timedelta, day: timedelta = timedelta(hours=8)) -> str:
+    """``delta`` in working days (``day`` long: the policy's opening hours), hours and minutes."""
     minutes = int(abs(delta.total_seconds()) // 60)
+    days, minutes = divmod(minutes, max(int(day.total_seconds() // 60), 1))
     hours, minutes = divmod(minutes, 60)
-    days, hours = divmod(hours, 8)  # a working day is 8 office hours
     parts = [f"{days}d" if days else "", f"{hours}h" if hours else "", f"{minutes}m" if minutes and not days else ""]
     return " ".join(p for p in parts if p) or "0m"
 
@@ -28,10 +29,11 @@ def time_left(due, status="open"):
     if due is None or status != "open":
         return "—"
     left = working_time_left(clock.now(), due)
+    day = office_hours().day_length
     title = f"Due {london(due)} (working time: office hours, bank holidays skipped)"
     if left.total_seconds() < 0:
-        return format_html('<span class="app-overdue" title="{}">Overdue by {}</span>', title, _duration(left))
-    return format_html('<span title="{}">{} left</span>', title, _duration(left))
+        return format_html('<span class="app-overdue" title="{}">Overdue by {}</span>', title, _duration(left, day))
+    return format_html('<span title="{}">{} left</span>', title, _duration(left, day))
 
 
 @register.filter

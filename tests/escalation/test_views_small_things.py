@@ -14,6 +14,7 @@ from escalation.constants import AppealStatus
 from moderation import clock
 from moderation.constants import EventKind, Platform, Visibility
 from moderation.models import CaseEvent
+from policy import services as policy
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -165,11 +166,11 @@ def test_the_channel_filter_names_each_channel_once(client, officer):
     assert "Planning updates (Facebook)" in html
 
 
-def test_the_police_force_defaults_to_the_policys(client, manager, settings):
+def test_the_police_force_defaults_to_the_policys(client, manager):
     case = factories.OpenCaseFactory()
     client.force_login(manager)
     assert 'value="Hertfordshire Constabulary"' in page(client, "escalation:police_report_create", case.pk)
-    settings.POLICE_FORCE = "Police Scotland"
+    policy.revise(police_force="Police Scotland", reason="Moved north.")
     assert 'value="Police Scotland"' in page(client, "escalation:police_report_create", case.pk)
 
 

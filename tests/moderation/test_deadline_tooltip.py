@@ -12,6 +12,7 @@ from moderation.templatetags.workspace import london, time_left
 
 LONDON = ZoneInfo("Europe/London")
 DUE = datetime(2027, 12, 2, 9, 5, tzinfo=LONDON)  # a Thursday
+pytestmark = pytest.mark.django_db  # the time left is counted in the policy's calendar
 
 
 @pytest.mark.parametrize("day", [1, 6], ids=["before", "overdue"])
