@@ -202,3 +202,37 @@ def test_a_manager_decides_sign_offs_in_place_by_keyboard(site, new_context):
     assert first.status == SignOffStatus.APPROVED
     assert second.status == SignOffStatus.REFUSED
     assert SignOff.objects.filter(status=SignOffStatus.PENDING).count() == 0
+
+
+def test_the_managing_director_acknowledges_a_block_in_place_by_keyboard(site, new_context):
+    factories.ManagingDirectorFactory(username="martha", first_name="Martha", last_name="Marsh", password=PASSWORD)
+    blocks = [factories.ActiveBlockFactory() for _ in range(2)]
+    page = new_context().new_page()
+    sign_in_by_keyboard(page, site.url, "martha")
+    expect(page).to_have_url(f"{site.url}/decisions/")
+    expect(page.locator("#acknowledge-count")).to_have_text("(2)")
+    expect(decisions_badge(page)).to_have_text(re.compile(r"Decisions\s+2"))
+    expect(live_region(page)).to_have_text("")
+
+    row = page.locator(f"#block-{blocks[1].pk}")
+    tab_to(page, row.get_by_role("button", name=re.compile(r"^Acknowledge")))
+    page.keyboard.press("Space")
+    result = page.locator(f"#block-{blocks[1].pk}-result")
+    expect(result).to_contain_text(f"Block of @{blocks[1].account.handle}")
+    expect(result).to_contain_text("acknowledged.")
+    expect(result).to_be_focused()
+    assert_focus_visible(page)
+    expect(live_region(page)).to_have_text(result.inner_text())
+    expect(page.locator("#acknowledge-count")).to_have_text("(1)")
+    expect(decisions_badge(page)).to_have_text(re.compile(r"Decisions\s+1"))
+    check_accessibility(page, "decisions after an acknowledgement by keyboard")
+    # the other block is still there, one Shift+Tab stop at a time
+    tab_to(
+        page,
+        page.locator(f"#block-{blocks[0].pk}").get_by_role("button", name=re.compile(r"^Acknowledge")),
+        backwards=True,
+    )
+    for block in blocks:
+        block.refresh_from_db()
+    assert blocks[1].md_acknowledged_at is not None
+    assert blocks[0].md_acknowledged_at is None
