@@ -31,7 +31,9 @@ def _no_nul(value: str) -> str:
 class GovukDateWidget(forms.MultiWidget):
     """The GOV.UK date input: day, month and year boxes (``name_day``, ``name_month``, ``name_year``).
 
-    The day box carries the field's id, so the error summary's link lands on it.
+    The day box carries the field's id. ``error_parts`` names the boxes in error (set by
+    ``GovukDateField`` while cleaning); only those get the error style, and the error summary links
+    to the first of them (``first_error_id``).
     """
 
     template_name = "escalation/_date_input_widget.html"
@@ -39,31 +41,48 @@ class GovukDateWidget(forms.MultiWidget):
 
     def __init__(self, attrs=None):
         super().__init__({name: forms.TextInput() for name, _, _ in self.parts}, attrs)
+        self.error_parts: tuple[str, ...] = ()
 
     def decompress(self, value):
         if isinstance(value, date):
             return [value.day, value.month, value.year]
         return [None, None, None]
 
+    @staticmethod
+    def part_id(base_id: str, part: str) -> str:
+        return base_id if part == "day" else f"{base_id}_{part}"
+
+    def first_error_id(self, base_id: str) -> str:
+        return self.part_id(base_id, self.error_parts[0] if self.error_parts else "day")
+
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
         base_id = context["widget"]["attrs"].get("id", f"id_{name}")
-        error = "--error" in context["widget"]["attrs"].get("class", "")
+        in_error = "--error" in context["widget"]["attrs"].get("class", "")
+        wrong = set(self.error_parts or [part for part, _, _ in self.parts]) if in_error else set()
         for sub, (part, label, width) in zip(context["widget"]["subwidgets"], self.parts, strict=True):
             sub["label"] = label
-            sub["attrs"]["id"] = base_id if part == "day" else f"{base_id}_{part}"
-            sub["attrs"].pop("aria-describedby", None)
+            sub["attrs"]["id"] = self.part_id(base_id, part)
+            sub["attrs"].pop("aria-describedby", None)  # the fieldset is described, not each box
             css = f"govuk-input govuk-date-input__input govuk-input--width-{width}"
-            sub["attrs"]["class"] = f"{css} govuk-input--error" if error else css
+            sub["attrs"]["class"] = f"{css} govuk-input--error" if part in wrong else css
+            if part in wrong:
+                sub["attrs"]["aria-invalid"] = "true"
+            else:
+                sub["attrs"].pop("aria-invalid", None)
             sub["attrs"]["inputmode"] = "numeric"
         return context
 
 
 class GovukDateField(forms.MultiValueField):
-    """A date typed into the GOV.UK date input, with GOV.UK's error messages."""
+    """A date typed into the GOV.UK date input, with GOV.UK's error messages.
+
+    Rendered by ``escalation/_date_field.html`` (a fieldset whose legend is the label). It is passed
+    to ``Field.__init__``, which sets ``template_name`` on every field and so would hide a class
+    attribute.
+    """
 
     widget = GovukDateWidget
-    template_name = "escalation/_date_field.html"
 
     def __init__(self, *, noun: str, allow_future: bool = False, **kwargs):
         self.noun = noun
@@ -71,7 +90,16 @@ class GovukDateField(forms.MultiValueField):
         parts = (forms.CharField(required=False), forms.CharField(required=False), forms.CharField(required=False))
         kwargs.setdefault("error_messages", {"required": f"Enter {noun.lower()}"})
         kwargs.setdefault("help_text", "For example, 27 3 2026")
+        kwargs.setdefault("template_name", "escalation/_date_field.html")
         super().__init__(fields=parts, require_all_fields=False, **kwargs)
+
+    def clean(self, value):
+        self.widget.error_parts = ()  # every box, unless cleaning names the wrong ones
+        return super().clean(value)
+
+    def _invalid(self, message: str, *parts: str) -> ValidationError:
+        self.widget.error_parts = parts
+        return ValidationError(message)
 
     def compress(self, data_list):
         if not data_list or not any(v.strip() for v in data_list):
@@ -79,15 +107,24 @@ class GovukDateField(forms.MultiValueField):
         day, month, year = (_no_nul(v).strip() for v in data_list)
         missing = [name for name, value in (("day", day), ("month", month), ("year", year)) if not value]
         if missing:
-            raise ValidationError(f"{self.noun} must include a {' and a '.join(missing)}")
-        if not (day.isdigit() and month.isdigit() and year.isdigit()) or len(year) != 4:
-            raise ValidationError(f"{self.noun} must be a real date")
+            raise self._invalid(f"{self.noun} must include a {' and a '.join(missing)}", *missing)
+        wrong = [
+            name
+            for name, value, ok in (
+                ("day", day, day.isdigit() and 1 <= int(day) <= 31),
+                ("month", month, month.isdigit() and 1 <= int(month) <= 12),
+                ("year", year, year.isdigit() and len(year) == 4),
+            )
+            if not ok
+        ]
+        if wrong:
+            raise self._invalid(f"{self.noun} must be a real date", *wrong)
         try:
             value = date(int(year), int(month), int(day))
         except ValueError as error:
-            raise ValidationError(f"{self.noun} must be a real date") from error
+            raise self._invalid(f"{self.noun} must be a real date", "day") from error  # 30 February
         if not self.allow_future and value > timezone.localdate(clock.now()):
-            raise ValidationError(f"{self.noun} must be today or in the past")
+            raise self._invalid(f"{self.noun} must be today or in the past")
         return value
 
 

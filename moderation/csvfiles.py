@@ -31,11 +31,15 @@ class CsvFileError(Exception):
 
 @dataclass(frozen=True)
 class Field:
+    """One of our fields a column can hold. ``noun`` names what the column holds in a sentence
+    ("Choose the column that holds the date posted")."""
+
     key: str
     label: str
     hint: str
     required: bool = False
     headings: tuple[str, ...] = ()
+    noun: str = ""
 
 
 FIELDS: tuple[Field, ...] = (
@@ -45,6 +49,7 @@ FIELDS: tuple[Field, ...] = (
         "The platform's id for the post: importing the same id again adds nothing. "
         "Without it, the post's link is used as its id.",
         headings=("id", "post id", "message id", "comment id", "external id", "item id", "content id", "guid"),
+        noun="post ID",
     ),
     Field(
         "posted_at",
@@ -69,6 +74,7 @@ FIELDS: tuple[Field, ...] = (
             "date sent",
             "date received",
         ),
+        noun="date posted",
     ),
     Field(
         "author_handle",
@@ -92,6 +98,7 @@ FIELDS: tuple[Field, ...] = (
             "sender",
             "user",
         ),
+        noun="author's handle",
     ),
     Field(
         "author_display_name",
@@ -111,48 +118,56 @@ FIELDS: tuple[Field, ...] = (
             "sender",
             "user",
         ),
+        noun="author's name",
     ),
     Field(
         "author_platform_id",
         "Author's platform ID",
         "The platform's id for the account.",
         headings=("author id", "user id", "from id", "sender id", "author platform id", "profile id"),
+        noun="author's platform ID",
     ),
     Field(
         "text",
         "Text",
         "What the post said.",
         headings=("text", "message", "content", "comment", "body", "post", "message text", "post text", "comment text"),
+        noun="text of the post",
     ),
     Field(
         "url",
         "Link",
         "The post's address on the platform.",
         headings=("url", "link", "permalink", "post url", "post link", "message url", "message link", "comment url"),
+        noun="link to the post",
     ),
     Field(
         "channel",
         "Channel",
         "Our account the post was made on: its handle or name. Without it, the channel chosen below is used.",
         headings=("channel", "profile", "page", "our profile", "social profile", "account", "inbox", "page name"),
+        noun="channel",
     ),
     Field(
         "platform",
         "Platform",
         "Facebook, Instagram, X …: tells channels with the same handle on different platforms apart.",
         headings=("platform", "network", "social network", "service"),
+        noun="platform",
     ),
     Field(
         "kind",
         "Kind",
         "Comment, reply, mention or direct message; comment when not given.",
         headings=("kind", "type", "message type", "post type", "content type"),
+        noun="kind of post",
     ),
     Field(
         "in_reply_to",
         "In reply to",
         "The id of the post this one replies to.",
         headings=("in reply to", "in reply to id", "parent id", "reply to", "parent post id", "parent"),
+        noun="ID of the post it replies to",
     ),
 )
 FIELD_BY_KEY = {f.key: f for f in FIELDS}

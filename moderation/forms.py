@@ -10,6 +10,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.forms.boundfield import BoundField
 from django.forms.renderers import TemplatesSetting
 from django.http import QueryDict
 from django.utils import timezone
@@ -28,6 +29,39 @@ WIDGET_CLASSES = {
 }
 
 
+class GovukBoundField(BoundField):
+    """A field whose ``aria-describedby`` names the hint and error elements the GOV.UK templates
+    render (``<auto_id>-hint``, ``<auto_id>-error``), worked out when it is rendered: a hint set after
+    the form is built, or an error added by a service afterwards, is named; a missing one never is.
+
+    A field rendered in a fieldset (radios, checkboxes, the date input) is described on the fieldset,
+    as GOV.UK does, not on each input (Django's ``use_fieldset``).
+    """
+
+    @property
+    def aria_describedby(self):
+        if self.field.widget.attrs.get("aria-describedby"):
+            return None  # a template that renders its own hint said which
+        ids = []
+        if self.auto_id and not self.is_hidden:
+            if self.help_text:
+                ids.append(f"{self.auto_id}-hint")
+            if self.errors:
+                ids.append(f"{self.auto_id}-error")
+        return " ".join(ids)
+
+    @property
+    def error_target_id(self) -> str:
+        """Where the error summary's link for this field lands: its input, the first radio or
+        checkbox of a group, the first box in error of a date."""
+        first_error_id = getattr(self.field.widget, "first_error_id", None)
+        if first_error_id is not None:
+            return first_error_id(self.auto_id)
+        if isinstance(self.field.widget, forms.RadioSelect | forms.CheckboxSelectMultiple):
+            return f"{self.auto_id}_0"
+        return self.id_for_label or self.auto_id
+
+
 class GovukRenderer(TemplatesSetting):
     """``{{ form }}`` and ``{{ form.field.as_field_group }}`` produce GOV.UK form groups."""
 
@@ -36,20 +70,22 @@ class GovukRenderer(TemplatesSetting):
 
 
 class GovukFormMixin:
-    """Adds GOV.UK classes, the error state and hint/error ``aria-describedby`` to every widget.
+    """Adds GOV.UK classes and the error state to every widget (``GovukBoundField`` links each
+    field's hint and error through ``aria-describedby``).
 
     ``mark_optional``: label optional fields "(optional)", as GOV.UK forms do (not in filters).
     """
 
     mark_optional = True
+    bound_field_class = GovukBoundField
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.style_fields()
 
     def style_fields(self) -> None:
-        """Give every field its GOV.UK class and hint reference; forms that add fields call it again."""
-        for name, field in self.fields.items():
+        """Give every field its GOV.UK class; forms that add fields call it again."""
+        for field in self.fields.values():
             widget = field.widget
             if isinstance(widget, forms.CheckboxSelectMultiple | forms.RadioSelect):
                 continue
@@ -57,14 +93,6 @@ class GovukFormMixin:
             classes = widget.attrs.get("class", "").split()
             if css not in classes:
                 widget.attrs["class"] = " ".join([css, *classes])
-            if field.help_text:
-                self._describe(widget, f"id_{name}-hint")
-
-    @staticmethod
-    def _describe(widget, element_id: str) -> None:
-        described = widget.attrs.get("aria-describedby", "").split()
-        if element_id not in described:
-            widget.attrs["aria-describedby"] = " ".join([*described, element_id])
 
     def add_error(self, field, error):
         """Every error, from cleaning or from a service afterwards, puts its field in the error state."""
@@ -77,7 +105,6 @@ class GovukFormMixin:
             classes = attrs.get("class", "").split()
             if classes and f"{classes[0]}--error" not in classes:
                 attrs["class"] = " ".join([*classes, f"{classes[0]}--error"])
-            self._describe(field_.widget, f"id_{name}-error")
 
 
 class SignInForm(GovukFormMixin, AuthenticationForm):

@@ -127,7 +127,7 @@ def mapping_problems(columns: dict[str, str], channel: Channel | None, headings:
             problems[key] = f"The file has no column headed “{heading}”."
     for spec in csvfiles.FIELDS:
         if spec.required and not columns.get(spec.key) and spec.key not in problems:
-            problems[spec.key] = f"Choose the column that holds the {spec.label.lower()}."
+            problems[spec.key] = f"Choose the column that holds the {spec.noun}."
     if not columns.get("external_id") and not columns.get("url"):
         problems.setdefault("external_id", "Choose the column with the post ID, or the one with the post's link.")
     if not columns.get("channel") and channel is None:
@@ -528,7 +528,7 @@ class RowReader:
             if key == "external_id":
                 return "No post ID and no link: one of them is needed."
             spec = csvfiles.FIELD_BY_KEY.get(key)
-            return f"No {spec.label.lower()} given." if spec else message
+            return f"No {spec.noun} given." if spec else message
         return message
 
     def _time(self, value, errors: dict) -> datetime | None:
@@ -910,8 +910,7 @@ def skipped_rows_csv(csv_import: CsvImport) -> bytes:
     for number, row, _item, found in _checked_rows(csv_import, table):
         if found:
             said = "; ".join(
-                (f"{p.field} ({p.column}): " if p.field and p.column else f"{p.field}: " if p.field else "")
-                + p.message
+                (f"{p.field} ({p.column}): " if p.field and p.column else f"{p.field}: " if p.field else "") + p.message
                 for p in found
             )
             rows.append([str(number), said, *(_inert(cell) for cell in row)])
