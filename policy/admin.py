@@ -109,6 +109,22 @@ class PolicyVersionAdmin(admin.ModelAdmin):
                 ]
             },
         ),
+        ("Role titles", {"fields": ["title_officer", "title_manager", "title_director", "title_head"]}),
+        (
+            "The ladder",
+            {
+                "fields": [
+                    "warning_signoff",
+                    "warning_before_block",
+                    "head_informed_of_blocks",
+                    "head_acknowledges_blocks",
+                    "appeals",
+                    "appeal_wait_after_upheld_months",
+                    "channel_ban_challenge_any_time",
+                ]
+            },
+        ),
+        ("Messages", {"fields": ["warning_template"]}),
         ("Published", {"fields": ["number", "created_at", "created_by_label", "preset"]}),
     ]
 

@@ -40,6 +40,36 @@ class BankHolidays(models.TextChoices):
     NONE = "NONE", "None: open on bank holidays"
 
 
+class WarningSignOff(models.TextChoices):
+    NONE = "none", "No sign-off: the officer sends it (Cafcass)"
+    MANAGER = "manager", "The Communications Manager"
+    MANAGER_OR_DIRECTOR = "manager_or_director", "The Communications Manager or the case's service director (NHDC)"
+
+
+class WarningBeforeBlock(models.TextChoices):
+    ADVICE = "advice", "Advice only: a block may be proposed without one (NHDC)"
+    REQUIRED = "required", "Required, except for zero-tolerance rules (HMPPS)"
+
+
+DEFAULT_WARNING_TEMPLATE = """Hello {{ name }},
+
+We have {{ action }} your {{ post_kind }} on our {{ channel }} page because it breaks our social media \
+house rules: {{ rules }}.
+
+Please read our social media acceptable use policy: {{ policy_url }}
+
+If this behaviour continues we may block you from interacting with us on social media.
+
+{{ organisation }} Communications Team""".replace("\\\n", "")
+
+
+def _placeholder(name: str) -> str:
+    return "{{ " + name + " }}"
+
+
+WARNING_PLACEHOLDERS = ("name", "action", "post_kind", "channel", "rules", "policy_url", "organisation")
+
+
 def _working_days_field(help_text: str, **kwargs) -> models.DecimalField:
     return models.DecimalField(
         max_digits=4,
@@ -110,6 +140,52 @@ class PolicyVersion(models.Model):
     )
     police_force = models.CharField(max_length=200, help_text="The force a police report names unless changed.")
 
+    # --- role titles, as the organisation says them (every page, email and API answer uses these)
+    title_officer = models.CharField("Officer's title", max_length=80, default="Communications officer")
+    title_manager = models.CharField("Manager's title", max_length=80, default="Communications manager")
+    title_director = models.CharField("Service director's title", max_length=80, default="Service director")
+    title_head = models.CharField(
+        "Head of the organisation's title",
+        max_length=80,
+        default="Managing Director",
+        help_text="Who is told of blocks and decides appeals: Managing Director, Chief Executive, Head of News.",
+    )
+
+    # --- the ladder
+    warning_signoff = models.CharField(
+        "Who signs off a written warning",
+        max_length=24,
+        choices=WarningSignOff.choices,
+        default=WarningSignOff.MANAGER_OR_DIRECTOR,
+    )
+    warning_before_block = models.CharField(
+        "A warning before a block", max_length=12, choices=WarningBeforeBlock.choices, default=WarningBeforeBlock.ADVICE
+    )
+    head_informed_of_blocks = models.BooleanField("The head of the organisation is told of every block", default=True)
+    head_acknowledges_blocks = models.BooleanField(
+        "The head of the organisation must acknowledge every block", default=True
+    )
+    appeals = models.BooleanField(
+        "Blocks can be appealed",
+        default=True,
+        help_text="Off where the policy enters into no dialogue about its decisions (Cafcass).",
+    )
+    appeal_wait_after_upheld_months = models.PositiveSmallIntegerField(
+        default=12,
+        validators=[MaxValueValidator(120)],
+        help_text="Calendar months after an appeal is turned down before another is heard.",
+    )
+    channel_ban_challenge_any_time = models.BooleanField(
+        "A channel-only ban can be challenged at any time", default=True
+    )
+
+    # --- messages
+    warning_template = models.TextField(
+        "Written warning",
+        default=DEFAULT_WARNING_TEMPLATE,
+        help_text="Placeholders: " + ", ".join(_placeholder(name) for name in WARNING_PLACEHOLDERS) + ".",
+    )
+
     class Meta:
         ordering = ["-number"]
         get_latest_by = "number"
@@ -138,6 +214,9 @@ class PolicyVersion(models.Model):
         if both:
             days = ", ".join(f"{d:%-d %B %Y}" for d in sorted(both))
             errors["extra_working_days"] = f"A day cannot be both closed and an extra working day: {days}."
+        if self.head_acknowledges_blocks and not self.head_informed_of_blocks:
+            errors["head_acknowledges_blocks"] = "The head cannot acknowledge a block they are not told of."
+        errors.update(_template_errors("warning_template", self.warning_template, WARNING_PLACEHOLDERS))
         if errors:
             raise ValidationError(errors)
 
@@ -169,6 +248,24 @@ class PolicyVersion(models.Model):
             closures,
             tuple(sorted(self.extra_working_days or [])),
         )
+
+
+def _template_errors(field: str, text: str, placeholders: tuple[str, ...]) -> dict[str, str]:
+    """A message template that would not render, or names a placeholder it cannot have, is refused."""
+    import re
+
+    from django.template import Template, TemplateSyntaxError
+
+    if "{%" in (text or ""):
+        return {field: "Use placeholders such as {{ name }} only: template tags ({% … %}) are not allowed."}
+    try:
+        Template(text or "")
+    except TemplateSyntaxError as error:
+        return {field: f"The message cannot be read: {error}"}
+    unknown = sorted(set(re.findall(r"{{\s*([^}|\s]+)", text or "")) - set(placeholders))
+    if unknown:
+        return {field: "Unknown placeholder: " + ", ".join(_placeholder(name) for name in unknown)}
+    return {}
 
 
 _calendars: dict[tuple, OfficeHours] = {}
