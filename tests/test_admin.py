@@ -197,7 +197,8 @@ class TestActionsCallServices:
         # both tables name themselves and every column, and scroll inside their own container
         assert "<caption>The account&#x27;s whole history, newest first</caption>" in body
         assert f"<caption>Timeline of case {appeal.block.case_id}, oldest first</caption>" in body
-        assert "<th></th>" not in body and '<th scope="col"></th>' not in body
+        assert "<th></th>" not in body
+        assert '<th scope="col"></th>' not in body
         assert body.count('class="mc-table-scroll"') == 2
 
     def test_the_appeal_page_sends_the_managing_director_to_the_workspace_to_decide(self, client, md, officer):
@@ -206,7 +207,8 @@ class TestActionsCallServices:
         client.force_login(staff(md))
         body = client.get(reverse("admin:escalation_appeal_change", args=[appeal.pk])).content.decode()
         assert f'href="{workspace}">Decide appeal {appeal.pk} in the workspace</a>' in body
-        assert 'value="uphold"' not in body and 'value="overturn"' not in body
+        assert 'value="uphold"' not in body
+        assert 'value="overturn"' not in body
         client.force_login(staff(officer))
         body = client.get(reverse("admin:escalation_appeal_change", args=[appeal.pk])).content.decode()
         assert f'href="{workspace}">Open appeal {appeal.pk} in the workspace</a>' in body
