@@ -46,8 +46,10 @@ def statement_details() -> StatementDetails:
 
 @dataclass(frozen=True)
 class KnownIssue:
-    """Something that fails WCAG 2.2 AA today: what a user meets, the criteria, the date of the fix."""
+    """Something that fails WCAG 2.2 AA today: in short (for the list at the top), what a user meets,
+    the criteria, the date of the fix."""
 
+    headline: str
     summary: str
     criteria: tuple[str, ...]
     fix_by: date
@@ -56,12 +58,14 @@ class KnownIssue:
 # From the audit of issue 16 (49 page states, as each of the five roles), less what is fixed.
 KNOWN_ISSUES: tuple[KnownIssue, ...] = (
     KnownIssue(
+        "the cases queue cannot be used on a narrow screen or zoomed to 200%",
         "On a narrow screen (320 pixels wide) or zoomed to 200%, the filter panel of the cases queue "
         "covers the list of cases and cannot be closed, and a focused link can sit behind it.",
         ("1.4.4 Resize text", "1.4.10 Reflow", "2.4.11 Focus not obscured (minimum)"),
         date(2027, 1, 29),
     ),
     KnownIssue(
+        "some tables make the page scroll sideways on a narrow screen",
         "On a narrow screen, some tables (decisions, flagged posts, appeals, imports and their "
         "preview, an account's history, a block, a case) make the whole page scroll sideways, and "
         "their action buttons can be off screen.",
@@ -69,6 +73,7 @@ KNOWN_ISSUES: tuple[KnownIssue, ...] = (
         date(2027, 1, 29),
     ),
     KnownIssue(
+        "two date fields are not labelled as a group",
         "The date fields 'Date received' (log an appeal) and 'Date reported' (police report) are not "
         "grouped under their label, and their hint and error are not linked to the day, month and "
         "year boxes. The warning text box refers to a hint that does not exist.",
@@ -76,6 +81,7 @@ KNOWN_ISSUES: tuple[KnownIssue, ...] = (
         date(2027, 1, 29),
     ),
     KnownIssue(
+        "deciding in place in the decisions list moves the focus and may not be announced",
         "After approving, refusing or acknowledging a decision in place, focus moves to the top of the "
         "page, the result may not be announced by a screen reader, and the counts of waiting "
         "decisions do not change until the page is reloaded.",
@@ -83,22 +89,26 @@ KNOWN_ISSUES: tuple[KnownIssue, ...] = (
         date(2027, 2, 26),
     ),
     KnownIssue(
+        "success messages are not announced",
         "Success messages after an action are not announced by screen readers.",
         ("4.1.3 Status messages",),
         date(2027, 2, 26),
     ),
     KnownIssue(
+        "some links in the decision tables are too small to tap easily",
         "The 'Case' and account links in the decision tables are smaller than 24 by 24 pixels.",
         ("2.5.8 Target size (minimum)",),
         date(2027, 1, 29),
     ),
     KnownIssue(
+        "some page titles and messages of the CSV import are worded wrongly",
         "Some page titles repeat 'Error:' when a CSV import form has a problem, and one import message "
         "is worded wrongly.",
         ("2.4.2 Page titled", "3.3.1 Error identification"),
         date(2027, 1, 29),
     ),
     KnownIssue(
+        "the administration screens have not been fully tested",
         "The administration screens (for administrators and configuration) are Django's own and have "
         "not been fully tested: some of their forms rely on the browser's own error pop-up rather than "
         "an error on the page. Every decision a role makes is also available on the main screens.",

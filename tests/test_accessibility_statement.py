@@ -71,6 +71,7 @@ class TestTheStatement:
         page = client.get(STATEMENT).content.decode().replace("&#x27;", "'")
         assert accessibility.KNOWN_ISSUES
         for issue in accessibility.KNOWN_ISSUES:
+            assert f"<li>{issue.headline}</li>" in page
             assert issue.summary in page
             for criterion in issue.criteria:
                 assert criterion in page
