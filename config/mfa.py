@@ -47,7 +47,16 @@ APP_DEVICE_NAME = "Authenticator app"
 RECOVERY_DEVICE_NAME = "Recovery codes"
 SHOW_CODES_SESSION_KEY = "mfa_new_recovery_codes"
 # Paths a signed-in person who has not passed the second step may still open.
-OPEN_PREFIXES = ("/mfa/", "/webauthn/", "/sign-out/", "/sign-in/", "/static/", "/favicon.ico", "/admin/logout/")
+OPEN_PREFIXES = (
+    "/mfa/",
+    "/webauthn/",
+    "/sign-out/",
+    "/sign-in/",
+    "/static/",
+    "/favicon.ico",
+    "/admin/logout/",
+    "/accessibility/",  # the accessibility statement, linked from every page's footer
+)
 
 
 def is_person(user) -> bool:

@@ -32,6 +32,8 @@ PUBLIC = {"authentication_classes": [], "permission_classes": [AllowAny]}
 urlpatterns = [
     path("", moderation_views.home, name="home"),
     path("favicon.ico", favicon, name="favicon"),
+    # open to everyone, signed in or not, and linked from the footer of every page (the admin's too)
+    path("accessibility/", moderation_views.accessibility_statement, name="accessibility"),
     path(
         "sign-in/",
         auth_views.LoginView.as_view(

@@ -1,6 +1,8 @@
 """Admin for what was decided. Every change is an action that calls a service; the actions shown
-depend on the user's role (``@admin.action(permissions=...)``). Appeals are reviewed here with the
-block, the account's whole history and the timeline on one page; only the Managing Director decides."""
+depend on the user's role (``@admin.action(permissions=...)``). Appeals can be read here (the block,
+the account's whole history, the timeline), but the Managing Director decides them in the workspace,
+on the appeal's page (``escalation:appeal_detail``), which meets WCAG 2.2 AA; the admin offers no
+appeal decision and sends a stale "Uphold"/"Overturn" there."""
 
 from __future__ import annotations
 
@@ -10,7 +12,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
@@ -93,9 +94,13 @@ def account_history_html(account: SocialAccount) -> str:
         "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
         ((_when(at), kind, link, text) for at, kind, link, text in rows),
     )
-    return format_html(
-        "<table><thead><tr><th>When</th><th>What</th><th></th><th>Detail</th></tr></thead><tbody>{}</tbody></table>",
-        body,
+    return _scrolling_table(
+        "The account's whole history, newest first",
+        format_html(
+            '<thead><tr><th scope="col">When</th><th scope="col">What</th><th scope="col">Record</th>'
+            '<th scope="col">Detail</th></tr></thead><tbody>{}</tbody>',
+            body,
+        ),
     )
 
 
@@ -106,9 +111,25 @@ def timeline_html(case_id: int) -> str:
         "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
         ((_when(e.at), e.get_kind_display(), e.actor_label, e.note) for e in events),
     )
+    return _scrolling_table(
+        f"Timeline of case {case_id}, oldest first",
+        format_html(
+            '<thead><tr><th scope="col">When</th><th scope="col">What</th><th scope="col">Who</th>'
+            '<th scope="col">Note</th></tr></thead><tbody>{}</tbody>',
+            body,
+        ),
+    )
+
+
+def _scrolling_table(caption: str, inner) -> str:
+    """A table with its caption, in a container that scrolls sideways on a narrow screen (the admin's
+    ``.form-row`` would otherwise cut it off); the container takes focus so the keyboard scrolls it."""
     return format_html(
-        "<table><thead><tr><th>When</th><th>What</th><th>Who</th><th>Note</th></tr></thead><tbody>{}</tbody></table>",
-        body,
+        '<div class="mc-table-scroll" role="region" aria-label="{}" tabindex="0">'
+        "<table><caption>{}</caption>{}</table></div>",
+        caption,
+        caption,
+        inner,
     )
 
 
@@ -183,8 +204,8 @@ class WarningAdmin(CaseReachAdminMixin, admin.ModelAdmin):
         return routing.holds(request.user, routing.PERM_DRAFT_WARNING)
 
     def has_signoff_warning_permission(self, request):
-        return routing.holds(request.user, routing.PERM_SIGNOFF_WARNING_ANY) or routing.holds(request.user,
-            routing.PERM_SIGNOFF_WARNING_AREA
+        return routing.holds(request.user, routing.PERM_SIGNOFF_WARNING_ANY) or routing.holds(
+            request.user, routing.PERM_SIGNOFF_WARNING_AREA
         )
 
     def save_model(self, request, obj, form, change):
@@ -285,6 +306,7 @@ class WaitingForMeFilter(admin.SimpleListFilter):
 @admin.register(SignOff)
 class SignOffAdmin(CaseReachAdminMixin, ReadOnlyCaseworkAdmin):
     """Every decision asked for; managers approve or refuse warnings and blocks from here."""
+
     case_path = "case__"
 
     list_display = [
@@ -479,9 +501,16 @@ class BlockAdmin(CaseReachAdminMixin, ReadOnlyCaseworkAdmin):
         )
 
 
+def _opens_workspace_appeals(user) -> bool:
+    """The workspace's own test for its appeal pages (an administrator without a role is not let in)."""
+    return any(routing.holds(user, perm) for perm in routing.APPEAL_READERS)
+
+
 @admin.register(Appeal)
 class AppealAdmin(CaseReachAdminMixin, ReadOnlyCaseworkAdmin):
-    """The Managing Director's review page: the block, the account's history and the timeline."""
+    """Appeals to read: the block, the account's history and the timeline. Nobody decides here: the
+    Managing Director upholds or overturns on the workspace's appeal page, through the same service."""
+
     case_path = "block__case__"
 
     list_display = ["id", "account", "status", "received_at", "window_opens_at", "decided_by", "decided_at"]
@@ -504,27 +533,41 @@ class AppealAdmin(CaseReachAdminMixin, ReadOnlyCaseworkAdmin):
         "timeline",
     ]
     readonly_fields = fields
-    actions = ["uphold", "overturn"]
+    actions = None
+    # The decisions this page once offered; a form left open in a tab is sent to the workspace.
+    RETIRED_ACTIONS = ("uphold", "overturn")
 
-    def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .prefetch_related(Prefetch("signoffs", queryset=SignOff.objects.filter(status=SignOffStatus.PENDING)))
+    def changelist_view(self, request, extra_context=None):
+        if request.method == "POST" and request.POST.get("action") in self.RETIRED_ACTIONS:
+            return self._to_the_workspace(request, request.POST.getlist(helpers.ACTION_CHECKBOX_NAME))
+        return super().changelist_view(request, extra_context)
+
+    def _to_the_workspace(self, request, selected: list[str]):
+        """A stale admin decision: nothing changes; the appeal's workspace page is where it is made."""
+        appeal = self.get_queryset(request).filter(pk__in=[pk for pk in selected if pk.isdigit()]).first()
+        self.message_user(
+            request,
+            "Appeals are decided on their page in the workspace: nothing was changed here.",
+            messages.WARNING,
         )
-
-    def has_decide_appeal_permission(self, request):
-        return routing.holds(request.user, routing.PERM_DECIDE_APPEAL)
+        if appeal is None or not _opens_workspace_appeals(request.user):
+            return HttpResponseRedirect(reverse("admin:escalation_appeal_changelist"))
+        return HttpResponseRedirect(reverse("escalation:appeal_detail", args=[appeal.pk]))
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         appeal = self.get_object(request, object_id)
-        can_decide = (
-            appeal is not None
-            and appeal.status == AppealStatus.UNDER_REVIEW
-            and self.has_decide_appeal_permission(request)
-            and not appeal.signoffs.filter(status=SignOffStatus.PENDING, requested_by=request.user).exists()
-        )
-        extra = {"can_decide": can_decide, "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME}
+        extra = {
+            "workspace_url": (
+                reverse("escalation:appeal_detail", args=[appeal.pk])
+                if appeal is not None and _opens_workspace_appeals(request.user)
+                else ""
+            ),
+            "to_decide": (
+                appeal is not None
+                and appeal.status == AppealStatus.UNDER_REVIEW
+                and routing.holds(request.user, routing.PERM_DECIDE_APPEAL)
+            ),
+        }
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
 
     @admin.display(description="Account", ordering="block__account__handle")
@@ -553,38 +596,6 @@ class AppealAdmin(CaseReachAdminMixin, ReadOnlyCaseworkAdmin):
     @admin.display(description="Timeline of the case")
     def timeline(self, obj):
         return timeline_html(obj.block.case_id)
-
-    def _decide(self, request, queryset, *, overturn: bool, title: str, done: str):
-        return form_action(
-            self,
-            request,
-            queryset,
-            form_class=ReasonForm,
-            title=title,
-            apply=lambda a, d: (
-                services.appeal_decide(actor=request.user, appeal=a, overturn=overturn, reason=d["reason"]) and done
-            ),
-        )
-
-    @admin.action(description="Uphold: the block stays", permissions=["decide_appeal"])
-    def uphold(self, request, queryset):
-        return self._decide(
-            request,
-            queryset,
-            overturn=False,
-            title="Uphold the block",
-            done="upheld; the next appeal can be heard in 12 months.",
-        )
-
-    @admin.action(description="Overturn: lift the block", permissions=["decide_appeal"])
-    def overturn(self, request, queryset):
-        return self._decide(
-            request,
-            queryset,
-            overturn=True,
-            title="Overturn and lift the block",
-            done="overturned; the block is lifted — undo it on the platform.",
-        )
 
 
 @admin.register(PoliceReport)

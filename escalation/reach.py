@@ -7,8 +7,9 @@ cases of their own service areas; anyone else reads none. Every row that belongs
 follows its case; an account is reached through a case of it that the user reaches.
 
 The admin is for the roles whose work needs it (``admin_allowed``): administrators configure, the
-team and the Managing Director work there (the MD reviews appeals in it). A Service Director's
-work is in the workspace, so the admin stays shut to them even with "staff status" ticked.
+team and the Managing Director work there (the MD may read appeals in it, but decides them on the
+workspace's appeal page: the admin offers no appeal decision). A Service Director's work is in the
+workspace, so the admin stays shut to them even with "staff status" ticked.
 """
 
 from __future__ import annotations

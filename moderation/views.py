@@ -25,7 +25,7 @@ from escalation import routing
 from escalation.constants import BlockScope, BlockStatus, SignOffStatus, WarningStatus
 from escalation.models import Appeal, Block, SignOff
 from escalation.selectors import account_standing
-from moderation import csvfiles, flags, imports, services
+from moderation import accessibility, csvfiles, flags, imports, services
 from moderation.constants import CaseOutcome, CaseStatus, EventKind, ImportStatus, Visibility
 from moderation.forms import (
     AssignForm,
@@ -737,3 +737,12 @@ def import_discard(request, pk: int):
         return redirect("moderation:import_detail", pk=pk)
     messages.success(request, f"{csv_import.filename} discarded: nothing was imported from it.")
     return redirect("moderation:import_list")
+
+
+def accessibility_statement(request):
+    """The accessibility statement: open to everyone, signed in or not (linked from every footer)."""
+    return render(
+        request,
+        "moderation/accessibility_statement.html",
+        {"statement": accessibility.statement_details(), "known_issues": accessibility.KNOWN_ISSUES},
+    )

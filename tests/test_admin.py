@@ -65,11 +65,12 @@ class TestActionsDependOnRole:
         assert expected <= actions
         assert not (absent & actions)
 
-    def test_only_the_managing_director_is_offered_appeal_decisions(self, client, officer, manager, md):
-        for user, allowed in [(officer, False), (manager, False), (md, True)]:
+    def test_nobody_is_offered_appeal_decisions_in_the_admin(self, client, officer, manager, md):
+        """The Managing Director decides on the workspace's appeal page; the admin only reads appeals."""
+        factories.UnderReviewAppealFactory()
+        for user in (officer, manager, md):
             client.force_login(staff(user))
-            actions = offered_actions(client, APPEALS)
-            assert ({"uphold", "overturn"} <= actions) is allowed
+            assert not ({"uphold", "overturn"} & offered_actions(client, APPEALS))
 
     def test_only_the_managing_director_is_offered_acknowledgement(self, client, officer, manager, md):
         for user, allowed in [(officer, False), (manager, False), (md, True)]:
@@ -193,6 +194,42 @@ class TestActionsCallServices:
         assert f"Block {appeal.block.pk}" in body
         assert "Timeline of the case" in body
         assert "I am sorry" in body
+        # both tables name themselves and every column, and scroll inside their own container
+        assert "<caption>The account&#x27;s whole history, newest first</caption>" in body
+        assert f"<caption>Timeline of case {appeal.block.case_id}, oldest first</caption>" in body
+        assert "<th></th>" not in body
+        assert '<th scope="col"></th>' not in body
+        assert body.count('class="mc-table-scroll"') == 2
+
+    def test_the_appeal_page_sends_the_managing_director_to_the_workspace_to_decide(self, client, md, officer):
+        appeal = factories.UnderReviewAppealFactory()
+        workspace = reverse("escalation:appeal_detail", args=[appeal.pk])
+        client.force_login(staff(md))
+        body = client.get(reverse("admin:escalation_appeal_change", args=[appeal.pk])).content.decode()
+        assert f'href="{workspace}">Decide appeal {appeal.pk} in the workspace</a>' in body
+        assert 'value="uphold"' not in body
+        assert 'value="overturn"' not in body
+        client.force_login(staff(officer))
+        body = client.get(reverse("admin:escalation_appeal_change", args=[appeal.pk])).content.decode()
+        assert f'href="{workspace}">Open appeal {appeal.pk} in the workspace</a>' in body
+        assert "Decide appeal" not in body
+
+    @pytest.mark.parametrize("action", ["uphold", "overturn"])
+    def test_a_stale_admin_decision_changes_nothing_and_goes_to_the_workspace(self, client, md, action):
+        """A form from before the move (an open tab, a bookmark) decides nothing: the workspace does."""
+        appeal = factories.UnderReviewAppealFactory()
+        events = CaseEvent.objects.count()
+        client.force_login(staff(md))
+        response = client.post(
+            APPEALS, {"action": action, ACTION_CHECKBOX_NAME: [str(appeal.pk)], "apply": "yes", "reason": "Old tab"}
+        )
+        assert response.status_code == 302
+        assert response["Location"] == reverse("escalation:appeal_detail", args=[appeal.pk])
+        appeal.refresh_from_db()
+        assert (appeal.status, appeal.decided_by, appeal.decision_reason) == (AppealStatus.UNDER_REVIEW, None, "")
+        assert CaseEvent.objects.count() == events
+        page = client.get(response["Location"])
+        assert "Appeals are decided on their page in the workspace" in page.content.decode()
 
     def test_on_demand_appeal_window_check(self, client, officer, django_capture_on_commit_callbacks):
         block = factories.AppealEligibleBlockFactory()
@@ -219,7 +256,8 @@ class TestActionsCallServices:
 def test_walk_one_case_from_record_to_a_decided_appeal(
     client, officer, manager, md, channel, django_capture_on_commit_callbacks, mailoutbox
 ):
-    """The issue's 'done when': record → hide → warn → sign off → block → acknowledge → appeal → overturn."""
+    """The issue's 'done when': record → hide → warn → sign off → block → acknowledge → appeal → overturn
+    (all in the admin but the appeal decision, which the Managing Director makes in the workspace)."""
     for user in (officer, manager, md):
         staff(user)
     abusive = factories.rule("abusive")
@@ -277,7 +315,12 @@ def test_walk_one_case_from_record_to_a_decided_appeal(
         act(client, BLOCKS, "record_appeal", [block.pk], received_at="", received_via="DM", grounds="Sorry")
         appeal = Appeal.objects.get(status=AppealStatus.UNDER_REVIEW)
         client.force_login(md)
-        act(client, APPEALS, "overturn", [appeal.pk], reason="A year of good behaviour")
+        # the Managing Director decides on the appeal's workspace page (the admin only reads appeals)
+        response = client.post(
+            reverse("escalation:appeal_detail", args=[appeal.pk]),
+            {"decision": "overturn", "reason": "A year of good behaviour"},
+        )
+        assert response.status_code == 302
 
     block.refresh_from_db()
     assert block.status == BlockStatus.LIFTED

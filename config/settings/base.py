@@ -1,6 +1,6 @@
 """Settings shared by every environment. Values come from the environment (see .env.example)."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import environ
@@ -220,6 +220,17 @@ OFFICE_HOURS_START = env("OFFICE_HOURS_START", default="09:00")
 OFFICE_HOURS_END = env("OFFICE_HOURS_END", default="17:00")
 # The police force a police report names unless the officer changes it (NHDC: Hertfordshire).
 POLICE_FORCE = env("POLICE_FORCE", default="Hertfordshire Constabulary")
+
+# --- The accessibility statement (/accessibility/, moderation/accessibility.py) ----------------
+# Who people contact about an accessibility problem or to ask for information in another format,
+# how many working days a reply takes, and the statement's dates (YYYY-MM-DD). Each organisation
+# publishes its own statement: the name is ORGANISATION_NAME.
+ACCESSIBILITY_CONTACT_EMAIL = env("ACCESSIBILITY_CONTACT_EMAIL", default=COMMUNICATIONS_TEAM_EMAIL)
+ACCESSIBILITY_CONTACT_PHONE = env("ACCESSIBILITY_CONTACT_PHONE", default="")
+ACCESSIBILITY_REPLY_WORKING_DAYS = env.int("ACCESSIBILITY_REPLY_WORKING_DAYS", default=5)
+ACCESSIBILITY_STATEMENT_PREPARED = date.fromisoformat(env("ACCESSIBILITY_STATEMENT_PREPARED", default="2026-12-05"))
+ACCESSIBILITY_STATEMENT_REVIEWED = date.fromisoformat(env("ACCESSIBILITY_STATEMENT_REVIEWED", default="2026-12-05"))
+ACCESSIBILITY_LAST_TESTED = date.fromisoformat(env("ACCESSIBILITY_LAST_TESTED", default="2026-12-05"))
 
 # --- REST API (moderation/api) ----------------------------------------------------------------
 REST_FRAMEWORK = {

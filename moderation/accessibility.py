@@ -1,0 +1,118 @@
+"""The accessibility statement at ``/accessibility/``, in the GOV.UK model statement's format.
+
+Two kinds of fact go into it:
+
+* the organisation's own details (its name, who to contact about a problem, how soon it replies,
+  the statement's dates), read in one place, ``statement_details()``, so that each organisation
+  publishes its own statement. Today they come from settings (``ORGANISATION_NAME`` and the
+  ``ACCESSIBILITY_*`` settings); re-pointing them to the organisation's policy settings changes
+  this one function only.
+* what is known not to be accessible yet in the product, with the WCAG 2.2 success criteria it
+  fails and the date by which it will be fixed (``KNOWN_ISSUES``). Remove an entry when its fix
+  ships, and change ``ACCESSIBILITY_STATEMENT_REVIEWED``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.conf import settings
+
+
+@dataclass(frozen=True)
+class StatementDetails:
+    organisation: str
+    contact_email: str
+    contact_phone: str
+    reply_working_days: int
+    prepared_on: date
+    reviewed_on: date
+    tested_on: date
+
+
+def statement_details() -> StatementDetails:
+    """The organisation's details the statement gives (the one place they are read)."""
+    return StatementDetails(
+        organisation=settings.ORGANISATION_NAME,
+        contact_email=settings.ACCESSIBILITY_CONTACT_EMAIL,
+        contact_phone=settings.ACCESSIBILITY_CONTACT_PHONE,
+        reply_working_days=settings.ACCESSIBILITY_REPLY_WORKING_DAYS,
+        prepared_on=settings.ACCESSIBILITY_STATEMENT_PREPARED,
+        reviewed_on=settings.ACCESSIBILITY_STATEMENT_REVIEWED,
+        tested_on=settings.ACCESSIBILITY_LAST_TESTED,
+    )
+
+
+@dataclass(frozen=True)
+class KnownIssue:
+    """Something that fails WCAG 2.2 AA today: in short (for the list at the top), what a user meets,
+    the criteria, the date of the fix."""
+
+    headline: str
+    summary: str
+    criteria: tuple[str, ...]
+    fix_by: date
+
+
+# From the audit of issue 16 (49 page states, as each of the five roles), less what is fixed.
+KNOWN_ISSUES: tuple[KnownIssue, ...] = (
+    KnownIssue(
+        "the cases queue cannot be used on a narrow screen or zoomed to 200%",
+        "On a narrow screen (320 pixels wide) or zoomed to 200%, the filter panel of the cases queue "
+        "covers the list of cases and cannot be closed, and a focused link can sit behind it.",
+        ("1.4.4 Resize text", "1.4.10 Reflow", "2.4.11 Focus not obscured (minimum)"),
+        date(2027, 1, 29),
+    ),
+    KnownIssue(
+        "some tables make the page scroll sideways on a narrow screen",
+        "On a narrow screen, some tables (decisions, flagged posts, appeals, imports and their "
+        "preview, an account's history, a block, a case) make the whole page scroll sideways, and "
+        "their action buttons can be off screen.",
+        ("1.4.10 Reflow",),
+        date(2027, 1, 29),
+    ),
+    KnownIssue(
+        "two date fields are not labelled as a group",
+        "The date fields 'Date received' (log an appeal) and 'Date reported' (police report) are not "
+        "grouped under their label, and their hint and error are not linked to the day, month and "
+        "year boxes. The warning text box refers to a hint that does not exist.",
+        ("1.3.1 Info and relationships", "3.3.2 Labels or instructions"),
+        date(2027, 1, 29),
+    ),
+    KnownIssue(
+        "deciding in place in the decisions list moves the focus and may not be announced",
+        "After approving, refusing or acknowledging a decision in place, focus moves to the top of the "
+        "page, the result may not be announced by a screen reader, and the counts of waiting "
+        "decisions do not change until the page is reloaded.",
+        ("4.1.3 Status messages", "2.4.3 Focus order"),
+        date(2027, 2, 26),
+    ),
+    KnownIssue(
+        "success messages are not announced",
+        "Success messages after an action are not announced by screen readers.",
+        ("4.1.3 Status messages",),
+        date(2027, 2, 26),
+    ),
+    KnownIssue(
+        "some links in the decision tables are too small to tap easily",
+        "The 'Case' and account links in the decision tables are smaller than 24 by 24 pixels.",
+        ("2.5.8 Target size (minimum)",),
+        date(2027, 1, 29),
+    ),
+    KnownIssue(
+        "some page titles and messages of the CSV import are worded wrongly",
+        "Some page titles repeat 'Error:' when a CSV import form has a problem, and one import message "
+        "is worded wrongly.",
+        ("2.4.2 Page titled", "3.3.1 Error identification"),
+        date(2027, 1, 29),
+    ),
+    KnownIssue(
+        "the administration screens have not been fully tested",
+        "The administration screens (for administrators and configuration) are Django's own and have "
+        "not been fully tested: some of their forms rely on the browser's own error pop-up rather than "
+        "an error on the page. Every decision a role makes is also available on the main screens.",
+        ("3.3.1 Error identification", "1.4.10 Reflow"),
+        date(2027, 3, 31),
+    ),
+)
