@@ -4,9 +4,8 @@ Two kinds of fact go into it:
 
 * the organisation's own details (its name, who to contact about a problem, how soon it replies,
   the statement's dates), read in one place, ``statement_details()``, so that each organisation
-  publishes its own statement. Today they come from settings (``ORGANISATION_NAME`` and the
-  ``ACCESSIBILITY_*`` settings); re-pointing them to the organisation's policy settings changes
-  this one function only.
+  publishes its own statement: the name from the organisation's policy (``policy.services.current``),
+  the contact and dates from the ``ACCESSIBILITY_*`` settings.
 * what is known not to be accessible yet in the product, with the WCAG 2.2 success criteria it
   fails and the date by which it will be fixed (``KNOWN_ISSUES``). Remove an entry when its fix
   ships, and change ``ACCESSIBILITY_STATEMENT_REVIEWED``.
@@ -18,6 +17,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
+
+from policy import services as policy
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ class StatementDetails:
 def statement_details() -> StatementDetails:
     """The organisation's details the statement gives (the one place they are read)."""
     return StatementDetails(
-        organisation=settings.ORGANISATION_NAME,
+        organisation=policy.current().organisation_name,
         contact_email=settings.ACCESSIBILITY_CONTACT_EMAIL,
         contact_phone=settings.ACCESSIBILITY_CONTACT_PHONE,
         reply_working_days=settings.ACCESSIBILITY_REPLY_WORKING_DAYS,
@@ -73,38 +74,9 @@ KNOWN_ISSUES: tuple[KnownIssue, ...] = (
         date(2027, 1, 29),
     ),
     KnownIssue(
-        "two date fields are not labelled as a group",
-        "The date fields 'Date received' (log an appeal) and 'Date reported' (police report) are not "
-        "grouped under their label, and their hint and error are not linked to the day, month and "
-        "year boxes. The warning text box refers to a hint that does not exist.",
-        ("1.3.1 Info and relationships", "3.3.2 Labels or instructions"),
-        date(2027, 1, 29),
-    ),
-    KnownIssue(
-        "deciding in place in the decisions list moves the focus and may not be announced",
-        "After approving, refusing or acknowledging a decision in place, focus moves to the top of the "
-        "page, the result may not be announced by a screen reader, and the counts of waiting "
-        "decisions do not change until the page is reloaded.",
-        ("4.1.3 Status messages", "2.4.3 Focus order"),
-        date(2027, 2, 26),
-    ),
-    KnownIssue(
-        "success messages are not announced",
-        "Success messages after an action are not announced by screen readers.",
-        ("4.1.3 Status messages",),
-        date(2027, 2, 26),
-    ),
-    KnownIssue(
         "some links in the decision tables are too small to tap easily",
         "The 'Case' and account links in the decision tables are smaller than 24 by 24 pixels.",
         ("2.5.8 Target size (minimum)",),
-        date(2027, 1, 29),
-    ),
-    KnownIssue(
-        "some page titles and messages of the CSV import are worded wrongly",
-        "Some page titles repeat 'Error:' when a CSV import form has a problem, and one import message "
-        "is worded wrongly.",
-        ("2.4.2 Page titled", "3.3.1 Error identification"),
         date(2027, 1, 29),
     ),
     KnownIssue(

@@ -3,6 +3,8 @@ warns when nobody else can (a manager's own warning in an area with no service d
 
 from __future__ import annotations
 
+from html import unescape
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.messages import get_messages
@@ -18,7 +20,7 @@ pytestmark = pytest.mark.django_db
 def who_block(page) -> str:
     html = page.content.decode()
     start = html.index('id="who-decides"')
-    return html[start : html.index("</div>", start)]
+    return unescape(html[start : html.index("</div>", start)])  # names such as O'Brien are escaped
 
 
 @pytest.fixture
