@@ -9,9 +9,6 @@ guidelines: {{ rules }}.
 
 Our guidelines are here: {{ policy_url }}
 
-Please do not post information about a family court case on social media. If you have questions about \
-your case, please contact your Family Court Adviser.
-
 Decisions about removing comments or blocking accounts are made at the discretion of our Communications \
 Team, and we will not enter into dialogue about them.
 
