@@ -15,80 +15,95 @@ PRESET = Preset(
         "opening_time": "09:00",
         "closing_time": "17:00",
         "bank_holidays": "ENG",
+        # "We do not monitor or respond to posts outside of normal office working hours."
+        "emergency_weekdays": [],
+        "emergency_on_bank_holidays": False,
         # "We aim to initially respond to questions and requests for service within one working day."
         "first_response_working_days": 1,
         "signoff_due_working_days": 1,
         "acknowledgement_due_working_days": 2,
         "warning_lookback_months": 12,
+        # "We may also report the matter to the Police ..." (the district's force)
         "police_force": "Hertfordshire Constabulary",
         "title_officer": "Communications officer",
         "title_manager": "Communications manager",
         "title_director": "Service director",
         "title_head": "Managing Director",
+        # "... after consulting with the Communications Manager and/or the relevant Service Director."
         "warning_signoff": "manager_or_director",
+        # "If unacceptable behaviour continues or is extreme, the Council will consider blocking ..."
         "warning_before_block": "advice",
+        # "... the Communications team will record the decision and make the Managing Director aware."
         "head_informed_of_blocks": True,
         "head_acknowledges_blocks": True,
+        # "After 12 months the owner of the account can appeal the decision to block."
         "appeals": True,
         "appeal_wait_after_upheld_months": 12,
+        # "If the author wishes to challenge their ban, they should contact the council's Communications Team."
         "channel_ban_challenge_any_time": True,
     },
     rules=(
         Rule(
             "abusive",
             "Rude, abusive, harassing or threatening",
-            "Abusive or bad language, degrading remarks, threats, or attempts to provoke or upset other users.",
+            "Unacceptable behaviour includes (but is not limited to) abusive or bad language, degrading remarks, "
+            "or attempts to provoke or upset other users.",
             severity=3,
         ),
-        Rule(
-            "deceptive",
-            "Deceptive or misleading",
-            "Posts that deliberately mislead, such as impersonating the council or a person.",
-        ),
+        Rule("deceptive", "Deceptive or misleading", "are deceptive or misleading"),
         Rule(
             "discriminatory",
             "Sexist, racist or other unacceptable language",
-            "Language intended to cause concern or harm because of a protected characteristic. Zero tolerance: "
-            "a block is recommended straight away.",
+            "use sexist, racist or other unacceptable language which are intended to cause concern / harm",
             severity=3,
             zero_tolerance=True,
         ),
-        Rule(
-            "defamatory",
-            "Defamatory or libellous",
-            "An accusation made against a named person, for example a member of staff or a councillor.",
-            severity=3,
-        ),
-        Rule(
-            "contempt-of-court",
-            "May be in contempt of court",
-            "Comment on active legal proceedings, or identifying people protected by the court.",
-            severity=3,
-        ),
+        Rule("defamatory", "Defamatory or libellous", "are defamatory or libellous", severity=3),
+        Rule("contempt-of-court", "May be in contempt of court", "may be in contempt of court", severity=3),
         Rule(
             "illegal",
             "Breaks the law or incites someone else to break the law",
-            "Consider a police report where a criminal offence is suspected.",
+            "break any other law or incite someone else to break the law",
             severity=3,
             suspected_offence=True,
         ),
         Rule(
             "inappropriate-material",
             "Inappropriate material (including images or video)",
-            "Obscene, violent or otherwise inappropriate images, video or links.",
+            "contain inappropriate material (including images or video)",
         ),
-        Rule("spam", "Spam", "Adverts, repeated off-topic posts, or persistent provocation.", severity=1),
+        Rule("spam", "Spam", "are spam.", severity=1),
         Rule(
             "misinformation",
             "Misinformation or harmful content",
-            "Content posted to spread misleading or false information: removed and the author banned from that "
-            "channel. The ban can be challenged at any time through the Communications Team.",
+            "Comments, links or other content posted on any of our channels with the intent of spreading misleading "
+            "or false information will be removed and the author banned from that channel. If the author wishes to "
+            "challenge their ban, they should contact the council's Communications Team.",
             channel_only_ban=True,
             appeal_wait_months=0,
         ),
     ),
     notes=(
         "The policy sets no target for signing off a warning or for the Managing Director's acknowledgement: "
-        "one and two working days are this product's defaults."
+        "one and two working days are this product's defaults. "
+        "It names no zero-tolerance category: discriminatory language is kept as zero tolerance (a block is "
+        "recommended at once), reading 'Abuse will not be tolerated' with step 3's 'or is extreme'; untick it "
+        "on the house rule to make a warning the first recommendation. "
+        "It says the Managing Director is made aware of every block, not that they must acknowledge it: the "
+        "acknowledgement is kept so that 'aware' is recorded. "
+        "It gives a 12-month wait before an appeal but none after an appeal is turned down: 12 months again. "
+        "It does not say how long a warning counts towards a block: 12 months, the same as the appeal wait. "
+        "It sets no emergency cover ('We do not monitor or respond to posts outside of normal office working "
+        "hours'), so none is configured. "
+        "A police report is suggested for the 'break any other law' rule; the policy also allows one where "
+        "behaviour amounts to abuse or harassment, which the Communications Manager can record on any case."
     ),
+    demo={
+        "channels": [
+            {"name": "North Herts Council (Facebook)", "platform": "facebook", "handle": "northhertsdc"},
+            {"name": "North Herts Council (X)", "platform": "x", "handle": "north_herts"},
+            {"name": "North Herts Council (Instagram)", "platform": "instagram", "handle": "northhertsdc"},
+        ],
+        "service_areas": ["Waste and recycling", "Planning", "Parking", "Housing", "Leisure and culture"],
+    },
 )

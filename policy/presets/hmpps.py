@@ -1,0 +1,132 @@
+"""HM Prison and Probation Service: Social media use (002_fdb787157303b297.txt)."""
+
+from policy.presets import Preset, Rule
+
+GOV_UK_PAGE = "https://www.gov.uk/government/organisations/her-majestys-prison-and-probation-service"
+
+# "... we will always warn you of this and highlight our commenting guidelines before doing so."
+WARNING = """Hello {{ name }},
+
+We have {{ action }} your {{ post_kind }} on our {{ channel }} page because it goes against our community \
+guidelines: {{ rules }}.
+
+Please read our community guidelines before commenting again: {{ policy_url }}
+
+If the nature of your comments does not change, we may block you from the page.
+
+{{ organisation }}"""
+
+PRESET = Preset(
+    slug="hmpps",
+    name="HM Prison and Probation Service: Social media use",
+    document="002_fdb787157303b297.txt",
+    settings={
+        "organisation_name": "HM Prison and Probation Service",
+        # the document as saved gives no address of its own: HMPPS's GOV.UK page (see notes)
+        "policy_url": GOV_UK_PAGE,
+        "contact_url": GOV_UK_PAGE,
+        # "Our Facebook, Twitter, LinkedIn, Instagram and YouTube channels are moderated Monday to Friday all
+        # year round." No hours are given (see notes).
+        "working_weekdays": [0, 1, 2, 3, 4],
+        "opening_time": "09:00",
+        "closing_time": "17:00",
+        "bank_holidays": "NONE",
+        "emergency_weekdays": [],
+        "emergency_on_bank_holidays": False,
+        # "If you have questions, need support, or guidance we always aim to respond." (no target)
+        "first_response_working_days": 1,
+        "signoff_due_working_days": 1,
+        "acknowledgement_due_working_days": 2,
+        "warning_lookback_months": 12,
+        "police_force": "Metropolitan Police Service",
+        "warning_signoff": "manager",
+        # "On rare occasions, we may block users from the page if the nature of their comments does not change,
+        # but we will always warn you of this and highlight our commenting guidelines before doing so."
+        # "If your post is discriminatory, you will be blocked from our social media channels."
+        "warning_before_block": "required",
+        "head_informed_of_blocks": True,
+        "head_acknowledges_blocks": False,
+        "appeals": True,
+        "appeal_wait_after_upheld_months": 12,
+        "channel_ban_challenge_any_time": True,
+        "warning_template": WARNING,
+    },
+    rules=(
+        Rule(
+            "discriminatory",
+            "Discriminatory (zero tolerance)",
+            "We have a zero-tolerance policy for posts that are discriminatory. If your post is discriminatory, you "
+            "will be blocked from our social media channels.",
+            severity=3,
+            zero_tolerance=True,
+        ),
+        Rule(
+            "abusive",
+            "Obscene, inflammatory, harassing, hateful, threatening, profane or personally abusive",
+            "discriminatory, obscene, inflammatory, harassing, hateful, threatening, profane or personally abusive",
+            severity=3,
+        ),
+        Rule(
+            "disrespectful",
+            "Disrespectful to others and their opinions",
+            "disrespectful to others and their opinions",
+            severity=1,
+        ),
+        Rule("personal-attack", "Personal attacks", "personal attacks to others"),
+        Rule(
+            "defamatory",
+            "Libellous or defamatory",
+            "libellous or defamatory such as an accusation made against a named person, for example at a member of "
+            "staff",
+            severity=3,
+        ),
+        Rule(
+            "self-harm",
+            "Explicit detail of self-harm or suicide",
+            "explicit or technical detail of self-harm or suicide",
+            severity=3,
+            safeguarding=True,
+        ),
+        Rule("advertising", "Adverts", "adverts for commercial products or services", severity=1),
+        Rule("spam", "Off-topic (spam)", "issues that are off-topic i.e. spam", severity=1),
+        Rule(
+            "misinformation",
+            "Misinformation",
+            "We moderate all our channels to encourage constructive debate, manage abusive comments and remove "
+            "misinformation shared on posts.",
+        ),
+    ),
+    notes=(
+        "The document as saved gives no web address of its own: the policy link is HMPPS's GOV.UK page; set it "
+        "to the 'Social media use' page before warnings go out. It gives no team mailbox: the mailbox is left "
+        "as it was. "
+        "Channels are 'moderated Monday to Friday all year round': no hours are given, so 9am to 5pm, the "
+        "product's default; 'all year round' is read as including bank holidays that fall on a weekday, so no "
+        "bank holidays are taken off (choose England and Wales in the admin if the team does not work them). "
+        "It sets no response target ('we always aim to respond'): one working day, the product's default. "
+        "A block needs a warning first, which highlights the guidelines (the template links to them), except "
+        "for discriminatory posts, which are zero tolerance and may be blocked at once. "
+        "It says nothing about who signs off a warning or approves a block, nor about appeals: the "
+        "Communications Manager signs off warnings and approves blocks, the head of the organisation is told "
+        "of each block (no acknowledgement required), and an appeal is heard 12 months after a block, as NHDC's. "
+        "It names no roles: role titles are the product's defaults. "
+        "It does not say how long a warning counts: 12 months. The police force is the Metropolitan Police "
+        "Service (HMPPS's head office is in London); a report names the force where the matter happened. "
+        "Misinformation is removed; the document does not ban its author from the channel, so the rule is an "
+        "ordinary one. "
+        "Self-harm or suicide content is marked safeguarding: the author or others may be at risk. "
+        "Facebook's filters that hide obscenities are the platform's own: the product's automatic flags can "
+        "mark the same words for review but never hide a post."
+    ),
+    demo={
+        # the document names Twitter, Facebook, LinkedIn, Instagram and YouTube; the handles are illustrative
+        "channels": [
+            {"name": "HMPPS (X)", "platform": "x", "handle": "HMPPS"},
+            {"name": "HMPPS (Facebook)", "platform": "facebook", "handle": "HMPPS"},
+            {"name": "HMPPS (LinkedIn)", "platform": "linkedin", "handle": "hm-prison-and-probation-service"},
+            {"name": "HMPPS (Instagram)", "platform": "instagram", "handle": "hmpps"},
+            {"name": "HMPPS (YouTube)", "platform": "youtube", "handle": "HMPPS"},
+        ],
+        "service_areas": ["Prisons", "Probation", "Youth custody", "Recruitment", "Application help"],
+    },
+)
