@@ -107,6 +107,23 @@ def holds(user, perm: str) -> bool:
     return perm in cached
 
 
+def directors_sign_off_warnings() -> bool:
+    """Whether the policy lets a case's service director sign off its warnings (NHDC), not only the
+    Communications Manager."""
+    from policy.models import WarningSignOff  # routing loads before the models (settings, URLconf)
+    from policy.services import current
+
+    return current().warning_signoff == WarningSignOff.MANAGER_OR_DIRECTOR
+
+
+def warnings_need_signoff() -> bool:
+    """Whether a written warning needs someone else's sign-off before it is sent (Cafcass: no)."""
+    from policy.models import WarningSignOff
+    from policy.services import current
+
+    return current().warning_signoff != WarningSignOff.NONE
+
+
 def can_decide_signoff(user: AbstractBaseUser, *, kind: str, service_area_id: int | None) -> bool:
     """True when ``user``'s role may decide a sign-off of ``kind`` on a case in ``service_area_id``."""
     if not user.is_active:
@@ -115,7 +132,8 @@ def can_decide_signoff(user: AbstractBaseUser, *, kind: str, service_area_id: in
         if holds(user, PERM_SIGNOFF_WARNING_ANY):
             return True
         return (
-            service_area_id is not None
+            directors_sign_off_warnings()
+            and service_area_id is not None
             and holds(user, PERM_SIGNOFF_WARNING_AREA)
             and user.service_areas.filter(pk=service_area_id).exists()
         )
@@ -165,6 +183,10 @@ APPEAL_READERS = (PERM_RECORD_APPEAL, PERM_DECIDE_APPEAL)
 
 
 def can_read_appeals(user: AbstractBaseUser) -> bool:
+    from policy.services import current
+
+    if not current().appeals:
+        return False  # the policy offers no appeals: no appeal pages (Cafcass)
     if getattr(user, "is_superuser", False) and user.is_active:
         return True
     return any(holds(user, p) for p in APPEAL_READERS)
@@ -201,7 +223,7 @@ def deciders_for(*, kind: str, service_area_id: int | None):
     users = get_user_model().objects.filter(is_active=True)
     if kind == SignOffKind.WARNING:
         condition = holders(PERM_SIGNOFF_WARNING_ANY)
-        if service_area_id is not None:
+        if service_area_id is not None and directors_sign_off_warnings():
             condition |= holders(PERM_SIGNOFF_WARNING_AREA) & Q(service_areas=service_area_id)
     elif kind == SignOffKind.BLOCK:
         condition = holders(PERM_APPROVE_BLOCK)

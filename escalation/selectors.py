@@ -192,12 +192,12 @@ def signoffs_for(user: AbstractBaseUser) -> QuerySet[SignOff]:
     condition = Q(pk__in=[])
     if routing.holds(user, routing.PERM_SIGNOFF_WARNING_ANY):
         condition |= Q(kind=SignOffKind.WARNING)
-    elif routing.holds(user, routing.PERM_SIGNOFF_WARNING_AREA):
+    elif routing.directors_sign_off_warnings() and routing.holds(user, routing.PERM_SIGNOFF_WARNING_AREA):
         # a subquery, not a join: a join through the area's directors repeats the other rows
         condition |= Q(kind=SignOffKind.WARNING, case__service_area__in=user.service_areas.all())
     if routing.holds(user, routing.PERM_APPROVE_BLOCK):
         condition |= Q(kind=SignOffKind.BLOCK)
-    if routing.holds(user, routing.PERM_DECIDE_APPEAL):
+    if routing.holds(user, routing.PERM_DECIDE_APPEAL) and policy.current().appeals:
         condition |= Q(kind=SignOffKind.APPEAL)
     return (
         SignOff.objects.filter(condition, status=SignOffStatus.PENDING)
@@ -211,7 +211,10 @@ def signoffs_for(user: AbstractBaseUser) -> QuerySet[SignOff]:
 
 
 def blocks_to_acknowledge() -> QuerySet[Block]:
-    """Active blocks the Managing Director has not acknowledged yet."""
+    """Active blocks the Managing Director has not acknowledged yet (none where the policy asks for no
+    acknowledgement)."""
+    if not policy.current().head_acknowledges_blocks:
+        return Block.objects.none()
     return Block.objects.filter(status=BlockStatus.ACTIVE, md_acknowledged_at__isnull=True)
 
 

@@ -347,7 +347,8 @@ def _activate(block: Block, now: datetime) -> None:
     block.save(update_fields=["status", "started_at", "appeal_opens_at"])
     from escalation import notifications
 
-    notifications.block_notice_queue(block)
+    if policy.current().head_informed_of_blocks:
+        notifications.block_notice_queue(block)
 
 
 def _resolve_scope(case: Case, scope: str, channel: Channel | None) -> Channel | None:
@@ -409,6 +410,25 @@ def _create_block(
     return block
 
 
+def _require_warning_first(case: Case) -> None:
+    """Where the policy makes a written warning a step before a block (HMPPS), refuse a block of an
+    account that was sent none in the lookback, unless the case cites a zero-tolerance rule."""
+    from policy.models import WarningBeforeBlock
+
+    version = policy.current()
+    if version.warning_before_block != WarningBeforeBlock.REQUIRED:
+        return
+    if any(rule.zero_tolerance for rule in case.rules.all()):
+        return
+    since = clock.now() - relativedelta(months=version.warning_lookback_months)
+    if Warning.objects.filter(case__account=case.account_id, status=WarningStatus.SENT, sent_at__gte=since).exists():
+        return
+    raise ValidationError(
+        f"Our policy needs a written warning before a block, except for zero-tolerance rules: no warning "
+        f"was sent to this account in the last {version.warning_lookback_months} months. Send a warning first."
+    )
+
+
 @transaction.atomic
 def block_propose(
     *, actor: AbstractBaseUser, case: Case, scope: str, reason: str, channel: Channel | None = None
@@ -416,6 +436,7 @@ def block_propose(
     """Propose blocking the case's account (one channel or all); the Communications Manager signs off."""
     require_perm(actor, routing.PERM_PROPOSE_BLOCK, "propose blocks")
     case = _open_case(case)
+    _require_warning_first(case)
     now = clock.now()
     block = _create_block(
         case=case,
@@ -446,6 +467,7 @@ def block_immediate(
     """Block at once for extreme behaviour (Communications Manager); the Managing Director is emailed."""
     require_perm(actor, routing.PERM_IMMEDIATE_BLOCK, "block immediately")
     case = _open_case(case)
+    _require_warning_first(case)
     now = clock.now()
     block = _create_block(
         case=case,
@@ -642,6 +664,8 @@ def appeal_record(
     ValidationError (block not active, an appeal already under review, a future date).
     """
     require_perm(actor, routing.PERM_RECORD_APPEAL, "record appeals")
+    if not policy.current().appeals:
+        raise ValidationError("Our policy does not offer appeals against its decisions.")
     block = Block.objects.select_for_update().get(pk=block.pk)
     now = clock.now()
     received_at = received_at or now
@@ -760,6 +784,8 @@ def appeal_windows_flag(*, now: datetime | None = None) -> list[int]:
     Idempotent: a block is flagged once per window. Returns the ids flagged now.
     """
     now = now or clock.now()
+    if not policy.current().appeals:
+        return []  # no appeals under the policy: no window opens, no digest is sent
     # the one clock rule (escalation.windows): a window is open from the minute it opens
     heard_before = to_the_minute(now) + timedelta(minutes=1)
     with connection.cursor() as cursor:
@@ -888,6 +914,8 @@ def overdue_chase(*, now: datetime | None = None) -> dict[str, int]:
         .filter(status=BlockStatus.ACTIVE, md_acknowledged_at__isnull=True)
         .select_related("account")
     )
+    if not policy.current().head_acknowledges_blocks:
+        blocks = blocks.none()  # the policy asks for no acknowledgement: nothing to chase
     for block in blocks:
         due = due_after(block.started_at, policy.current().acknowledgement_due_working_days)
         if due > now or not _due_for_chase(block.md_last_chased_at, now):
