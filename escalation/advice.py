@@ -23,9 +23,6 @@ from django.db import models
 
 from escalation.constants import Recommendation
 
-# House rules whose breach is a suspected offence: "breaks the law", and the policy says consider
-# reporting it to the police. (Until the house rule itself carries this setting.)
-POLICE_REPORT_RULE_CODES = frozenset({"illegal"})
 URGENT_PRIORITY = 0  # moderation.constants.Priority.URGENT
 
 
@@ -99,7 +96,7 @@ def rule_kinds(rules, *, urgent: bool) -> set[str]:
         if rule.zero_tolerance:
             kinds.add(RuleKind.ZERO_TOLERANCE)
             special = True
-        if rule.code in POLICE_REPORT_RULE_CODES:
+        if rule.suspected_offence:  # "breaks the law": the policy says consider reporting it to the police
             kinds.add(RuleKind.UNLAWFUL_URGENT if urgent else RuleKind.UNLAWFUL)
             special = True
         if not special:

@@ -149,7 +149,7 @@ def _standing(account: SocialAccount, active: list[Block], warnings: list[Warnin
     given, case = max(options, key=lambda o: advice.STRENGTH[o[0].recommendation])
     police = any(o[0].police_report for o in options)
     police_titles = sorted(
-        {r.title for c in cases for r in c.rules if r.code in advice.POLICE_REPORT_RULE_CODES}, key=str.lower
+        {r.title for c in cases for r in c.rules if r.suspected_offence}, key=str.lower
     )
     extra = dict(
         police_report=police,

@@ -149,6 +149,10 @@ def warning_revise(*, actor: AbstractBaseUser, warning: Warning, text: str) -> W
 def warning_submit(*, actor: AbstractBaseUser, warning: Warning) -> SignOff:
     """Send a draft warning for sign-off by the Communications Manager or the case's Service Director."""
     require_perm(actor, routing.PERM_DRAFT_WARNING, "send warnings for sign-off")
+    if not routing.warnings_need_signoff():
+        raise ValidationError(
+            "Under our policy a written warning needs no sign-off: send it, then record it as sent."
+        )
     warning = Warning.objects.select_for_update().get(pk=warning.pk)
     if warning.status == WarningStatus.AWAITING_SIGNOFF:
         return warning.signoffs.get(status=SignOffStatus.PENDING)
@@ -173,12 +177,18 @@ def warning_submit(*, actor: AbstractBaseUser, warning: Warning) -> SignOff:
 
 @transaction.atomic
 def warning_mark_sent(*, actor: AbstractBaseUser, warning: Warning) -> Warning:
-    """Record that the signed-off warning was sent to the account."""
+    """Record that the signed-off warning was sent to the account. Where the policy asks for no
+    sign-off (Cafcass), a draft is sent as it stands."""
     require_perm(actor, routing.PERM_DRAFT_WARNING, "send warnings")
     warning = Warning.objects.select_for_update().get(pk=warning.pk)
     if warning.status == WarningStatus.SENT:
         return warning
-    _check_move(warning, WARNING_TRANSITIONS, WarningStatus.SENT, "warning")
+    before = warning.status
+    if before == WarningStatus.DRAFT and not routing.warnings_need_signoff():
+        _open_case(warning.case)
+        _validate_warning_text(warning.text)
+    else:
+        _check_move(warning, WARNING_TRANSITIONS, WarningStatus.SENT, "warning")
     warning.status, warning.sent_by, warning.sent_at = WarningStatus.SENT, actor, clock.now()
     warning.save(update_fields=["status", "sent_by", "sent_at"])
     record_event(
@@ -186,8 +196,9 @@ def warning_mark_sent(*, actor: AbstractBaseUser, warning: Warning) -> Warning:
         kind=EventKind.WARNING_SENT,
         actor=actor,
         subject=warning,
-        before={"status": WarningStatus.APPROVED},
+        before={"status": before},
         after={"status": WarningStatus.SENT},
+        note="" if before == WarningStatus.APPROVED else "Sent without sign-off, as our policy allows.",
     )
     return warning
 

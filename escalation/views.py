@@ -382,6 +382,7 @@ def warning_create(request, case_pk: int):
             "form": form,
             "decided_by_role": routing.SIGNOFF_DECIDED_BY[SignOffKind.WARNING],
             "who_decides": _who_decides(SignOffKind.WARNING, case, authors={request.user.pk}),
+            "needs_signoff": routing.warnings_need_signoff(),
         },
     )
 
@@ -463,6 +464,7 @@ def warning_detail(request, pk: int):
             "form": failed,
             "decided_by_role": routing.SIGNOFF_DECIDED_BY[SignOffKind.WARNING],
             "who_decides": _warning_deciders(warning, signoffs, user),
+            "needs_signoff": routing.warnings_need_signoff(),
         },
     )
 

@@ -118,6 +118,13 @@ class HouseRule(models.Model):
     appeal_wait_months = models.PositiveSmallIntegerField(
         default=12, help_text="Calendar months after a block starts before an appeal is heard; 0 for at once."
     )
+    suspected_offence = models.BooleanField(
+        default=False, help_text="Breaking it may be a crime: a police report is suggested (\"breaks the law\")."
+    )
+    redact_on_delete = models.BooleanField(
+        default=False,
+        help_text="Personal information: deleting a post under it keeps no copy of its text (HMCTS).",
+    )
     is_active = models.BooleanField(default=True)
     position = models.PositiveSmallIntegerField(default=0)
 

@@ -307,7 +307,10 @@ def post_set_visibility(*, actor: AbstractBaseUser, post: Post, visibility: str,
     post.visibility_changed_by = actor
     after = {"visibility": visibility}
     # deleted for personal information: keep the fact and the category, not the data
-    categories = flags.personal_data_categories(post) if visibility == Visibility.DELETED else []
+    categories = []
+    if visibility == Visibility.DELETED:
+        categories = flags.personal_data_categories(post)
+        categories += [rule.title for rule in post.case.rules.all() if rule.redact_on_delete]
     if categories:
         post.text = flags.redacted_text(categories)
         post.text_revisions.update(text=post.text)  # every earlier or unapplied version goes too
