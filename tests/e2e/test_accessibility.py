@@ -296,7 +296,7 @@ def world(team, django_db_reset_sequences):  # noqa: F811 (team is the journey's
     # An export: its rows, one with a long text and one with a problem, as the preview shows them.
     long_text = "Another week and the bins on Walsworth Road are still not emptied; " * 3
     rows = SAMPLE.read_text(encoding="utf-8-sig").rstrip("\n") + (
-        f'\n18/11/2026 12:00,Facebook,northhertsdc,Comment,@long_story,Lou Long,"{long_text}",,fb-9001,'
+        f'\n09/03/2026 12:00,Facebook,northhertsdc,Comment,@long_story,Lou Long,"{long_text}",,fb-9001,'
         "\n31/02/2026 12:00,Facebook,northhertsdc,Comment,@bad_date,Bea Date,"
         "A row with a date that does not exist,,fb-9002,"
         "\n"
@@ -394,3 +394,7 @@ def test_queue_at_320_px_and_200_percent_zoom(site, new_context, world):
     page.set_viewport_size({"width": 1280, "height": 900})
     settle(page)
     expect(page.get_by_label("Search handle or post text")).to_be_visible()  # beside the results on a wide screen
+    page.get_by_role("button", name="Hide filter").click()  # and hidden, the results take the whole width
+    expect(page.get_by_label("Search handle or post text")).to_be_hidden()
+    assert table.bounding_box()["width"] >= 1280 - 2 * 30 - 1
+    check_reflow(page, "queue, filter hidden, at 1280×900")
