@@ -5,6 +5,7 @@ At each size a page state is checked twice:
 
 * axe-core with the WCAG 2.0/2.1/2.2 A and AA rules, failing on a violation of any impact
   (``check_accessibility``);
+* every link and button in a table is at least 24 × 24 CSS px (``check_table_targets``, WCAG 2.5.8);
 * a reflow check (``check_reflow``): the page must not scroll sideways (only a table's own focusable
   scrolling region, ``.app-table-container``, may), no other region may scroll or cut its content
   sideways, and no element, once focused, may sit under another one (each focusable element in tab
@@ -55,6 +56,20 @@ def check_reflow(page: Page, name: str) -> None:
     assert not problems, f"reflow or focus problems on {name}:\n" + "\n".join(problems)
 
 
+TABLE_TARGETS = """() => [...document.querySelectorAll('table a[href], table button')]
+  .filter((el) => el.checkVisibility({visibilityProperty: true}) && el.getClientRects().length)
+  .map((el) => [el.innerText.trim().slice(0, 40), el.getBoundingClientRect()])
+  .filter(([text, box]) => box.width < 24 || box.height < 24)
+  .map(([text, box]) => `“${text}” is ${Math.round(box.width)}×${Math.round(box.height)} px`)"""
+
+
+def check_table_targets(page: Page, name: str) -> None:
+    """Links and buttons in tables are targets of at least 24 × 24 CSS px (WCAG 2.5.8, without relying
+    on the spacing exception axe allows)."""
+    small = page.evaluate(TABLE_TARGETS)
+    assert not small, f"targets under 24 × 24 px in tables on {name}:\n" + "\n".join(small)
+
+
 def settle(page: Page) -> None:
     """Two frames: media-query listeners (the filter's toggle) have run and the layout is done."""
     page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
@@ -71,6 +86,7 @@ def audit(page: Page, name: str, failures: list[str] | None = None) -> None:
         for check, args in (
             (check_accessibility, {"fixed_elsewhere": FIXED_ON_OTHER_BRANCHES.get(name, ())}),
             (check_reflow, {}),
+            (check_table_targets, {}),
         ):
             try:
                 check(page, where, **args)
