@@ -216,6 +216,7 @@ def states(w: SimpleNamespace) -> list[State]:
             clear_and_submit("Record the decision", first=choose("Refuse")),
         ),
         State("page not found", "/cases/999999/", ("officer",)),
+        State("not allowed", reverse("moderation:case_list"), ("director",)),
     ]
 
 
