@@ -405,6 +405,7 @@ def test_queue_at_320_px_and_200_percent_zoom(site, new_context, world):
         expect(page.get_by_label("Search handle or post text")).to_be_visible()
         expect(page.get_by_role("button", name="Hide filter")).to_have_attribute("aria-expanded", "true")
         check_reflow(page, f"queue, filter open, at {width}×{height}")
+        check_accessibility(page, f"queue, filter open, at {width}×{height}")
         page.locator(".moj-filter__close").click()
         expect(page.get_by_label("Search handle or post text")).to_be_hidden()
         expect(page.get_by_role("button", name="Show filter")).to_be_focused()
