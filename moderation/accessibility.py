@@ -59,27 +59,6 @@ class KnownIssue:
 # From the audit of issue 16 (49 page states, as each of the five roles), less what is fixed.
 KNOWN_ISSUES: tuple[KnownIssue, ...] = (
     KnownIssue(
-        "the cases queue cannot be used on a narrow screen or zoomed to 200%",
-        "On a narrow screen (320 pixels wide) or zoomed to 200%, the filter panel of the cases queue "
-        "covers the list of cases and cannot be closed, and a focused link can sit behind it.",
-        ("1.4.4 Resize text", "1.4.10 Reflow", "2.4.11 Focus not obscured (minimum)"),
-        date(2027, 1, 29),
-    ),
-    KnownIssue(
-        "some tables make the page scroll sideways on a narrow screen",
-        "On a narrow screen, some tables (decisions, flagged posts, appeals, imports and their "
-        "preview, an account's history, a block, a case) make the whole page scroll sideways, and "
-        "their action buttons can be off screen.",
-        ("1.4.10 Reflow",),
-        date(2027, 1, 29),
-    ),
-    KnownIssue(
-        "some links in the decision tables are too small to tap easily",
-        "The 'Case' and account links in the decision tables are smaller than 24 by 24 pixels.",
-        ("2.5.8 Target size (minimum)",),
-        date(2027, 1, 29),
-    ),
-    KnownIssue(
         "the administration screens have not been fully tested",
         "The administration screens (for administrators and configuration) are Django's own and have "
         "not been fully tested: some of their forms rely on the browser's own error pop-up rather than "
