@@ -36,7 +36,8 @@ def managing_director_emails() -> list[str]:
 
 def render(template: str, context: dict) -> tuple[str, str]:
     """``escalation/email/<template>.txt`` rendered: (subject, body); its first line is the subject."""
-    context = {"organisation": policy.current().organisation_name, **context}
+    version = policy.current()
+    context = {"organisation": version.organisation_name, "appeals_offered": version.appeals, **context}
     subject, _, body = render_to_string(f"escalation/email/{template}.txt", context).strip().partition("\n")
     return subject.strip(), body.strip() + "\n"
 

@@ -610,6 +610,7 @@ def block_detail(request, pk: int):
             and block.started_at is not None
             and block.md_acknowledged_at is None,
             "can_appeal": routing.holds(user, routing.PERM_RECORD_APPEAL)
+            and policy.current().appeals
             and block.status == BlockStatus.ACTIVE
             and under_review is None,
             "can_undo": routing.holds(user, routing.PERM_MODERATE_POST)
@@ -709,6 +710,8 @@ APPEAL_TABS = (
 def appeal_list(request):
     """Appeals, newest first, with their status (a premature one says when the window opens)."""
     _require_any(request.user, APPEAL_READERS)
+    if not policy.current().appeals:
+        raise PermissionDenied("Our policy offers no appeals against its decisions.")
     status = request.GET.get("status", "")
     appeals = Appeal.objects.select_related("block__account", "block__channel", "recorded_by", "decided_by").order_by(
         "-received_at", "-pk"
@@ -742,6 +745,8 @@ def appeal_list(request):
 @permission_required(routing.PERM_RECORD_APPEAL, raise_exception=True)
 def appeal_create(request, block_pk: int):
     """Log an appeal that arrived; before the window opens it is recorded as premature."""
+    if not policy.current().appeals:
+        raise Http404("Our policy offers no appeals.")
     block = get_object_or_404(Block.objects.select_related("account", "channel", "case"), pk=block_pk)
     if block.status != BlockStatus.ACTIVE:
         messages.error(

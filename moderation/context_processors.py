@@ -36,7 +36,7 @@ def navigation_for(user, current_path: str) -> list[dict]:
         # what waits for them there: sign-offs, appeals and blocks to acknowledge (/decisions/ lists the same)
         waiting = decisions_waiting(user)
         items.append({"text": "Decisions", "href": reverse("escalation:decision_list"), "count": waiting})
-    if routing.holds(user, routing.PERM_RECORD_APPEAL) or routing.holds(user, routing.PERM_DECIDE_APPEAL):
+    if policy.current().appeals and any(routing.holds(user, p) for p in routing.APPEAL_READERS):
         items.append({"text": "Appeals", "href": reverse("escalation:appeal_list")})
     if admin_allowed(user):
         items.append({"text": "Admin", "href": reverse("admin:index")})
@@ -53,6 +53,8 @@ def workspace(request) -> dict:
     version = policy.current()
     context = {
         "organisation_name": version.organisation_name,
+        "appeals_offered": version.appeals,
+        "warning_lookback_months": version.warning_lookback_months,
         "policy_url": version.policy_url,
         "navigation": [],
         "user_role": "",

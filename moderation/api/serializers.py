@@ -12,6 +12,7 @@ from moderation.constants import Platform, PostKind
 from moderation.models import Case, Channel, SocialAccount
 from moderation.selectors import case_stage
 from moderation.services import MAX_INGEST_ITEMS, IngestStatus
+from policy import services as policy
 
 
 @extend_schema_field({"oneOf": [{"type": "integer"}, {"type": "string"}]})
@@ -180,7 +181,7 @@ class AccountSerializer(serializers.ModelSerializer):
                 "active_block_ids": [b.pk for b in standing.active_blocks],
                 "recent_warning_count": len(standing.recent_warnings),
                 "zero_tolerance_rules": [r.code for r in standing.zero_tolerance_rules],
-                "next_appeal_opens_at": standing.next_appeal_opens_at,
+                "next_appeal_opens_at": standing.next_appeal_opens_at if policy.current().appeals else None,
             }
         ).data
 
@@ -188,6 +189,12 @@ class AccountSerializer(serializers.ModelSerializer):
 class BlockSerializer(serializers.ModelSerializer):
     account = AccountSummarySerializer()
     channel = ChannelSummarySerializer(allow_null=True)
+
+    def to_representation(self, block) -> dict:
+        data = super().to_representation(block)
+        if not policy.current().appeals:
+            data["appeal_opens_at"] = None  # no appeal is offered: no date one could be heard from
+        return data
 
     class Meta:
         model = Block

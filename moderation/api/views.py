@@ -19,6 +19,7 @@ from drf_spectacular.utils import (
     extend_schema,
 )
 from rest_framework import generics, status
+from rest_framework.exceptions import NotFound
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -40,6 +41,7 @@ from moderation.api.serializers import (
 from moderation.models import Case, Post, SocialAccount
 from moderation.selectors import case_queryset
 from moderation.services import MAX_INGEST_ITEMS, IngestStatus
+from policy import services as policy
 
 logger = logging.getLogger(__name__)
 
@@ -257,9 +259,21 @@ class BlockList(ScopedList):
         return queryset.filter(Q(case__channel__in=channels) | Q(channel__in=channels))
 
 
-@extend_schema(summary="Appeals, newest first", responses={200: AppealSerializer(many=True), **READ_ERRORS})
+@extend_schema(
+    summary="Appeals, newest first",
+    responses={
+        200: AppealSerializer(many=True),
+        **READ_ERRORS,
+        404: OpenApiResponse(description="The organisation's policy offers no appeals."),
+    },
+)
 class AppealList(ScopedList):
     serializer_class = AppealSerializer
+
+    def list(self, request, *args, **kwargs):
+        if not policy.current().appeals:
+            raise NotFound("The organisation's policy offers no appeals.")
+        return super().list(request, *args, **kwargs)
     filterset_class = AppealFilter
 
     def base_queryset(self):
