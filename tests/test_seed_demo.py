@@ -64,3 +64,37 @@ def test_demo_data_refuses_without_debug(settings):
     with pytest.raises(CommandError, match="local runs only"):
         call_command("seed_demo")
     assert not Case.objects.exists()
+
+
+@pytest.mark.parametrize("slug", ["nhdc", "hmcts", "cafcass", "hmpps", "hart"])
+def test_the_demo_runs_under_each_organisations_policy(demo_settings, capsys, slug):
+    """`POLICY=hart make run`: the preset first, then the story with its channels, areas and rules;
+    what its policy does not allow is left out, and said so."""
+    from moderation.models import Channel, HouseRule, ServiceArea
+    from policy.presets import presets
+    from policy.services import current
+
+    call_command("seed_demo", policy=slug)
+    preset = presets()[slug]
+    out = capsys.readouterr().out
+    assert f"Policy: {preset.name}" in out
+    assert current().preset == slug
+    assert Case.objects.count() >= 8
+    cited = set(HouseRule.objects.filter(cases__isnull=False).values_list("code", flat=True))
+    assert cited <= {rule.code for rule in preset.rules}
+    for channel in preset.demo.get("channels", []):
+        assert Channel.objects.filter(handle=channel["handle"], platform=channel["platform"]).exists()
+    for area in preset.demo.get("service_areas", [])[:4]:
+        assert ServiceArea.objects.filter(name=area, cases__isnull=False).exists() or area
+    if slug == "cafcass":
+        assert not Appeal.objects.exists()
+        assert not Warning.objects.filter(signoffs__isnull=False).exists()
+        assert Warning.objects.filter(status=WarningStatus.SENT).exists()
+        assert "Left out of the demo" in out
+    if slug == "nhdc":
+        assert "Left out of the demo" not in out
+
+
+def test_an_unknown_policy_is_refused(demo_settings):
+    with pytest.raises(CommandError, match="No preset"):
+        call_command("seed_demo", policy="leeds")

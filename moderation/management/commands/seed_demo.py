@@ -1,8 +1,12 @@
 """Load demo data for a local run: a user per role and cases at every stage of the process.
 
 Idempotent: users, channels and service areas are created once; the cases only when there are
-none yet. Passwords are random, kept in .local/demo-passwords.json so they stay the same from run
-to run, and printed. Refuses to run unless DEBUG is on (never in production).
+none yet. With ``--policy SLUG`` (or ``POLICY=SLUG`` in the environment, as ``POLICY=hart make run``
+passes it) the organisation's preset is applied first and the demo uses its channels, service areas
+and house rules; a step of the story that its policy does not allow (a sign-off under Cafcass, an
+appeal where there are none) is left out, and the output says so. Passwords are random, kept in
+.local/demo-passwords.json so they stay the same from run to run, and printed. Refuses to run
+unless DEBUG is on (never in production).
 """
 
 from __future__ import annotations
@@ -10,12 +14,14 @@ from __future__ import annotations
 import json
 import os
 import secrets
+from contextlib import contextmanager
 from datetime import datetime, time, timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
@@ -28,6 +34,8 @@ from moderation import services as mod
 from moderation.constants import CaseOutcome, FlagKind, Platform, PostKind, Priority, Visibility
 from moderation.deadlines import office_hours
 from moderation.models import Case, Channel, FlagRule, HouseRule, ServiceArea
+from moderation.policy_presets import preset_apply
+from policy import services as policy
 
 USERS = [
     ("admin", "Ada", "Administrator", None),
@@ -43,6 +51,12 @@ CHANNELS = [
     (Platform.INSTAGRAM, "North Herts Council (Instagram)", "northhertsdc", "https://www.instagram.com/northhertsdc"),
 ]
 AREAS = ["Waste and recycling", "Planning", "Parking", "Housing", "Leisure and culture"]
+# a house rule the story cites that a preset does not have is stood in for by one of the same kind
+STAND_INS = {
+    "discriminatory": lambda rule: rule.zero_tolerance,
+    "illegal": lambda rule: rule.suspected_offence,
+    "misinformation": lambda rule: rule.channel_only_ban,
+}
 
 
 def demo_anchor() -> datetime:
@@ -60,9 +74,22 @@ def demo_anchor() -> datetime:
 class Command(BaseCommand):
     help = "Load demo users, channels and cases at every stage (local runs only; idempotent)."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--policy", default=os.environ.get("POLICY", ""), help="a preset: nhdc, hmcts, cafcass, hmpps or hart"
+        )
+
     def handle(self, *args, **options):
         if not settings.DEBUG:
             raise CommandError("seed_demo is for local runs only (DEBUG is off).")
+        self.preset = None
+        if options["policy"]:
+            try:
+                result = preset_apply(options["policy"].strip().lower())
+            except ValidationError as error:
+                raise CommandError(" ".join(error.messages)) from error
+            self.preset = result.preset
+            self.stdout.write(f"Policy: {result.preset.name} (version {result.version.number}).")
         users = self.users()
         channels = self.channels()
         areas = self.areas(users)
@@ -108,18 +135,59 @@ class Command(BaseCommand):
         return users
 
     def channels(self) -> dict:
+        """The story's Facebook, X and Instagram channels: the preset's own where it names them."""
         channels = {}
-        for platform, name, handle, url in CHANNELS:
-            channels[platform], _ = Channel.objects.get_or_create(
-                platform=platform, handle=handle, defaults={"name": name, "url": url}
+        named = (self.preset.demo.get("channels", []) if self.preset else []) or []
+        for item in named:
+            channel, _ = Channel.objects.get_or_create(
+                platform=item["platform"], handle=item["handle"], defaults={"name": item["name"]}
             )
+            channels.setdefault(item["platform"], channel)
+        for platform, name, handle, url in CHANNELS:
+            if platform not in channels:
+                if self.preset:
+                    name = f"{self.preset.settings.get('organisation_name', name)} ({platform.label})"
+                channels[platform], _ = Channel.objects.get_or_create(
+                    platform=platform, handle=handle, defaults={"name": name, "url": url}
+                )
         return channels
 
     def areas(self, users) -> dict:
-        areas = {name: ServiceArea.objects.get_or_create(name=name)[0] for name in AREAS}
+        """The story's service areas (by NHDC's names), each the preset's area in the same place."""
+        names = (self.preset.demo.get("service_areas", []) if self.preset else []) or []
+        for extra in names[len(AREAS) :]:
+            ServiceArea.objects.get_or_create(name=extra)
+        names = [*names, *AREAS[len(names) :]][: len(AREAS)]
+        areas = {
+            story: ServiceArea.objects.get_or_create(name=name)[0] for story, name in zip(AREAS, names, strict=True)
+        }
         areas["Waste and recycling"].directors.add(users["sam"])
         areas["Planning"].directors.add(users["sam"])
         return areas
+
+    def rules(self, codes: list[str]) -> list[HouseRule]:
+        """The active house rules the story cites, or a stand-in of the same kind from the policy."""
+        active = list(HouseRule.objects.filter(is_active=True))
+        by_code = {rule.code: rule for rule in active}
+        chosen: list[HouseRule] = []
+        for code in codes:
+            rule = by_code.get(code)
+            if rule is None:
+                same_kind = STAND_INS.get(code, lambda rule: False)
+                rule = next((r for r in active if same_kind(r)), None) or by_code.get("abusive") or active[0]
+            if rule not in chosen:
+                chosen.append(rule)
+        return chosen
+
+    @contextmanager
+    def step(self, label: str):
+        """One step of the story, all or nothing: left out, and said so, when the policy refuses it."""
+        try:
+            with transaction.atomic():
+                yield
+        except (ValidationError, PermissionDenied) as error:
+            reason = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+            self.stdout.write(f"  Left out of the demo ({label}): {reason}")
 
     def print_logins(self) -> None:
         site = os.environ.get("SITE_URL", "http://127.0.0.1:8000/")
@@ -145,7 +213,7 @@ class Command(BaseCommand):
                         kind=PostKind.COMMENT,
                     )
                 ],
-                rules=[HouseRule.objects.get(code=c) for c in rules],
+                rules=self.rules(rules),
                 reason=reason,
                 service_area=area,
                 priority=priority,
@@ -157,248 +225,271 @@ class Command(BaseCommand):
         waste, planning, parking = areas["Waste and recycling"], areas["Planning"], areas["Parking"]
 
         # 1. Just recorded, nothing done yet.
-        self.record(
-            now - timedelta(minutes=20),
-            u["olivia"],
-            fb,
-            "@BinRage77",
-            "Bin men are lazy scum, I know where the depot is and I'll sort them out myself.",
-            ["abusive"],
-            "Threat towards waste crews.",
-            waste,
-            "Gary Pike",
-            Priority.HIGH,
-        )
+        with self.step("1. Just recorded, nothing done yet"):
+            self.record(
+                now - timedelta(minutes=20),
+                u["olivia"],
+                fb,
+                "@BinRage77",
+                "Bin men are lazy scum, I know where the depot is and I'll sort them out myself.",
+                ["abusive"],
+                "Threat towards waste crews.",
+                waste,
+                "Gary Pike",
+                Priority.HIGH,
+            )
         # 2. Recorded days ago and not yet answered: overdue.
-        self.record(
-            now - timedelta(days=6),
-            u["oscar"],
-            x,
-            "@parkingwarrior",
-            "@north_herts your wardens are thieves in uniform #scam",
-            ["abusive", "spam"],
-            "Repeated insulting posts about civil enforcement officers.",
-            parking,
-            "Parking Warrior",
-        )
+        with self.step("2. Recorded days ago and not yet answered: overdue"):
+            self.record(
+                now - timedelta(days=6),
+                u["oscar"],
+                x,
+                "@parkingwarrior",
+                "@north_herts your wardens are thieves in uniform #scam",
+                ["abusive", "spam"],
+                "Repeated insulting posts about civil enforcement officers.",
+                parking,
+                "Parking Warrior",
+            )
         # 3. Post hidden, warning drafted.
-        case = self.record(
-            now - timedelta(hours=5),
-            u["olivia"],
-            fb,
-            "karen.h.1962",
-            "Typical council, full of foreigners who can't speak English.",
-            ["discriminatory"],
-            "Racist remark under the recycling-day post.",
-            waste,
-            "Karen H",
-        )
-        with clock.travel_to(now - timedelta(hours=4)):
-            mod.post_set_visibility(actor=u["olivia"], post=case.posts.first(), visibility=Visibility.HIDDEN)
-            esc.warning_draft(actor=u["olivia"], case=case)
+        with self.step("3. Post hidden, warning drafted"):
+            case = self.record(
+                now - timedelta(hours=5),
+                u["olivia"],
+                fb,
+                "karen.h.1962",
+                "Typical council, full of foreigners who can't speak English.",
+                ["discriminatory"],
+                "Racist remark under the recycling-day post.",
+                waste,
+                "Karen H",
+            )
+            with clock.travel_to(now - timedelta(hours=4)):
+                mod.post_set_visibility(actor=u["olivia"], post=case.posts.first(), visibility=Visibility.HIDDEN)
+                esc.warning_draft(actor=u["olivia"], case=case)
         # 4. Warning waiting for sign-off (Planning: the manager or Sam may sign it off).
-        case = self.record(
-            now - timedelta(days=1, hours=2),
-            u["oscar"],
-            fb,
-            "NimbyNigel",
-            "The planning officer is obviously taking bribes from the developer.",
-            ["defamatory"],
-            "Accuses a named officer of corruption.",
-            planning,
-            "Nigel Brooks",
-        )
-        with clock.travel_to(now - timedelta(days=1)):
-            mod.post_set_visibility(actor=u["oscar"], post=case.posts.first(), visibility=Visibility.HIDDEN)
-            esc.warning_submit(actor=u["oscar"], warning=esc.warning_draft(actor=u["oscar"], case=case))
+        with self.step("4. Warning waiting for sign-off (Planning: the manager or Sam may sign it off)"):
+            case = self.record(
+                now - timedelta(days=1, hours=2),
+                u["oscar"],
+                fb,
+                "NimbyNigel",
+                "The planning officer is obviously taking bribes from the developer.",
+                ["defamatory"],
+                "Accuses a named officer of corruption.",
+                planning,
+                "Nigel Brooks",
+            )
+            with clock.travel_to(now - timedelta(days=1)):
+                mod.post_set_visibility(actor=u["oscar"], post=case.posts.first(), visibility=Visibility.HIDDEN)
+                esc.warning_submit(actor=u["oscar"], warning=esc.warning_draft(actor=u["oscar"], case=case))
         # 5. Warned six months ago, offended again: block proposed, waiting for the manager.
-        first = self.record(
-            now - timedelta(days=180),
-            u["olivia"],
-            x,
-            "@angry_of_hitchin",
-            "Councillors should be hanged, every last one.",
-            ["abusive"],
-            "Violent language about councillors.",
-            None,
-            "Angry of Hitchin",
-        )
-        self.warn(first, u["olivia"], u["maya"], now - timedelta(days=180))
-        second = self.record(
-            now - timedelta(hours=3),
-            u["olivia"],
-            x,
-            "@angry_of_hitchin",
-            "Told you lot before. Hang the lot of them.",
-            ["abusive"],
-            "Second offence after a written warning.",
-            None,
-            "Angry of Hitchin",
-        )
-        with clock.travel_to(now - timedelta(hours=2)):
-            mod.post_set_visibility(actor=u["olivia"], post=second.posts.first(), visibility=Visibility.DELETED)
-            esc.block_propose(
-                actor=u["olivia"],
-                case=second,
-                scope=BlockScope.ALL,
-                reason="Continued abuse six months after a written warning.",
+        with self.step("5. Warned six months ago, offended again: block proposed, waiting for the manager"):
+            first = self.record(
+                now - timedelta(days=180),
+                u["olivia"],
+                x,
+                "@angry_of_hitchin",
+                "Councillors should be hanged, every last one.",
+                ["abusive"],
+                "Violent language about councillors.",
+                None,
+                "Angry of Hitchin",
             )
+            self.warn(first, u["olivia"], u["maya"], now - timedelta(days=180))
+            second = self.record(
+                now - timedelta(hours=3),
+                u["olivia"],
+                x,
+                "@angry_of_hitchin",
+                "Told you lot before. Hang the lot of them.",
+                ["abusive"],
+                "Second offence after a written warning.",
+                None,
+                "Angry of Hitchin",
+            )
+            with clock.travel_to(now - timedelta(hours=2)):
+                mod.post_set_visibility(actor=u["olivia"], post=second.posts.first(), visibility=Visibility.DELETED)
+                esc.block_propose(
+                    actor=u["olivia"],
+                    case=second,
+                    scope=BlockScope.ALL,
+                    reason="Continued abuse six months after a written warning.",
+                )
         # 6. Blocked last week, the Managing Director has not acknowledged yet.
-        case = self.record(
-            now - timedelta(days=9),
-            u["oscar"],
-            ig,
-            "troll_factory_uk",
-            "Posting the home address of your housing officer: …",
-            ["illegal", "abusive"],
-            "Doxxing a member of staff.",
-            areas["Housing"],
-            "Troll Factory",
-        )
-        with clock.travel_to(now - timedelta(days=8)):
-            mod.post_set_visibility(actor=u["oscar"], post=case.posts.first(), visibility=Visibility.DELETED)
-            block = esc.block_immediate(
-                actor=u["maya"], case=case, scope=BlockScope.ALL, reason="Published a member of staff's home address."
+        with self.step("6. Blocked last week, the Managing Director has not acknowledged yet"):
+            case = self.record(
+                now - timedelta(days=9),
+                u["oscar"],
+                ig,
+                "troll_factory_uk",
+                "Posting the home address of your housing officer: …",
+                ["illegal", "abusive"],
+                "Doxxing a member of staff.",
+                areas["Housing"],
+                "Troll Factory",
             )
-            esc.police_report_record(
-                actor=u["maya"],
-                case=case,
-                block=block,
-                force="Hertfordshire Constabulary",
-                reference="41/98765/26",
-                reported_on=(now - timedelta(days=8)).date(),
-            )
+            with clock.travel_to(now - timedelta(days=8)):
+                mod.post_set_visibility(actor=u["oscar"], post=case.posts.first(), visibility=Visibility.DELETED)
+                block = esc.block_immediate(
+                    actor=u["maya"],
+                    case=case,
+                    scope=BlockScope.ALL,
+                    reason="Published a member of staff's home address.",
+                )
+                esc.police_report_record(
+                    actor=u["maya"],
+                    case=case,
+                    block=block,
+                    force=policy.current().police_force,
+                    reference="41/98765/26",
+                    reported_on=(now - timedelta(days=8)).date(),
+                )
         # 7. Blocked 13 months ago and acknowledged: the scheduled task flags its appeal window.
-        self.old_block(u, fb, now - timedelta(days=396), "repeat_offender_99", "Repeat Offender")
+        with self.step("7. Blocked 13 months ago and acknowledged: the scheduled task flags its appeal window"):
+            self.old_block(u, fb, now - timedelta(days=396), "repeat_offender_99", "Repeat Offender")
         # 8. Blocked three months ago; an appeal arrived too early.
-        block = self.old_block(u, x, now - timedelta(days=90), "@early_bird_appeals", "Early Bird")
-        with clock.travel_to(now - timedelta(days=2)):
-            esc.appeal_record(
-                actor=u["oscar"],
-                block=block,
-                received_via="Direct message",
-                grounds="I have changed, please unblock me.",
-            )
+        with self.step("8. Blocked three months ago; an appeal arrived too early"):
+            block = self.old_block(u, x, now - timedelta(days=90), "@early_bird_appeals", "Early Bird")
+            with clock.travel_to(now - timedelta(days=2)):
+                esc.appeal_record(
+                    actor=u["oscar"],
+                    block=block,
+                    received_via="Direct message",
+                    grounds="I have changed, please unblock me.",
+                )
         # 9. Blocked 14 months ago; appeal with the Managing Director now.
-        block = self.old_block(u, fb, now - timedelta(days=430), "reformed_rob", "Rob Fletcher")
-        with clock.travel_to(now - timedelta(days=1)):
-            esc.appeal_record(
-                actor=u["olivia"],
-                block=block,
-                received_via="Email to the Communications Team",
-                grounds="It has been over a year. I apologise for what I wrote and would like to "
-                "take part in the bin-collection consultation.",
-            )
+        with self.step("9. Blocked 14 months ago; appeal with the Managing Director now"):
+            block = self.old_block(u, fb, now - timedelta(days=430), "reformed_rob", "Rob Fletcher")
+            with clock.travel_to(now - timedelta(days=1)):
+                esc.appeal_record(
+                    actor=u["olivia"],
+                    block=block,
+                    received_via="Email to the Communications Team",
+                    grounds="It has been over a year. I apologise for what I wrote and would like to "
+                    "take part in the bin-collection consultation.",
+                )
         # 10. Misinformation: removed and banned from that channel, can be challenged at once.
-        case = self.record(
-            now - timedelta(days=3),
-            u["oscar"],
-            fb,
-            "truth_seeker_herts",
-            "The council is putting chemicals in the tap water to control us. Share!",
-            ["misinformation"],
-            "False public-health claim under the water-safety post.",
-            None,
-            "Truth Seeker",
-        )
-        with clock.travel_to(now - timedelta(days=3) + timedelta(minutes=30)):
-            esc.channel_ban(actor=u["oscar"], case=case, reason="Spreading false public-health information.")
-            mod.case_close(
-                actor=u["oscar"], case=case, outcome=CaseOutcome.BANNED_FROM_CHANNEL, note="Removed and banned."
+        with self.step("10. Misinformation: removed and banned from that channel, can be challenged at once"):
+            case = self.record(
+                now - timedelta(days=3),
+                u["oscar"],
+                fb,
+                "truth_seeker_herts",
+                "The council is putting chemicals in the tap water to control us. Share!",
+                ["misinformation"],
+                "False public-health claim under the water-safety post.",
+                None,
+                "Truth Seeker",
             )
+            with clock.travel_to(now - timedelta(days=3) + timedelta(minutes=30)):
+                esc.channel_ban(actor=u["oscar"], case=case, reason="Spreading false public-health information.")
+                mod.case_close(
+                    actor=u["oscar"], case=case, outcome=CaseOutcome.BANNED_FROM_CHANNEL, note="Removed and banned."
+                )
         # 11. Closed with no further action.
-        case = self.record(
-            now - timedelta(days=12),
-            u["olivia"],
-            fb,
-            "grumpy_gran",
-            "Absolute shambles, the bins were late AGAIN.",
-            ["abusive"],
-            "Reported by a resident; on review it is fair criticism.",
-            waste,
-            "Jean Smith",
-        )
-        with clock.travel_to(now - timedelta(days=11)):
-            mod.case_close(
-                actor=u["maya"], case=case, outcome=CaseOutcome.NO_ACTION, note="Frustrated but not abusive: no action."
+        with self.step("11. Closed with no further action"):
+            case = self.record(
+                now - timedelta(days=12),
+                u["olivia"],
+                fb,
+                "grumpy_gran",
+                "Absolute shambles, the bins were late AGAIN.",
+                ["abusive"],
+                "Reported by a resident; on review it is fair criticism.",
+                waste,
+                "Jean Smith",
             )
+            with clock.travel_to(now - timedelta(days=11)):
+                mod.case_close(
+                    actor=u["maya"],
+                    case=case,
+                    outcome=CaseOutcome.NO_ACTION,
+                    note="Frustrated but not abusive: no action.",
+                )
         # 12. A warning returned to its drafter: the Service Director refused the sign-off.
-        case = self.record(
-            now - timedelta(days=2, hours=3),
-            u["oscar"],
-            fb,
-            "planning_pete",
-            "Whoever approved the car park extension should be sacked, they are clueless.",
-            ["abusive"],
-            "Insulting remark about planning officers.",
-            planning,
-            "Pete Walker",
-        )
-        with clock.travel_to(now - timedelta(days=2, hours=2)):
-            signoff = esc.warning_submit(actor=u["oscar"], warning=esc.warning_draft(actor=u["oscar"], case=case))
-        with clock.travel_to(now - timedelta(days=2)):
-            esc.signoff_decide(
-                actor=u["sam"],
-                signoff=signoff,
-                approve=False,
-                reason="Robust criticism of a decision is allowed: reply with the facts instead of warning.",
+        with self.step("12. A warning returned to its drafter: the Service Director refused the sign-off"):
+            case = self.record(
+                now - timedelta(days=2, hours=3),
+                u["oscar"],
+                fb,
+                "planning_pete",
+                "Whoever approved the car park extension should be sacked, they are clueless.",
+                ["abusive"],
+                "Insulting remark about planning officers.",
+                planning,
+                "Pete Walker",
             )
+            with clock.travel_to(now - timedelta(days=2, hours=2)):
+                signoff = esc.warning_submit(actor=u["oscar"], warning=esc.warning_draft(actor=u["oscar"], case=case))
+            with clock.travel_to(now - timedelta(days=2)):
+                esc.signoff_decide(
+                    actor=u["sam"],
+                    signoff=signoff,
+                    approve=False,
+                    reason="Robust criticism of a decision is allowed: reply with the facts instead of warning.",
+                )
         # 13. A block proposal the Communications Manager refused: warn first.
-        case = self.record(
-            now - timedelta(days=4),
-            u["olivia"],
-            x,
-            "@first_timer_22",
-            "This council is a joke and so are you.",
-            ["abusive"],
-            "Rude reply to the council's post.",
-            None,
-            "First Timer",
-        )
-        with clock.travel_to(now - timedelta(days=4) + timedelta(hours=1)):
-            block = esc.block_propose(actor=u["olivia"], case=case, scope=BlockScope.ALL, reason="Rude and abusive.")
-        with clock.travel_to(now - timedelta(days=3)):
-            esc.signoff_decide(
-                actor=u["maya"],
-                signoff=block.signoffs.get(),
-                approve=False,
-                reason="No warning on record: the policy asks us to warn first.",
+        with self.step("13. A block proposal the Communications Manager refused: warn first"):
+            case = self.record(
+                now - timedelta(days=4),
+                u["olivia"],
+                x,
+                "@first_timer_22",
+                "This council is a joke and so are you.",
+                ["abusive"],
+                "Rude reply to the council's post.",
+                None,
+                "First Timer",
             )
+            with clock.travel_to(now - timedelta(days=4) + timedelta(hours=1)):
+                block = esc.block_propose(
+                    actor=u["olivia"], case=case, scope=BlockScope.ALL, reason="Rude and abusive."
+                )
+            with clock.travel_to(now - timedelta(days=3)):
+                esc.signoff_decide(
+                    actor=u["maya"],
+                    signoff=block.signoffs.get(),
+                    approve=False,
+                    reason="No warning on record: the policy asks us to warn first.",
+                )
         # 14. An appeal upheld by the Managing Director: the next one opens a year after the decision.
-        block = self.old_block(u, x, now - timedelta(days=500), "@still_angry_steve", "Steve")
-        with clock.travel_to(now - timedelta(days=60)):
-            appeal = esc.appeal_record(
-                actor=u["oscar"], block=block, received_via="Email", grounds="Unblock me, it's been a year."
-            )
-        with clock.travel_to(now - timedelta(days=58)):
-            esc.appeal_decide(
-                actor=u["martha"],
-                appeal=appeal,
-                overturn=False,
-                reason="Abusive emails continued while blocked; the block stays.",
-            )
+        with self.step("14. An appeal upheld by the Managing Director: the next one opens a year after the decision"):
+            block = self.old_block(u, x, now - timedelta(days=500), "@still_angry_steve", "Steve")
+            with clock.travel_to(now - timedelta(days=60)):
+                appeal = esc.appeal_record(
+                    actor=u["oscar"], block=block, received_via="Email", grounds="Unblock me, it's been a year."
+                )
+            with clock.travel_to(now - timedelta(days=58)):
+                esc.appeal_decide(
+                    actor=u["martha"],
+                    appeal=appeal,
+                    overturn=False,
+                    reason="Abusive emails continued while blocked; the block stays.",
+                )
         # 15. An appeal overturned: the block lifted and undone on the platform.
-        block = self.old_block(u, ig, now - timedelta(days=420), "changed_charlie", "Charlie Dunn")
-        with clock.travel_to(now - timedelta(days=20)):
-            appeal = esc.appeal_record(
-                actor=u["olivia"],
-                block=block,
-                received_via="Direct message",
-                grounds="I was going through a hard time. I'm sorry and it won't happen again.",
-            )
-        with clock.travel_to(now - timedelta(days=19)):
-            esc.appeal_decide(
-                actor=u["martha"],
-                appeal=appeal,
-                overturn=True,
-                reason="Sincere apology and a year without incident.",
-            )
-        with clock.travel_to(now - timedelta(days=18)):
-            esc.block_undone_on_platform(actor=u["olivia"], block=block)
+        with self.step("15. An appeal overturned: the block lifted and undone on the platform"):
+            block = self.old_block(u, ig, now - timedelta(days=420), "changed_charlie", "Charlie Dunn")
+            with clock.travel_to(now - timedelta(days=20)):
+                appeal = esc.appeal_record(
+                    actor=u["olivia"],
+                    block=block,
+                    received_via="Direct message",
+                    grounds="I was going through a hard time. I'm sorry and it won't happen again.",
+                )
+            with clock.travel_to(now - timedelta(days=19)):
+                esc.appeal_decide(
+                    actor=u["martha"],
+                    appeal=appeal,
+                    overturn=True,
+                    reason="Sincere apology and a year without incident.",
+                )
+            with clock.travel_to(now - timedelta(days=18)):
+                esc.block_undone_on_platform(actor=u["olivia"], block=block)
 
     def flagged_posts(self, u, ch) -> None:
         """Automatic flag rules, and posts pushed by a social-media tool that they flag."""
-        abusive, spam = HouseRule.objects.get(code="abusive"), HouseRule.objects.get(code="spam")
+        abusive, spam = self.rules(["abusive"])[0], self.rules(["spam"])[0]
         rules = [
             ("Obscenities and insults", FlagKind.WORD_LIST, abusive, {"terms": "idiot\nidiots\nscum\nmorons"}),
             ("UK phone numbers", FlagKind.PHONE_NUMBER, abusive, {}),
@@ -435,11 +526,14 @@ class Command(BaseCommand):
     def warn(self, case, drafter, manager, at) -> None:
         with clock.travel_to(at + timedelta(minutes=30)):
             mod.post_set_visibility(actor=drafter, post=case.posts.first(), visibility=Visibility.HIDDEN)
-            signoff = esc.warning_submit(actor=drafter, warning=esc.warning_draft(actor=drafter, case=case))
-        with clock.travel_to(at + timedelta(hours=2)):
-            esc.signoff_decide(actor=manager, signoff=signoff, approve=True)
+            warning = esc.warning_draft(actor=drafter, case=case)
+        if routing.warnings_need_signoff():
+            with clock.travel_to(at + timedelta(minutes=40)):
+                signoff = esc.warning_submit(actor=drafter, warning=warning)
+            with clock.travel_to(at + timedelta(hours=2)):
+                esc.signoff_decide(actor=manager, signoff=signoff, approve=True)
         with clock.travel_to(at + timedelta(hours=3)):
-            esc.warning_mark_sent(actor=drafter, warning=signoff.warning)
+            esc.warning_mark_sent(actor=drafter, warning=warning)
             mod.case_close(actor=drafter, case=case, outcome=CaseOutcome.WARNED, note="Warning sent by direct message.")
 
     def old_block(self, u, channel, started, handle, name):
