@@ -232,6 +232,22 @@ def deciders_for(*, kind: str, service_area_id: int | None):
     return users.filter(condition).distinct()
 
 
+def holders_of(perm: str):
+    """The active users whose role (or own permissions) hold ``perm``."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Permission
+    from django.db.models import Q
+
+    app_label, codename = perm.split(".")
+    permission = Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(Q(groups__permissions__in=permission) | Q(user_permissions__in=permission))
+        .distinct()
+    )
+
+
 def who_may_decide(*, kind: str, service_area_id: int | None, authors: set[int]) -> tuple[list, list]:
     """Who else could decide a sign-off of ``kind`` on a case in ``service_area_id``.
 

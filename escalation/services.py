@@ -16,7 +16,6 @@ from dateutil.relativedelta import relativedelta
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from escalation import routing
@@ -69,21 +68,23 @@ def _open_case(case: Case) -> Case:
 
 
 def warning_default_text(case: Case) -> str:
-    """The warning message from the template, with the link to the policy."""
+    """The warning message from the policy's template (``PolicyVersion.warning_template``)."""
+    from django.template import Context, Template
+
+    version = policy.current()
     first_post = case.posts.order_by("posted_at").first()
     removed = first_post is not None and first_post.visibility in (Visibility.HIDDEN, Visibility.DELETED)
-    return render_to_string(
-        "escalation/warning_message.txt",
-        {
-            "name": case.account.display_name or f"@{case.account.handle}",
-            "action": ("hidden" if first_post.visibility == Visibility.HIDDEN else "removed") if removed else "noted",
-            "post_kind": first_post.get_kind_display().lower() if first_post else "post",
-            "channel": case.channel.name,
-            "rules": "; ".join(r.title.lower() for r in case.rules.all()),
-            "policy_url": policy.current().policy_url,
-            "organisation": policy.current().organisation_name,
-        },
-    ).strip()
+    context = {
+        "name": case.account.display_name or f"@{case.account.handle}",
+        "action": ("hidden" if first_post.visibility == Visibility.HIDDEN else "removed") if removed else "noted",
+        "post_kind": first_post.get_kind_display().lower() if first_post else "post",
+        "channel": case.channel.name,
+        "rules": "; ".join(r.title.lower() for r in case.rules.all()),
+        "policy_url": version.policy_url,
+        "organisation": version.organisation_name,
+    }
+    # a plain-text message: placeholders only (the policy refuses template tags), nothing escaped
+    return Template(version.warning_template).render(Context(context, autoescape=False)).strip()
 
 
 def _validate_warning_text(text: str) -> str:

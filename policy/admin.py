@@ -148,6 +148,22 @@ class PolicyVersionAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
+    def _warn_of_ladder_gaps(self, request) -> None:
+        from django.contrib import messages
+
+        for gap in services.policy_gaps():
+            messages.warning(request, f"{gap} Give the role to someone in Users.")
+
+    def changelist_view(self, request, extra_context=None):
+        if request.method == "GET":
+            self._warn_of_ladder_gaps(request)
+        return super().changelist_view(request, extra_context)
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if request.method == "GET":
+            self._warn_of_ladder_gaps(request)
+        return super().add_view(request, form_url, extra_context)
+
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
         active = services.current()

@@ -258,6 +258,8 @@ def _template_errors(field: str, text: str, placeholders: tuple[str, ...]) -> di
 
     if "{%" in (text or ""):
         return {field: "Use placeholders such as {{ name }} only: template tags ({% … %}) are not allowed."}
+    if (text or "").count("{{") != (text or "").count("}}"):
+        return {field: "The message cannot be read: a placeholder is not closed with }}."}
     try:
         Template(text or "")
     except TemplateSyntaxError as error:

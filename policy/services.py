@@ -9,6 +9,7 @@ and why, and its audit event in the security log.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.conf import settings
@@ -28,6 +29,15 @@ SETTINGS_FIELDS = [
     for f in PolicyVersion._meta.get_fields()
     if getattr(f, "editable", False) and f.name not in ("id", "reason", "notes")
 ]
+
+
+# What cannot work under the active policy as the roles stand today (a ladder step nobody can take):
+# the apps above the policy register their finders (``escalation.checks``); the admin shows them.
+GAP_FINDERS: list[Callable[[], list[str]]] = []
+
+
+def policy_gaps() -> list[str]:
+    return [gap for finder in GAP_FINDERS for gap in finder()]
 
 
 def from_settings() -> PolicyVersion:

@@ -187,3 +187,51 @@ class TestTheAdmin:
         client.force_login(user)
         assert client.get(reverse("admin:policy_policyversion_changelist")).status_code in (302, 403)
         assert client.get(reverse(self.URL)).status_code in (302, 403)
+
+
+class TestLadderGaps:
+    def test_a_step_no_active_user_can_take_is_a_warning_not_a_refusal(self, client, manager, md):
+        from django.core.management import call_command
+
+        from escalation.checks import ladder_can_be_walked
+
+        superuser = factories.UserFactory(username="root.admin", is_superuser=True, is_staff=True)
+        assert ladder_can_be_walked(None) == []
+        md.is_active = False
+        md.save()
+        warnings = [w.msg for w in ladder_can_be_walked(None)]
+        assert "The Managing Director acknowledges every block, and no active user has that role." in warnings
+        assert "The Managing Director decides appeals, and no active user has that role." in warnings
+        call_command("check")  # a warning, not an error
+        client.force_login(superuser)
+        page = client.get(reverse("admin:policy_policyversion_changelist")).text
+        assert "no active user has that role" in page
+        policy.revise(reason="No acknowledgement, no appeals.", head_acknowledges_blocks=False, appeals=False)
+        assert ladder_can_be_walked(None) == []
+
+
+class TestTheWarningTemplate:
+    def test_the_draft_follows_the_policys_template(self, officer):
+        case = factories.OpenCaseFactory(recorded_by=officer)
+        policy.revise(
+            reason="Our own words.",
+            warning_template="Dear {{ name }}, see {{ policy_url }}. {{ organisation }}",
+        )
+        from escalation.services import warning_default_text
+
+        text = warning_default_text(case)
+        assert text.startswith("Dear ")
+        assert "North Hertfordshire District Council" in text
+
+    @pytest.mark.parametrize(
+        ("template", "message"),
+        [
+            ("Hi {{ name }} {% include 'base.html' %}", "template tags"),
+            ("Hi {{ nmae }}", "Unknown placeholder: {{ nmae }}"),
+            ("Hi {{ name ", "cannot be read"),
+        ],
+    )
+    def test_a_template_that_cannot_work_is_refused(self, template, message):
+        with pytest.raises(ValidationError) as refused:
+            policy.revise(reason="Typo.", warning_template=template)
+        assert message in " ".join(refused.value.message_dict["warning_template"])
