@@ -31,4 +31,5 @@ def test_the_police_force_is_read_from_the_environment():
 
 def test_the_police_force_is_documented():
     assert re.search(r"^POLICE_FORCE=Hertfordshire Constabulary$", (ROOT / ".env.example").read_text(), re.M)
-    assert re.search(r"^\| `POLICE_FORCE` \| `Hertfordshire Constabulary` \|", (ROOT / "README.md").read_text(), re.M)
+    # the first policy version's value: the README's configuration table names it with the others
+    assert re.search(r"^\| .*`POLICE_FORCE`.* \| NHDC's \| the first policy version only", (ROOT / "README.md").read_text(), re.M)
