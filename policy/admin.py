@@ -128,6 +128,11 @@ class PolicyVersionAdmin(admin.ModelAdmin):
         ("Published", {"fields": ["number", "created_at", "created_by_label", "preset"]}),
     ]
 
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        # a version being written has no number, date or author yet
+        return fieldsets if obj is not None else [f for f in fieldsets if f[0] != "Published"]
+
     @admin.display(description="Reason")
     def short_reason(self, obj: PolicyVersion) -> str:
         return obj.reason if len(obj.reason) <= 80 else obj.reason[:79] + "…"
