@@ -226,6 +226,8 @@ class SignOff(models.Model):
     class Meta:
         ordering = ["requested_at"]
         verbose_name = "sign-off"
+        # "recently decided" on /decisions/: a decider's newest decisions without sorting them all
+        indexes = [models.Index("decided_by", models.F("decided_at").desc(), name="signoff_decider_recent_idx")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(decided_by__isnull=True) | ~Q(decided_by=F("requested_by")),

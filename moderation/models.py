@@ -119,7 +119,7 @@ class HouseRule(models.Model):
         default=12, help_text="Calendar months after a block starts before an appeal is heard; 0 for at once."
     )
     suspected_offence = models.BooleanField(
-        default=False, help_text="Breaking it may be a crime: a police report is suggested (\"breaks the law\")."
+        default=False, help_text='Breaking it may be a crime: a police report is suggested ("breaks the law").'
     )
     redact_on_delete = models.BooleanField(
         default=False,
@@ -231,6 +231,13 @@ class Post(models.Model):
 
     class Meta:
         ordering = ["posted_at"]
+        indexes = [
+            # "is a post of this case removed?" (the queue's stage with status=all, the API): only the
+            # few removed posts are indexed, so the lookup never scans the posts table
+            models.Index(
+                fields=["case"], condition=Q(visibility__in=["hidden", "deleted"]), name="post_removed_case_idx"
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["channel", "external_id"],
