@@ -42,8 +42,6 @@ from moderation.outbox import outbox_deliver
 from moderation.services import clean_text, conflict, post_set_visibility, require_perm
 from policy import services as policy
 
-APPEAL_WAIT_AFTER_DECISION_MONTHS = 12
-
 
 def _check_move(obj, table: dict[str, set[str]], target: str, noun: str) -> None:
     if target not in table[obj.status]:
@@ -760,7 +758,7 @@ def appeal_decide(*, actor: AbstractBaseUser, appeal: Appeal, overturn: bool, re
         if block.kind == BlockKind.CHANNEL_BAN:
             months = appeal_wait_months(block.case, block.kind)
         else:
-            months = APPEAL_WAIT_AFTER_DECISION_MONTHS
+            months = policy.current().appeal_wait_after_upheld_months
         block.appeal_opens_at = add_calendar_months(now, months)
         block.appeal_window_flagged_at = None
         block.save(update_fields=["appeal_opens_at", "appeal_window_flagged_at"])

@@ -3,9 +3,10 @@
 Every place that asks (recording an appeal, the appeal form, the block page, the window flag)
 goes through ``may_be_heard``, so the rule is stated once:
 
-- A block whose rule has no wait (a misinformation channel ban, NHDC) can be challenged at any
-  time: a challenge is never premature, whatever time was written down for it, before or after
-  an upheld challenge.
+- A channel-only ban, where the policy lets one be challenged at any time (NHDC: misinformation),
+  or whose rule has no wait: a challenge is never premature, whatever time was written down for
+  it, before or after an upheld challenge. After an upheld appeal against any other block, the
+  next is heard the policy's ``appeal_wait_after_upheld_months`` later.
 - Otherwise an appeal is heard from ``appeal_opens_at``, compared at the precision a received
   time is written in (the minute): a challenge written down as received in the minute the
   window opened is in time, so cutting the seconds off a time never makes it premature.
@@ -32,8 +33,13 @@ def appeal_wait_months(case, kind: str) -> int:
 
 
 def challengeable_at_any_time(block) -> bool:
-    """True for a block whose rule has no wait (a misinformation channel ban)."""
-    return block.kind == BlockKind.CHANNEL_BAN and appeal_wait_months(block.case, block.kind) == 0
+    """True for a channel-only ban where the policy lets one be challenged at any time (NHDC:
+    misinformation), and for a channel ban whose rule has no wait."""
+    from policy.services import current  # windows is imported as the apps load
+
+    if block.kind != BlockKind.CHANNEL_BAN:
+        return False
+    return current().channel_ban_challenge_any_time or appeal_wait_months(block.case, block.kind) == 0
 
 
 def to_the_minute(moment: datetime) -> datetime:

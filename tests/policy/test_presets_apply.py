@@ -173,3 +173,18 @@ class TestHart:
     def test_the_appendix_a_rules_are_the_house_rules(self):
         codes = list(HouseRule.objects.filter(is_active=True).values_list("code", flat=True))
         assert {"discriminatory", "abusive", "spam", "illegal", "party-political"} <= set(codes)
+
+
+class TestAppealWaits:
+    def test_the_wait_after_an_upheld_appeal_is_the_policys(self, officer, md):
+        from escalation.constants import AppealStatus
+
+        policy.revise(reason="Six months after a decision.", appeal_wait_after_upheld_months=6)
+        block = factories.AppealEligibleBlockFactory()
+        appeal = escalation.appeal_record(actor=officer, block=block)
+        assert appeal.status == AppealStatus.UNDER_REVIEW
+        decided_at = clock.now()
+        with clock.travel_to(decided_at):
+            escalation.appeal_decide(actor=md, appeal=appeal, overturn=False, reason="The block stays.")
+        block.refresh_from_db()
+        assert block.appeal_opens_at == escalation.add_calendar_months(decided_at, 6)
