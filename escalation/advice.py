@@ -121,8 +121,12 @@ class Advice:
     police_report: bool
 
 
-def advise(kinds: set[str], standing: str) -> Advice:
-    """The strongest step the table gives for any of ``kinds`` in ``standing``."""
+def advise(kinds: set[str], standing: str, *, warning_first: bool = False) -> Advice:
+    """The strongest step the table gives for any of ``kinds`` in ``standing``.
+
+    ``warning_first``: the policy makes a written warning a step before any block (HMPPS), so an
+    account never warned is advised a warning, unless a zero-tolerance rule is cited.
+    """
     ranked = sorted(
         kinds,
         key=lambda k: (STRENGTH[TABLE[k][standing]], list(RuleKind.values).index(k)),
@@ -130,4 +134,12 @@ def advise(kinds: set[str], standing: str) -> Advice:
     )
     kind = ranked[0]
     police = bool(kinds & {RuleKind.UNLAWFUL, RuleKind.UNLAWFUL_URGENT})
-    return Advice(recommendation=TABLE[kind][standing], kind=kind, police_report=police)
+    recommendation = TABLE[kind][standing]
+    if (
+        warning_first
+        and standing == H.NONE
+        and recommendation in (R.BLOCK, R.IMMEDIATE_BLOCK)
+        and RuleKind.ZERO_TOLERANCE not in kinds
+    ):
+        recommendation = R.WARNING
+    return Advice(recommendation=recommendation, kind=kind, police_report=police)

@@ -139,7 +139,10 @@ def _advice_for(case: OpenCase | None, active: list[Block], warned: bool) -> tup
         blocked_everywhere=everywhere, blocked_here=here, blocked_elsewhere=elsewhere, warned=warned
     )
     kinds = advice.rule_kinds(case.rules if case else [], urgent=case.urgent if case else False)
-    return advice.advise(kinds, standing), case
+    from policy.models import WarningBeforeBlock
+
+    warning_first = policy.current().warning_before_block == WarningBeforeBlock.REQUIRED
+    return advice.advise(kinds, standing, warning_first=warning_first), case
 
 
 def _standing(account: SocialAccount, active: list[Block], warnings: list[Warning], cases: list[OpenCase]) -> Standing:
@@ -177,6 +180,8 @@ def _standing(account: SocialAccount, active: list[Block], warnings: list[Warnin
     elif given.kind == advice.RuleKind.ZERO_TOLERANCE:
         titles = ", ".join(r.title.lower() for r in zero)
         reason = f"Zero tolerance: an open case cites {titles}."
+    elif rec == Recommendation.WARNING and given.kind != advice.RuleKind.ORDINARY:
+        reason = "Our policy asks for a written warning before a block, except for zero-tolerance rules: warn first."
     elif given.kind == advice.RuleKind.UNLAWFUL:
         reason = "It breaks the law: propose a block."
     elif rec == Recommendation.BLOCK:

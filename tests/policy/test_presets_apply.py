@@ -188,3 +188,20 @@ class TestAppealWaits:
             escalation.appeal_decide(actor=md, appeal=appeal, overturn=False, reason="The block stays.")
         block.refresh_from_db()
         assert block.appeal_opens_at == escalation.add_calendar_months(decided_at, 6)
+
+
+class TestAdviceFollowsTheLadder:
+    def test_where_a_warning_must_come_first_the_advice_is_a_warning(self, officer, channel):
+        from escalation.constants import Recommendation
+        from escalation.selectors import account_standing
+
+        preset_apply("nhdc")
+        case = record(officer, channel, ["illegal"])
+        assert account_standing(case.account, case=case).recommendation == Recommendation.BLOCK
+        policy.revise(reason="Warn first.", warning_before_block="required")
+        standing = account_standing(case.account, case=case)
+        assert standing.recommendation == Recommendation.WARNING
+        assert "warning before a block" in standing.reason
+        assert standing.police_report  # a suspected offence is still worth reporting
+        zero = record(officer, channel, ["discriminatory"])
+        assert account_standing(zero.account, case=zero).recommendation == Recommendation.BLOCK
