@@ -168,15 +168,14 @@ class DecidedInTheWorkspaceMixin:
 
     ``workspace_link(request, obj)`` says where: a ``WorkspaceLink`` with ``decide`` when
     ``request.user`` may decide it there now, else the workspace page of it they may read; ``None``
-    when nothing waits for a decision.
-    The change page shows it ("Decide in the workspace"); a POST of one of ``RETIRED_ACTIONS`` (a
+    when nothing waits for a decision. The change page shows it ("Decide in the workspace") under
+    ``waiting_text_for(obj)``, what it waits for. A POST of one of ``RETIRED_ACTIONS`` (a
     form left open from when the admin offered it) changes nothing, says where to decide, and goes
     to the first selected row's workspace page the user may decide, else back to the list."""
 
     change_form_template = "admin/escalation/decided_in_the_workspace_change_form.html"
     RETIRED_ACTIONS: tuple[str, ...] = ()
     retired_message = ""
-    waiting_text = ""
 
     def workspace_link(self, request, obj) -> WorkspaceLink | None:
         raise NotImplementedError
@@ -208,7 +207,7 @@ class DecidedInTheWorkspaceMixin:
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
 
     def waiting_text_for(self, obj) -> str:
-        return self.waiting_text
+        return ""
 
 
 class SignOffInline(admin.TabularInline):
