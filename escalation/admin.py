@@ -1,12 +1,15 @@
 """Admin for what was decided. Every change is an action that calls a service; the actions shown
-depend on the user's role (``@admin.action(permissions=...)``). Appeals can be read here (the block,
-the account's whole history, the timeline), but the Managing Director decides them in the workspace,
-on the appeal's page (``escalation:appeal_detail``), which meets WCAG 2.2 AA; the admin offers no
-appeal decision and sends a stale "Uphold"/"Overturn" there."""
+depend on the user's role (``@admin.action(permissions=...)``). The admin drafts, records and reads;
+it decides nothing (ADR 8). Sign-offs (a warning's, a block's), the Managing Director's
+acknowledgement of a block and appeals are decided in the workspace, on pages that meet WCAG 2.2 AA
+(``escalation:signoff_detail``, ``escalation:block_detail``, ``escalation:appeal_detail``). The admin's
+pages of what waits for a decision link there ("Decide in the workspace"), and a stale admin form
+posting a decision that was once an action here changes nothing and is sent there with a message."""
 
 from __future__ import annotations
 
 import logging
+from typing import NamedTuple
 
 from django import forms
 from django.contrib import admin, messages
@@ -17,7 +20,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from escalation import routing, services
-from escalation.constants import AppealStatus, SignOffKind, SignOffStatus, WarningStatus
+from escalation.constants import AppealStatus, BlockStatus, SignOffKind, SignOffStatus, WarningStatus
 from escalation.models import Appeal, Block, PoliceReport, SignOff, Warning
 from escalation.reach import CaseReachAdminMixin
 from escalation.selectors import signoffs_for
@@ -133,6 +136,80 @@ def _scrolling_table(caption: str, inner) -> str:
     )
 
 
+def _may_decide_signoff(user, signoff: SignOff) -> bool:
+    """The workspace's test (``views._may_decide``): the role decides this kind, and not its own request."""
+    return user.pk not in services.signoff_authors(signoff) and routing.can_decide_signoff(
+        user, kind=signoff.kind, service_area_id=signoff.case.service_area_id
+    )
+
+
+def _signoff_decision_url(signoff: SignOff) -> str:
+    """Where a sign-off is decided in the workspace: an appeal on its page, the others on theirs."""
+    if signoff.kind == SignOffKind.APPEAL:
+        return reverse("escalation:appeal_detail", args=[signoff.appeal_id])
+    return reverse("escalation:signoff_detail", args=[signoff.pk])
+
+
+DECIDE_IN_THE_WORKSPACE = "Decide in the workspace"
+
+
+class WorkspaceLink(NamedTuple):
+    url: str
+    decide: bool  # True: ``url`` is where the user decides it; False: a page of it they may read
+    label: str = DECIDE_IN_THE_WORKSPACE
+
+
+def _open_link(url: str, what: str) -> WorkspaceLink:
+    return WorkspaceLink(url, False, f"Open {what} in the workspace")
+
+
+class DecidedInTheWorkspaceMixin:
+    """For a ModelAdmin whose rows wait for decisions that are made in the workspace only (ADR 8).
+
+    ``workspace_link(request, obj)`` says where: a ``WorkspaceLink`` with ``decide`` when
+    ``request.user`` may decide it there now, else the workspace page of it they may read; ``None``
+    when nothing waits for a decision. The change page shows it ("Decide in the workspace") under
+    ``waiting_text_for(obj)``, what it waits for. A POST of one of ``RETIRED_ACTIONS`` (a
+    form left open from when the admin offered it) changes nothing, says where to decide, and goes
+    to the first selected row's workspace page the user may decide, else back to the list."""
+
+    change_form_template = "admin/escalation/decided_in_the_workspace_change_form.html"
+    RETIRED_ACTIONS: tuple[str, ...] = ()
+    retired_message = ""
+
+    def workspace_link(self, request, obj) -> WorkspaceLink | None:
+        raise NotImplementedError
+
+    def changelist_view(self, request, extra_context=None):
+        if request.method == "POST" and request.POST.get("action") in self.RETIRED_ACTIONS:
+            if not self.has_view_or_change_permission(request):
+                raise PermissionDenied
+            return self._to_the_workspace(request, request.POST.getlist(helpers.ACTION_CHECKBOX_NAME))
+        return super().changelist_view(request, extra_context)
+
+    def _to_the_workspace(self, request, selected: list[str]):
+        self.message_user(request, self.retired_message, messages.WARNING)
+        for obj in self.get_queryset(request).filter(pk__in=[pk for pk in selected if pk.isdigit()]).order_by("pk"):
+            link = self.workspace_link(request, obj)
+            if link is not None and link.decide:
+                return HttpResponseRedirect(link.url)
+        opts = self.model._meta
+        return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        link = self.workspace_link(request, obj) if obj is not None else None
+        extra = {
+            "workspace_url": link.url if link else "",
+            "workspace_label": link.label if link else "",
+            "waiting_text": self.waiting_text_for(obj) if link else "",
+        }
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
+
+    def waiting_text_for(self, obj) -> str:
+        return ""
+
+
 class SignOffInline(admin.TabularInline):
     model = SignOff
     fk_name = "warning"
@@ -178,7 +255,10 @@ def _who_can_sign_off(warning: Warning, *, asker) -> tuple[str, int]:
 
 
 @admin.register(Warning)
-class WarningAdmin(CaseReachAdminMixin, admin.ModelAdmin):
+class WarningAdmin(DecidedInTheWorkspaceMixin, CaseReachAdminMixin, admin.ModelAdmin):
+    """Warnings are drafted, sent for sign-off, marked sent and withdrawn here; they are signed off
+    (or refused) on the sign-off's page in the workspace only."""
+
     case_path = "case__"
     list_display = ["id", "case", "status", "drafted_by", "drafted_at", "sent_at"]
     list_filter = ["status"]
@@ -187,7 +267,25 @@ class WarningAdmin(CaseReachAdminMixin, admin.ModelAdmin):
     form = WarningTextForm
     readonly_fields = ["case", "status", "drafted_by", "drafted_at", "sent_by", "sent_at", "withdrawn_at"]
     inlines = [SignOffInline]
-    actions = ["submit_for_signoff", "approve", "refuse", "mark_sent", "withdraw"]
+    actions = ["submit_for_signoff", "mark_sent", "withdraw"]
+    # The sign-off decisions this list once offered; a form left open in a tab is sent to the workspace.
+    RETIRED_ACTIONS = ("approve", "refuse")
+    retired_message = "Warnings are signed off on the sign-off's page in the workspace: nothing was changed here."
+
+    def workspace_link(self, request, obj):
+        """The pending sign-off's page for whoever may decide it; the warning's page for the rest."""
+        if obj.status != WarningStatus.AWAITING_SIGNOFF:
+            return None
+        pending = obj.signoffs.filter(status=SignOffStatus.PENDING).select_related("case", "warning").first()
+        if pending is not None and _may_decide_signoff(request.user, pending):
+            return WorkspaceLink(_signoff_decision_url(pending), True)
+        if routing.can_read_case(request.user, obj.case):
+            return _open_link(reverse("escalation:warning_detail", args=[obj.pk]), f"warning {obj.pk}")
+        return None
+
+    def waiting_text_for(self, obj) -> str:
+        role = routing.SIGNOFF_DECIDED_BY[SignOffKind.WARNING]
+        return f"This warning is waiting for sign-off by the {role}."
 
     def has_add_permission(self, request):
         return False
@@ -202,11 +300,6 @@ class WarningAdmin(CaseReachAdminMixin, admin.ModelAdmin):
 
     def has_draft_warning_permission(self, request):
         return routing.holds(request.user, routing.PERM_DRAFT_WARNING)
-
-    def has_signoff_warning_permission(self, request):
-        return routing.holds(request.user, routing.PERM_SIGNOFF_WARNING_ANY) or routing.holds(
-            request.user, routing.PERM_SIGNOFF_WARNING_AREA
-        )
 
     def save_model(self, request, obj, form, change):
         services.warning_revise(actor=request.user, warning=obj, text=form.cleaned_data["text"])
@@ -235,37 +328,6 @@ class WarningAdmin(CaseReachAdminMixin, admin.ModelAdmin):
                 continue
             text, level = _who_can_sign_off(warning, asker=request.user)
             self.message_user(request, f"{label}: {text}", level)
-
-    def _pending(self, warning):
-        signoff = warning.signoffs.filter(status=SignOffStatus.PENDING).first()
-        if signoff is None:
-            raise ValidationError(f"This warning is {warning.get_status_display().lower()}; nothing to sign off.")
-        return signoff
-
-    @admin.action(description="Sign off (approve)", permissions=["signoff_warning"])
-    def approve(self, request, queryset):
-        run_per_row(
-            self,
-            request,
-            queryset,
-            lambda w: (
-                services.signoff_decide(actor=request.user, signoff=self._pending(w), approve=True) and "signed off."
-            ),
-        )
-
-    @admin.action(description="Refuse sign-off (returns it to the drafter)", permissions=["signoff_warning"])
-    def refuse(self, request, queryset):
-        return form_action(
-            self,
-            request,
-            queryset,
-            form_class=ReasonForm,
-            title="Refuse sign-off",
-            apply=lambda w, d: (
-                services.signoff_decide(actor=request.user, signoff=self._pending(w), approve=False, reason=d["reason"])
-                and "refused and returned to the drafter."
-            ),
-        )
 
     @admin.action(description="Mark as sent to the account", permissions=["draft_warning"])
     def mark_sent(self, request, queryset):
@@ -304,8 +366,9 @@ class WaitingForMeFilter(admin.SimpleListFilter):
 
 
 @admin.register(SignOff)
-class SignOffAdmin(CaseReachAdminMixin, ReadOnlyCaseworkAdmin):
-    """Every decision asked for; managers approve or refuse warnings and blocks from here."""
+class SignOffAdmin(DecidedInTheWorkspaceMixin, CaseReachAdminMixin, ReadOnlyCaseworkAdmin):
+    """Every decision asked for, to read. Nobody decides here: a sign-off is approved or refused on
+    its page in the workspace (an appeal on the appeal's page), through the same service."""
 
     case_path = "case__"
 
@@ -323,36 +386,31 @@ class SignOffAdmin(CaseReachAdminMixin, ReadOnlyCaseworkAdmin):
     list_filter = [WaitingForMeFilter, "kind", "status"]
     list_select_related = ["case__account", "requested_by", "decided_by"]
     search_fields = ["case__account__handle", "reason"]
-    actions = ["approve", "refuse"]
+    actions = None
+    # The decisions this list once offered; a form left open in a tab is sent to the workspace.
+    RETIRED_ACTIONS = ("approve", "refuse")
+    retired_message = "Sign-offs are decided on their page in the workspace: nothing was changed here."
 
-    def has_decide_permission(self, request):
+    def workspace_link(self, request, obj):
+        """The sign-off's page for whoever may decide it; its warning, block or appeal for the rest."""
+        if obj.status != SignOffStatus.PENDING:
+            return None
         user = request.user
-        return any(
-            routing.holds(user, p)
-            for p in (routing.PERM_SIGNOFF_WARNING_ANY, routing.PERM_SIGNOFF_WARNING_AREA, routing.PERM_APPROVE_BLOCK)
-        )
+        if _may_decide_signoff(user, obj):
+            return WorkspaceLink(_signoff_decision_url(obj), True)
+        if not routing.can_read_case(user, obj.case):
+            return None
+        if obj.kind == SignOffKind.WARNING:
+            return _open_link(reverse("escalation:warning_detail", args=[obj.warning_id]), f"warning {obj.warning_id}")
+        if obj.kind == SignOffKind.BLOCK:
+            return _open_link(reverse("escalation:block_detail", args=[obj.block_id]), f"block {obj.block_id}")
+        if _opens_workspace_appeals(user):
+            return _open_link(reverse("escalation:appeal_detail", args=[obj.appeal_id]), f"appeal {obj.appeal_id}")
+        return None
 
-    @admin.action(description="Approve", permissions=["decide"])
-    def approve(self, request, queryset):
-        run_per_row(
-            self,
-            request,
-            queryset,
-            lambda s: services.signoff_decide(actor=request.user, signoff=s, approve=True) and "approved.",
-        )
-
-    @admin.action(description="Refuse (with a reason)", permissions=["decide"])
-    def refuse(self, request, queryset):
-        return form_action(
-            self,
-            request,
-            queryset,
-            form_class=ReasonForm,
-            title="Refuse",
-            apply=lambda s, d: (
-                services.signoff_decide(actor=request.user, signoff=s, approve=False, reason=d["reason"]) and "refused."
-            ),
-        )
+    def waiting_text_for(self, obj) -> str:
+        role = routing.SIGNOFF_DECIDED_BY[obj.kind]
+        return f"This sign-off ({obj.get_kind_display().lower()}) is waiting for the {role}."
 
 
 class AppealForm(forms.Form):
@@ -368,7 +426,11 @@ class PoliceReportForm(forms.Form):
 
 
 @admin.register(Block)
-class BlockAdmin(CaseReachAdminMixin, ReadOnlyCaseworkAdmin):
+class BlockAdmin(DecidedInTheWorkspaceMixin, CaseReachAdminMixin, ReadOnlyCaseworkAdmin):
+    """Blocks to read, and what is recorded about them (an appeal that arrived, a police report, the
+    block undone on the platform). A proposed block is approved on its sign-off's page, and the
+    Managing Director acknowledges a block on its page, in the workspace only."""
+
     case_path = "case__"
     list_display = [
         "id",
@@ -393,10 +455,32 @@ class BlockAdmin(CaseReachAdminMixin, ReadOnlyCaseworkAdmin):
     search_fields = ["account__handle", "account__display_name", "reason"]
     date_hierarchy = "proposed_at"
     change_list_template = "admin/escalation/block/change_list.html"
-    actions = ["acknowledge", "record_appeal", "report_police", "undone_on_platform"]
+    actions = ["record_appeal", "report_police", "undone_on_platform"]
+    # The decision this list once offered; a form left open in a tab is sent to the workspace.
+    RETIRED_ACTIONS = ("acknowledge",)
+    retired_message = "Blocks are acknowledged on their page in the workspace: nothing was changed here."
 
-    def has_acknowledge_block_permission(self, request):
-        return routing.holds(request.user, routing.PERM_ACKNOWLEDGE_BLOCK)
+    def workspace_link(self, request, obj):
+        """For a proposed block, its sign-off's page (for whoever may approve it); for a block not yet
+        acknowledged, the block's page, where the Managing Director acknowledges it; else none."""
+        user = request.user
+        if obj.status == BlockStatus.AWAITING_SIGNOFF:
+            pending = obj.signoffs.filter(status=SignOffStatus.PENDING).select_related("case", "block").first()
+            if pending is not None and _may_decide_signoff(user, pending):
+                return WorkspaceLink(_signoff_decision_url(pending), True)
+        elif obj.started_at is None or obj.md_acknowledged_at is not None:
+            return None
+        elif routing.holds(user, routing.PERM_ACKNOWLEDGE_BLOCK):
+            return WorkspaceLink(reverse("escalation:block_detail", args=[obj.pk]), True)
+        if routing.can_read_case(user, obj.case):
+            return _open_link(reverse("escalation:block_detail", args=[obj.pk]), f"block {obj.pk}")
+        return None
+
+    def waiting_text_for(self, obj) -> str:
+        if obj.status == BlockStatus.AWAITING_SIGNOFF:
+            role = routing.SIGNOFF_DECIDED_BY[SignOffKind.BLOCK]
+            return f"This block is waiting for approval by the {role}."
+        return "This block is waiting for the Managing Director's acknowledgement."
 
     def has_record_appeal_permission(self, request):
         return routing.holds(request.user, routing.PERM_RECORD_APPEAL)
@@ -441,15 +525,6 @@ class BlockAdmin(CaseReachAdminMixin, ReadOnlyCaseworkAdmin):
             messages.SUCCESS,
         )
         return HttpResponseRedirect(reverse("admin:escalation_block_changelist"))
-
-    @admin.action(description="Acknowledge (Managing Director)", permissions=["acknowledge_block"])
-    def acknowledge(self, request, queryset):
-        run_per_row(
-            self,
-            request,
-            queryset,
-            lambda b: services.block_acknowledge(actor=request.user, block=b) and "acknowledged.",
-        )
 
     @admin.action(description="Record an appeal that arrived", permissions=["record_appeal"])
     def record_appeal(self, request, queryset):

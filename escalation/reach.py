@@ -7,9 +7,12 @@ cases of their own service areas; anyone else reads none. Every row that belongs
 follows its case; an account is reached through a case of it that the user reaches.
 
 The admin is for the roles whose work needs it (``admin_allowed``): administrators configure, the
-team and the Managing Director work there (the MD may read appeals in it, but decides them on the
-workspace's appeal page: the admin offers no appeal decision). A Service Director's work is in the
-workspace, so the admin stays shut to them even with "staff status" ticked.
+team drafts and records there, and the Communications Manager and the Managing Director may read
+there (sign-offs, blocks, appeals, the audit). The admin decides nothing (ADR 8): a sign-off is
+approved or refused on its page in the workspace, a block acknowledged on the block's page and an
+appeal decided on the appeal's page; the admin's pages link there ("Decide in the workspace"). A
+Service Director's work is in the workspace, so the admin stays shut to them even with "staff
+status" ticked.
 """
 
 from __future__ import annotations

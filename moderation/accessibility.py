@@ -60,9 +60,11 @@ class KnownIssue:
 KNOWN_ISSUES: tuple[KnownIssue, ...] = (
     KnownIssue(
         "the administration screens have not been fully tested",
-        "The administration screens (for administrators and configuration) are Django's own and have "
-        "not been fully tested: some of their forms rely on the browser's own error pop-up rather than "
-        "an error on the page. Every decision a role makes is also available on the main screens.",
+        "The administration screens, where administrators configure the service, are Django's own and "
+        "have not been fully tested: some of their forms rely on the browser's own error pop-up rather "
+        "than an error on the page. No decision is made on them: every decision (signing off a warning, "
+        "approving or refusing a block, acknowledging a block, deciding an appeal) is made on the main "
+        "screens, and whatever else a role records there can be recorded on the main screens too.",
         ("3.3.1 Error identification", "1.4.10 Reflow"),
         date(2027, 3, 31),
     ),

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
+from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.exceptions import PermissionDenied
+from django.test import RequestFactory
 from django.urls import reverse
 
+from escalation import services
 from escalation.constants import AppealStatus, BlockStatus, SignOffStatus, WarningStatus
 from escalation.models import Appeal, Block, SignOff, Warning
 from moderation import clock
@@ -72,10 +77,25 @@ class TestActionsDependOnRole:
             client.force_login(staff(user))
             assert not ({"uphold", "overturn"} & offered_actions(client, APPEALS))
 
-    def test_only_the_managing_director_is_offered_acknowledgement(self, client, officer, manager, md):
-        for user, allowed in [(officer, False), (manager, False), (md, True)]:
+    def test_nobody_is_offered_acknowledgement_in_the_admin_the_md_acknowledges_in_the_workspace(
+        self, client, officer, manager, md
+    ):
+        """Was "only the Managing Director is offered acknowledgement" (an admin action): the action is
+        gone, and the same rule holds on the block's workspace page. More there:
+        tests/escalation/test_views.py::TestBlocks::test_detail_shows_facts_and_md_acknowledges,
+        tests/escalation/test_views.py::TestPermissions::test_only_the_managing_director_acknowledges and
+        tests/escalation/test_in_place_results.py::test_an_acknowledgement_in_place_is_announced_and_takes_focus."""
+        block = factories.ActiveBlockFactory()
+        for user in (officer, manager, md):
             client.force_login(staff(user))
-            assert ("acknowledge" in offered_actions(client, BLOCKS)) is allowed
+            assert "acknowledge" not in offered_actions(client, BLOCKS)
+        for user in (officer, manager):
+            client.force_login(user)
+            assert client.post(reverse("escalation:block_acknowledge", args=[block.pk])).status_code == 403
+        client.force_login(md)
+        assert client.post(reverse("escalation:block_acknowledge", args=[block.pk])).status_code == 302
+        block.refresh_from_db()
+        assert block.md_acknowledged_by == md
 
     def test_timeline_is_read_only_in_the_admin(self, client, manager):
         case = factories.OpenCaseFactory()
@@ -162,26 +182,43 @@ class TestActionsCallServices:
         assert Post.objects.get(pk=visible.pk).visibility == Visibility.HIDDEN
         assert Post.objects.get(pk=deleted.pk).visibility == Visibility.DELETED
 
-    def test_refusal_needs_a_reason_on_the_intermediate_page(self, client, manager):
+    def test_a_refusal_needs_a_reason_in_the_workspace_not_the_admin(self, client, manager):
+        """Was "a refusal needs a reason on the admin's intermediate page" (which relied on the browser's
+        ``required`` pop-up): the admin offers no refusal; the workspace's sign-off page shows the
+        error on the page (also tests/escalation/test_views.py::TestSignoffDecision::
+        test_refusal_without_reason_shows_the_error_and_keeps_the_choice)."""
         warning = factories.AwaitingSignoffWarningFactory()
         client.force_login(staff(manager))
-        page = client.post(WARNINGS, {"action": "refuse", ACTION_CHECKBOX_NAME: [warning.pk]})
-        assert page.status_code == 200
-        assert b"Refuse sign-off" in page.content
-        empty = act(client, WARNINGS, "refuse", [warning.pk], reason="")
+        assert not ({"approve", "refuse"} & offered_actions(client, WARNINGS))
+        page = client.get(reverse("admin:escalation_warning_change", args=[warning.pk])).content.decode()
+        decide = reverse("escalation:signoff_detail", args=[warning.signoffs.get().pk])
+        assert f'href="{decide}">Decide in the workspace</a>' in page
+        empty = client.post(decide, {"decision": "refuse", "reason": ""})
         assert empty.status_code == 200
+        assert "govuk-error-summary" in empty.content.decode()
         warning.refresh_from_db()
         assert warning.status == WarningStatus.AWAITING_SIGNOFF
-        done = act(client, WARNINGS, "refuse", [warning.pk], reason="Tone it down")
-        assert any("returned to the drafter" in m for m in messages_of(done))
+        done = client.post(decide, {"decision": "refuse", "reason": "Tone it down"}, follow=True)
+        assert any("returned to the officer" in m for m in messages_of(done))
         warning.refresh_from_db()
         assert warning.status == WarningStatus.DRAFT
 
-    def test_own_request_is_refused_with_a_message(self, client, manager):
+    def test_own_request_is_refused_in_the_workspace_and_not_offered_in_the_admin(self, client, manager):
+        """Was "own request is refused with a message" (the admin's approve action): the admin neither
+        offers the decision nor links its author to it; the workspace refuses them (also
+        tests/escalation/test_views.py::TestPermissions::test_the_requester_cannot_open_their_own_request
+        and tests/escalation/test_warnings.py, the requester cannot decide their own request)."""
         warning = factories.AwaitingSignoffWarningFactory(drafted_by=manager)
+        signoff = SignOff.objects.get()
         client.force_login(staff(manager))
-        response = act(client, WARNINGS, "approve", [warning.pk])
-        assert any("someone else must make it" in m for m in messages_of(response))
+        assert not ({"approve", "refuse"} & offered_actions(client, WARNINGS))
+        page = client.get(reverse("admin:escalation_warning_change", args=[warning.pk])).content.decode()
+        assert "Decide in the workspace" not in page
+        assert f'href="{reverse("escalation:warning_detail", args=[warning.pk])}">Open warning' in page
+        decide = reverse("escalation:signoff_detail", args=[signoff.pk])
+        assert client.post(decide, {"decision": "approve"}).status_code == 403
+        with pytest.raises(PermissionDenied, match="someone else must make it"):
+            services.signoff_decide(actor=manager, signoff=signoff, approve=True)
         assert SignOff.objects.get().status == SignOffStatus.PENDING
 
     def test_appeal_review_page_shows_block_history_and_timeline(self, client, md):
@@ -253,11 +290,21 @@ class TestActionsCallServices:
         assert any("cannot be reached" in m for m in messages_of(response))
 
 
+def follow_decide_link(client, admin_page: str) -> str:
+    """The "Decide in the workspace" link on an admin page; it opens for the signed-in user."""
+    body = client.get(admin_page).content.decode()
+    found = re.search(r'<a class="mc-link" href="([^"]+)">Decide in the workspace</a>', body)
+    assert found, admin_page
+    assert client.get(found.group(1)).status_code == 200
+    return found.group(1)
+
+
 def test_walk_one_case_from_record_to_a_decided_appeal(
     client, officer, manager, md, channel, django_capture_on_commit_callbacks, mailoutbox
 ):
-    """The issue's 'done when': record → hide → warn → sign off → block → acknowledge → appeal → overturn
-    (all in the admin but the appeal decision, which the Managing Director makes in the workspace)."""
+    """The issue's 'done when': record → hide → warn → sign off → block → acknowledge → appeal → overturn.
+    The team drafts and records in the admin; every decision (the sign-offs, the acknowledgement, the
+    appeal) is made in the workspace, reached from the admin's "Decide in the workspace" link."""
     for user in (officer, manager, md):
         staff(user)
     abusive = factories.rule("abusive")
@@ -287,7 +334,8 @@ def test_walk_one_case_from_record_to_a_decided_appeal(
     warning = Warning.objects.get(case=first)
     act(client, WARNINGS, "submit_for_signoff", [warning.pk])
     client.force_login(manager)
-    act(client, WARNINGS, "approve", [warning.pk])
+    decide_warning = follow_decide_link(client, reverse("admin:escalation_warning_change", args=[warning.pk]))
+    client.post(decide_warning, {"decision": "approve"})
     client.force_login(officer)
     act(client, WARNINGS, "mark_sent", [warning.pk])
     warning.refresh_from_db()
@@ -297,13 +345,18 @@ def test_walk_one_case_from_record_to_a_decided_appeal(
     act(client, CASES, "propose_block", [second.pk], scope="all", reason="Second offence after a warning")
     block = Block.objects.get(case=second)
     client.force_login(manager)
+    decide_block = follow_decide_link(
+        client, reverse("admin:escalation_signoff_change", args=[block.signoffs.get().pk])
+    )
     with django_capture_on_commit_callbacks(execute=True):
-        act(client, SIGNOFFS, "approve", [block.signoffs.get().pk])
+        client.post(decide_block, {"decision": "approve"})
     block.refresh_from_db()
     assert block.status == BlockStatus.ACTIVE
     assert [m.to for m in mailoutbox] == [[md.email]]
     client.force_login(md)
-    act(client, BLOCKS, "acknowledge", [block.pk])
+    block_page = follow_decide_link(client, reverse("admin:escalation_block_change", args=[block.pk]))
+    assert block_page == reverse("escalation:block_detail", args=[block.pk])
+    client.post(reverse("escalation:block_acknowledge", args=[block.pk]))
 
     client.force_login(officer)
     response = act(client, BLOCKS, "record_appeal", [block.pk], received_at="", received_via="DM", grounds="Sorry")
@@ -391,3 +444,173 @@ class TestEvidenceAndInbox:
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("admin:login"))
         assert client.get(reverse("escalation:decision_list")).status_code == 200
+
+
+# --- Decisions are made in the workspace only (issue 16, ADR 8) ----------------------------------
+
+# The decisions the admin once offered as actions, and any like them: none is offered to anyone.
+DECISION_ACTIONS = {"approve", "refuse", "acknowledge", "uphold", "overturn"}
+DECISION_WORDS = re.compile(r"\b(approve|refuse|acknowledg|uphold|overturn|decide|sign off)", re.IGNORECASE)
+
+
+@pytest.mark.parametrize("role", ["officer", "manager", "director", "md", "superuser"])
+def test_no_role_is_offered_a_decision_action_in_any_admin_changelist(request, role):
+    """Every registered ModelAdmin's actions, as each role (with staff status), by name and wording."""
+    if role == "superuser":
+        user = factories.UserFactory(username="ada.admin", is_superuser=True, is_staff=True)
+    else:
+        user = staff(request.getfixturevalue(role))
+    http = RequestFactory().get("/admin/")
+    http.user = user
+    offered = {}
+    for model, model_admin in admin.site._registry.items():
+        for name, (_func, _name, description) in model_admin.get_actions(http).items():
+            offered[f"{model._meta.label}.{name}"] = str(description)
+    assert offered or role == "director"  # the walk reached the actions (a director has none to draft)
+    decisions = {
+        key: text
+        for key, text in offered.items()
+        if key.rsplit(".", 1)[1] in DECISION_ACTIONS or DECISION_WORDS.search(text)
+    }
+    assert decisions == {}
+
+
+def test_the_admin_still_offers_drafting_and_recording(client, officer, manager, md):
+    """What stays in the admin: the team's drafting and recording, unchanged."""
+    client.force_login(staff(officer))
+    assert {"submit_for_signoff", "mark_sent", "withdraw"} <= offered_actions(client, WARNINGS)
+    assert {"record_appeal", "undone_on_platform"} <= offered_actions(client, BLOCKS)
+    client.force_login(staff(manager))
+    assert "report_police" in offered_actions(client, BLOCKS)
+    assert offered_actions(client, SIGNOFFS) == set()  # sign-offs are listed to read
+    client.force_login(staff(md))
+    assert offered_actions(client, BLOCKS) == set()
+
+
+def decide_link(client, admin_url: str) -> str | None:
+    page = client.get(admin_url)
+    assert page.status_code == 200
+    found = re.search(r'<a class="mc-link" href="([^"]+)">Decide in the workspace</a>', page.content.decode())
+    return found.group(1) if found else None
+
+
+class TestDecideInTheWorkspaceLinks:
+    def test_a_warning_awaiting_sign_off_links_its_deciders_to_the_sign_off_page(self, client, officer, manager):
+        warning = factories.AwaitingSignoffWarningFactory(drafted_by=officer)
+        signoff = warning.signoffs.get()
+        decide = reverse("escalation:signoff_detail", args=[signoff.pk])
+        client.force_login(staff(manager))
+        for admin_url in (
+            reverse("admin:escalation_warning_change", args=[warning.pk]),
+            reverse("admin:escalation_signoff_change", args=[signoff.pk]),
+        ):
+            assert decide_link(client, admin_url) == decide
+        page = client.get(decide)
+        assert page.status_code == 200
+        assert 'value="approve"' in page.content.decode()
+        # the drafter is not a decider: the admin points them to the warning's page instead
+        client.force_login(staff(officer))
+        assert decide_link(client, reverse("admin:escalation_warning_change", args=[warning.pk])) is None
+        body = client.get(reverse("admin:escalation_warning_change", args=[warning.pk])).content.decode()
+        warning_page = reverse("escalation:warning_detail", args=[warning.pk])
+        assert f'<a class="mc-link" href="{warning_page}">Open warning {warning.pk} in the workspace</a>' in body
+        assert client.get(warning_page).status_code == 200
+
+    def test_a_proposed_block_links_the_manager_to_its_sign_off_page(self, client, manager, officer):
+        block = factories.ProposedBlockFactory()
+        signoff = block.signoffs.get()
+        decide = reverse("escalation:signoff_detail", args=[signoff.pk])
+        client.force_login(staff(manager))
+        for admin_url in (
+            reverse("admin:escalation_block_change", args=[block.pk]),
+            reverse("admin:escalation_signoff_change", args=[signoff.pk]),
+        ):
+            assert decide_link(client, admin_url) == decide
+        assert client.get(decide).status_code == 200
+
+    def test_an_unacknowledged_block_links_the_managing_director_to_the_block_page(self, client, md, officer):
+        block = factories.ActiveBlockFactory()
+        admin_url = reverse("admin:escalation_block_change", args=[block.pk])
+        client.force_login(staff(md))
+        decide = decide_link(client, admin_url)
+        assert decide == reverse("escalation:block_detail", args=[block.pk])
+        assert "Acknowledge the block" in client.get(decide).content.decode()
+        client.force_login(staff(officer))
+        assert decide_link(client, admin_url) is None
+        client.force_login(md)
+        client.post(reverse("escalation:block_acknowledge", args=[block.pk]))
+        client.force_login(staff(md))
+        body = client.get(admin_url).content.decode()
+        assert "mc-decision" not in body  # nothing waits any more
+
+    def test_a_decided_sign_off_has_no_link(self, client, manager):
+        signoff = factories.AwaitingSignoffWarningFactory().signoffs.get()
+        services.signoff_decide(actor=manager, signoff=signoff, approve=True)
+        client.force_login(staff(manager))
+        body = client.get(reverse("admin:escalation_signoff_change", args=[signoff.pk])).content.decode()
+        assert "Decide in the workspace" not in body
+
+
+class TestAStaleAdminDecision:
+    """A form from before the move (an open tab, a bookmark) decides nothing: the workspace does."""
+
+    @pytest.mark.parametrize("action", ["approve", "refuse"])
+    def test_on_warnings(self, client, manager, action):
+        warning = factories.AwaitingSignoffWarningFactory()
+        signoff = warning.signoffs.get()
+        events = CaseEvent.objects.count()
+        client.force_login(staff(manager))
+        response = client.post(
+            WARNINGS, {"action": action, ACTION_CHECKBOX_NAME: [str(warning.pk)], "apply": "yes", "reason": "Old tab"}
+        )
+        assert response.status_code == 302
+        assert response["Location"] == reverse("escalation:signoff_detail", args=[signoff.pk])
+        warning.refresh_from_db()
+        signoff.refresh_from_db()
+        assert (warning.status, signoff.status) == (WarningStatus.AWAITING_SIGNOFF, SignOffStatus.PENDING)
+        assert CaseEvent.objects.count() == events
+        page = client.get(response["Location"])
+        assert "Warnings are signed off on the sign-off&#x27;s page in the workspace" in page.content.decode()
+
+    @pytest.mark.parametrize("action", ["approve", "refuse"])
+    def test_on_sign_offs(self, client, manager, action):
+        block = factories.ProposedBlockFactory()
+        signoff = block.signoffs.get()
+        events = CaseEvent.objects.count()
+        client.force_login(staff(manager))
+        response = client.post(
+            SIGNOFFS, {"action": action, ACTION_CHECKBOX_NAME: [str(signoff.pk)], "apply": "yes", "reason": "Old"}
+        )
+        assert response.status_code == 302
+        assert response["Location"] == reverse("escalation:signoff_detail", args=[signoff.pk])
+        signoff.refresh_from_db()
+        block.refresh_from_db()
+        assert (signoff.status, block.status) == (SignOffStatus.PENDING, BlockStatus.AWAITING_SIGNOFF)
+        assert CaseEvent.objects.count() == events
+        page = client.get(response["Location"])
+        assert "Sign-offs are decided on their page in the workspace" in page.content.decode()
+
+    def test_acknowledge_on_blocks(self, client, md):
+        block = factories.ActiveBlockFactory()
+        events = CaseEvent.objects.count()
+        client.force_login(staff(md))
+        response = client.post(BLOCKS, {"action": "acknowledge", ACTION_CHECKBOX_NAME: [str(block.pk)], "index": "0"})
+        assert response.status_code == 302
+        assert response["Location"] == reverse("escalation:block_detail", args=[block.pk])
+        block.refresh_from_db()
+        assert (block.md_acknowledged_at, block.md_acknowledged_by) == (None, None)
+        assert CaseEvent.objects.count() == events
+        page = client.get(response["Location"])
+        assert "Blocks are acknowledged on their page in the workspace" in page.content.decode()
+
+    def test_by_someone_who_may_not_decide_it_goes_back_to_the_list_with_the_message(self, client, officer):
+        block = factories.ActiveBlockFactory()
+        client.force_login(staff(officer))
+        response = client.post(
+            BLOCKS, {"action": "acknowledge", ACTION_CHECKBOX_NAME: [str(block.pk)], "index": "0"}, follow=True
+        )
+        assert response.status_code == 200
+        assert response.redirect_chain == [(BLOCKS, 302)]
+        assert any("Blocks are acknowledged on their page in the workspace" in m for m in messages_of(response))
+        block.refresh_from_db()
+        assert block.md_acknowledged_at is None
