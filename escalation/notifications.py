@@ -16,6 +16,7 @@ from moderation.events import record_event
 from moderation.models import OutboxMessage
 from moderation.outbox import outbox_add
 from policy import services as policy
+from policy.titles import titles
 
 
 def emails_of_role_holders(perm: str) -> list[str]:
@@ -36,7 +37,7 @@ def managing_director_emails() -> list[str]:
 
 def render(template: str, context: dict) -> tuple[str, str]:
     """``escalation/email/<template>.txt`` rendered: (subject, body); its first line is the subject."""
-    context = {"organisation": policy.current().organisation_name, **context}
+    context = {"organisation": policy.current().organisation_name, "titles": titles(), **context}
     subject, _, body = render_to_string(f"escalation/email/{template}.txt", context).strip().partition("\n")
     return subject.strip(), body.strip() + "\n"
 
