@@ -25,6 +25,7 @@ from moderation.admin import ReadOnlyCaseworkAdmin
 from moderation.admin_actions import ReasonForm, error_text, form_action, run_per_row
 from moderation.models import Case, CaseEvent, SocialAccount
 from moderation.templatetags.workspace import london
+from policy.titles import lazily, titles
 
 logger = logging.getLogger(__name__)
 
@@ -161,7 +162,7 @@ def _who_can_sign_off(warning: Warning, *, asker) -> tuple[str, int]:
     """What to say once ``warning`` was sent for sign-off by ``asker``: who else can decide it (neither
     its drafter nor its asker may), or a warning that nobody else can, and what to do about it."""
     case = warning.case
-    role = routing.SIGNOFF_DECIDED_BY[SignOffKind.WARNING]
+    role = routing.signoff_decided_by(SignOffKind.WARNING)
     people, admins = routing.who_may_decide(
         kind=SignOffKind.WARNING, service_area_id=case.service_area_id, authors={warning.drafted_by_id, asker.pk}
     )
@@ -169,11 +170,11 @@ def _who_can_sign_off(warning: Warning, *, asker) -> tuple[str, int]:
         return f"sent for sign-off by {_names(people)} (the {role}).", messages.SUCCESS
     no_director = case.service_area_id is None or not case.service_area.directors.filter(is_active=True).exists()
     text = f"sent for sign-off, but nobody else can sign it off (the {role})"
-    text += ": this case's service area has no service director." if no_director else "."
+    text += f": this case's service area has no {titles().director}." if no_director else "."
     if admins:
         text += f" Only an administrator ({_names(admins)}) could decide it."
     text += " Ask an administrator to give someone else the role"
-    text += " or to add a service director to the area." if no_director else "."
+    text += f" or to add a {titles().director} to the area." if no_director else "."
     return text, messages.WARNING
 
 
@@ -442,7 +443,7 @@ class BlockAdmin(CaseReachAdminMixin, ReadOnlyCaseworkAdmin):
         )
         return HttpResponseRedirect(reverse("admin:escalation_block_changelist"))
 
-    @admin.action(description="Acknowledge (Managing Director)", permissions=["acknowledge_block"])
+    @admin.action(description=lazily("Acknowledge ({t.head})"), permissions=["acknowledge_block"])
     def acknowledge(self, request, queryset):
         run_per_row(
             self,
@@ -464,7 +465,7 @@ class BlockAdmin(CaseReachAdminMixin, ReadOnlyCaseworkAdmin):
             if appeal.status == AppealStatus.PREMATURE:
                 opens = _when(appeal.window_opens_at)
                 return f"appeal {appeal.pk} recorded as premature: appeals can be heard from {opens}."
-            return f"appeal {appeal.pk} recorded and sent to the Managing Director."
+            return f"appeal {appeal.pk} recorded and sent to the {titles().head}."
 
         return form_action(self, request, queryset, form_class=AppealForm, title="Record an appeal", apply=apply)
 
@@ -485,7 +486,7 @@ class BlockAdmin(CaseReachAdminMixin, ReadOnlyCaseworkAdmin):
                     reference=d["reference"],
                     reported_on=d["reported_on"],
                 )
-                and "police report recorded; the Managing Director is told."
+                and f"police report recorded; the {titles().head} is told."
             ),
         )
 
@@ -579,13 +580,14 @@ class AppealAdmin(CaseReachAdminMixin, ReadOnlyCaseworkAdmin):
         block = obj.block
         where = block.channel.name if block.channel else "all channels"
         return format_html(
-            "{} — {} on {}; started {}; {}.<br>Reason: {}<br>Managing Director acknowledged: {}",
+            "{} — {} on {}; started {}; {}.<br>Reason: {}<br>{} acknowledged: {}",
             _link(block, f"Block {block.pk}"),
             block.get_kind_display(),
             where,
             _when(block.started_at),
             block.get_status_display(),
             block.reason,
+            titles().start.head,
             _when(block.md_acknowledged_at),
         )
 

@@ -105,7 +105,7 @@ def block_notice_sent(message: OutboxMessage) -> None:
         Block,
         message,
         sent_note="",
-        unsent_note="No Managing Director has an email address: tell them another way.",
+        unsent_note=f"No {titles().head} has an email address: tell them another way.",
     )
 
 
@@ -129,5 +129,5 @@ def police_report_sent(message: OutboxMessage) -> None:
         PoliceReport,
         message,
         sent_note="Police report shared.",
-        unsent_note="No Managing Director has an email address.",
+        unsent_note=f"No {titles().head} has an email address.",
     )

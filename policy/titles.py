@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from policy import services
+from django.utils.functional import lazy
 
 # escalation.routing's group names (OFFICER, MANAGER, SERVICE_DIRECTOR, MANAGING_DIRECTOR) → field
 _ROLE_FIELDS = {
@@ -47,6 +47,8 @@ class Titles:
 
 def titles() -> Titles:
     """The current policy's titles (the policy is cached: cheap to call)."""
+    from policy import services  # here, not at import: models import this module before the registry is ready
+
     version = services.current()
     return Titles(
         officer=version.title_officer,
@@ -54,3 +56,16 @@ def titles() -> Titles:
         director=version.title_director,
         head=version.title_head,
     )
+
+
+def _formatted(template: str) -> str:
+    return template.format(t=titles())
+
+
+_lazy_formatted = lazy(_formatted, str)
+
+
+def lazily(template: str):
+    """``template`` with the titles filled in when it is shown, not when it is defined (for texts
+    fixed at import: admin action descriptions, form help texts): ``lazily("Acknowledge ({t.head})")``."""
+    return _lazy_formatted(template)
