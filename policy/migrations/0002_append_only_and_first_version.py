@@ -33,8 +33,9 @@ def first_version(apps, schema_editor) -> None:
         return
     template = from_settings()
     bookkeeping = ("id", "number", "created_at", "created_by_id", "created_by_label", "reason", "preset")
+    # the fields of the model as this migration knows it (later migrations add more, with defaults)
     fields = {
-        f.attname: getattr(template, f.attname) for f in template._meta.concrete_fields if f.name not in bookkeeping
+        f.attname: getattr(template, f.attname) for f in PolicyVersion._meta.concrete_fields if f.name not in bookkeeping
     }
     PolicyVersion.objects.create(
         **fields,
