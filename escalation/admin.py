@@ -28,6 +28,7 @@ from moderation.admin import ReadOnlyCaseworkAdmin
 from moderation.admin_actions import ReasonForm, error_text, form_action, run_per_row
 from moderation.models import Case, CaseEvent, SocialAccount
 from moderation.templatetags.workspace import london
+from policy.titles import titles
 
 logger = logging.getLogger(__name__)
 
@@ -238,7 +239,7 @@ def _who_can_sign_off(warning: Warning, *, asker) -> tuple[str, int]:
     """What to say once ``warning`` was sent for sign-off by ``asker``: who else can decide it (neither
     its drafter nor its asker may), or a warning that nobody else can, and what to do about it."""
     case = warning.case
-    role = routing.SIGNOFF_DECIDED_BY[SignOffKind.WARNING]
+    role = routing.signoff_decided_by(SignOffKind.WARNING)
     people, admins = routing.who_may_decide(
         kind=SignOffKind.WARNING, service_area_id=case.service_area_id, authors={warning.drafted_by_id, asker.pk}
     )
@@ -246,11 +247,11 @@ def _who_can_sign_off(warning: Warning, *, asker) -> tuple[str, int]:
         return f"sent for sign-off by {_names(people)} (the {role}).", messages.SUCCESS
     no_director = case.service_area_id is None or not case.service_area.directors.filter(is_active=True).exists()
     text = f"sent for sign-off, but nobody else can sign it off (the {role})"
-    text += ": this case's service area has no service director." if no_director else "."
+    text += f": this case's service area has no {titles().director}." if no_director else "."
     if admins:
         text += f" Only an administrator ({_names(admins)}) could decide it."
     text += " Ask an administrator to give someone else the role"
-    text += " or to add a service director to the area." if no_director else "."
+    text += f" or to add a {titles().director} to the area." if no_director else "."
     return text, messages.WARNING
 
 
@@ -284,7 +285,7 @@ class WarningAdmin(DecidedInTheWorkspaceMixin, CaseReachAdminMixin, admin.ModelA
         return None
 
     def waiting_text_for(self, obj) -> str:
-        role = routing.SIGNOFF_DECIDED_BY[SignOffKind.WARNING]
+        role = routing.signoff_decided_by(SignOffKind.WARNING)
         return f"This warning is waiting for sign-off by the {role}."
 
     def has_add_permission(self, request):
@@ -409,7 +410,7 @@ class SignOffAdmin(DecidedInTheWorkspaceMixin, CaseReachAdminMixin, ReadOnlyCase
         return None
 
     def waiting_text_for(self, obj) -> str:
-        role = routing.SIGNOFF_DECIDED_BY[obj.kind]
+        role = routing.signoff_decided_by(obj.kind)
         return f"This sign-off ({obj.get_kind_display().lower()}) is waiting for the {role}."
 
 
@@ -478,9 +479,9 @@ class BlockAdmin(DecidedInTheWorkspaceMixin, CaseReachAdminMixin, ReadOnlyCasewo
 
     def waiting_text_for(self, obj) -> str:
         if obj.status == BlockStatus.AWAITING_SIGNOFF:
-            role = routing.SIGNOFF_DECIDED_BY[SignOffKind.BLOCK]
+            role = routing.signoff_decided_by(SignOffKind.BLOCK)
             return f"This block is waiting for approval by the {role}."
-        return "This block is waiting for the Managing Director's acknowledgement."
+        return f"This block is waiting for the {titles().head}'s acknowledgement."
 
     def has_record_appeal_permission(self, request):
         return routing.holds(request.user, routing.PERM_RECORD_APPEAL)
@@ -539,7 +540,7 @@ class BlockAdmin(DecidedInTheWorkspaceMixin, CaseReachAdminMixin, ReadOnlyCasewo
             if appeal.status == AppealStatus.PREMATURE:
                 opens = _when(appeal.window_opens_at)
                 return f"appeal {appeal.pk} recorded as premature: appeals can be heard from {opens}."
-            return f"appeal {appeal.pk} recorded and sent to the Managing Director."
+            return f"appeal {appeal.pk} recorded and sent to the {titles().head}."
 
         return form_action(self, request, queryset, form_class=AppealForm, title="Record an appeal", apply=apply)
 
@@ -560,7 +561,7 @@ class BlockAdmin(DecidedInTheWorkspaceMixin, CaseReachAdminMixin, ReadOnlyCasewo
                     reference=d["reference"],
                     reported_on=d["reported_on"],
                 )
-                and "police report recorded; the Managing Director is told."
+                and f"police report recorded; the {titles().head} is told."
             ),
         )
 
@@ -654,13 +655,14 @@ class AppealAdmin(CaseReachAdminMixin, ReadOnlyCaseworkAdmin):
         block = obj.block
         where = block.channel.name if block.channel else "all channels"
         return format_html(
-            "{} — {} on {}; started {}; {}.<br>Reason: {}<br>Managing Director acknowledged: {}",
+            "{} — {} on {}; started {}; {}.<br>Reason: {}<br>{} acknowledged: {}",
             _link(block, f"Block {block.pk}"),
             block.get_kind_display(),
             where,
             _when(block.started_at),
             block.get_status_display(),
             block.reason,
+            titles().start.head,
             _when(block.md_acknowledged_at),
         )
 

@@ -16,6 +16,7 @@ from moderation.events import record_event
 from moderation.models import OutboxMessage
 from moderation.outbox import outbox_add
 from policy import services as policy
+from policy.titles import titles
 
 
 def emails_of_role_holders(perm: str) -> list[str]:
@@ -37,7 +38,12 @@ def managing_director_emails() -> list[str]:
 def render(template: str, context: dict) -> tuple[str, str]:
     """``escalation/email/<template>.txt`` rendered: (subject, body); its first line is the subject."""
     version = policy.current()
-    context = {"organisation": version.organisation_name, "appeals_offered": version.appeals, **context}
+    context = {
+        "organisation": version.organisation_name,
+        "appeals_offered": version.appeals,
+        "titles": titles(),
+        **context,
+    }
     subject, _, body = render_to_string(f"escalation/email/{template}.txt", context).strip().partition("\n")
     return subject.strip(), body.strip() + "\n"
 
@@ -105,7 +111,7 @@ def block_notice_sent(message: OutboxMessage) -> None:
         Block,
         message,
         sent_note="",
-        unsent_note="No Managing Director has an email address: tell them another way.",
+        unsent_note=f"No {titles().head} has an email address: tell them another way.",
     )
 
 
@@ -129,5 +135,5 @@ def police_report_sent(message: OutboxMessage) -> None:
         PoliceReport,
         message,
         sent_note="Police report shared.",
-        unsent_note="No Managing Director has an email address.",
+        unsent_note=f"No {titles().head} has an email address.",
     )

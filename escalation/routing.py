@@ -18,6 +18,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser
 
 from escalation.constants import SignOffKind
+from policy.titles import titles
 
 OFFICER = "Communications officer"
 MANAGER = "Communications manager"
@@ -72,12 +73,16 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     MANAGING_DIRECTOR: (PERM_ACKNOWLEDGE_BLOCK, PERM_DECIDE_APPEAL),
 }
 
-# Who is asked to decide each kind of sign-off: the role named in the inbox and the chase email.
-SIGNOFF_DECIDED_BY: dict[str, str] = {
-    SignOffKind.WARNING: f"{MANAGER} or the case's {SERVICE_DIRECTOR.lower()}",
-    SignOffKind.BLOCK: MANAGER,
-    SignOffKind.APPEAL: MANAGING_DIRECTOR,
-}
+
+def signoff_decided_by(kind: str) -> str:
+    """Who is asked to decide a sign-off of ``kind``: the role named in the inbox and the chase email,
+    in the policy's titles (read now: a new policy version renames them)."""
+    t = titles()
+    if kind == SignOffKind.WARNING:
+        return f"{t.manager} or the case's {t.director}" if directors_sign_off_warnings() else t.manager
+    if kind == SignOffKind.BLOCK:
+        return t.manager
+    return t.head
 
 
 def holds(user, perm: str) -> bool:

@@ -18,6 +18,7 @@ from moderation import clock
 from moderation.constants import CaseStatus
 from moderation.models import Case, HouseRule, SocialAccount
 from policy import services as policy
+from policy.titles import titles as role_titles
 
 
 @dataclass(frozen=True)
@@ -176,7 +177,8 @@ def _standing(account: SocialAccount, active: list[Block], warnings: list[Warnin
             "The ban can be challenged at any time."
         )
     elif rec == Recommendation.IMMEDIATE_BLOCK:
-        reason = "Urgent, and it breaks the law: the Communications Manager blocks now (the Managing Director is told)."
+        role = role_titles()
+        reason = f"Urgent, and it breaks the law: the {role.manager} blocks now (the {role.head} is told)."
     elif given.kind == advice.RuleKind.ZERO_TOLERANCE:
         titles = ", ".join(r.title.lower() for r in zero)
         reason = f"Zero tolerance: an open case cites {titles}."

@@ -41,6 +41,7 @@ from moderation.models import Case, CaseEvent, Channel, Post
 from moderation.outbox import outbox_deliver
 from moderation.services import clean_text, conflict, post_set_visibility, require_perm
 from policy import services as policy
+from policy.titles import titles
 
 
 def _check_move(obj, table: dict[str, set[str]], target: str, noun: str) -> None:
@@ -169,7 +170,7 @@ def warning_submit(*, actor: AbstractBaseUser, warning: Warning) -> SignOff:
         subject=warning,
         before={"status": WarningStatus.DRAFT},
         after={"status": warning.status, "signoff": signoff.pk},
-        note=f"To be signed off by the {routing.SIGNOFF_DECIDED_BY[SignOffKind.WARNING]}.",
+        note=f"To be signed off by the {routing.signoff_decided_by(SignOffKind.WARNING)}.",
     )
     return signoff
 
@@ -266,7 +267,7 @@ def _lock_pending_signoff(*, actor: AbstractBaseUser, signoff: SignOff, approve:
     )
     if not routing.can_decide_signoff(actor, kind=signoff.kind, service_area_id=signoff.case.service_area_id):
         raise PermissionDenied(
-            f"This decision is for the {routing.SIGNOFF_DECIDED_BY[signoff.kind]}; your role cannot make it."
+            f"This decision is for the {routing.signoff_decided_by(signoff.kind)}; your role cannot make it."
         )
     if actor.pk in signoff_authors(signoff):
         raise PermissionDenied("You asked for this decision, so someone else must make it.")
@@ -582,7 +583,7 @@ def block_acknowledge(*, actor: AbstractBaseUser, block: Block, note: str = "") 
     if actor.pk == block.proposed_by_id or actor.pk in approvers:
         # separation of duties (the database holds it too: escalation/migrations/0005)
         raise PermissionDenied(
-            "You proposed or approved this block: the Managing Director who acknowledges it must be someone else."
+            f"You proposed or approved this block: the {titles().head} who acknowledges it must be someone else."
         )
     block.md_acknowledged_by, block.md_acknowledged_at = actor, clock.now()
     block.save(update_fields=["md_acknowledged_by", "md_acknowledged_at"])
@@ -685,7 +686,7 @@ def appeal_record(
         raise conflict(f"This block is {block.get_status_display().lower()}; only an active block can be appealed.")
     under_review = block.appeals.filter(status=AppealStatus.UNDER_REVIEW).first()
     if under_review is not None:
-        raise conflict(f"Appeal {under_review.pk} against this block is already with the Managing Director.")
+        raise conflict(f"Appeal {under_review.pk} against this block is already with the {titles().head}.")
     premature = not may_be_heard(block, received_at)
     appeal = Appeal(
         block=block,
@@ -906,7 +907,7 @@ def overdue_chase(*, now: datetime | None = None) -> dict[str, int]:
         queue(
             "signoff_chase",
             recipients,
-            {"signoff": signoff, "decided_by": routing.SIGNOFF_DECIDED_BY[signoff.kind]},
+            {"signoff": signoff, "decided_by": routing.signoff_decided_by(signoff.kind)},
             key=f"signoff-chase:{signoff.pk}:{day}",
             case_id=signoff.case_id,
         )
@@ -949,7 +950,7 @@ def overdue_chase(*, now: datetime | None = None) -> dict[str, int]:
             actor=None,
             subject=block,
             after={"recipients": md_emails},
-            note="" if md_emails else "No Managing Director has an email address: tell them another way.",
+            note="" if md_emails else f"No {titles().head} has an email address: tell them another way.",
         )
         chased["acknowledgements"] += 1
     return chased

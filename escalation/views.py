@@ -53,6 +53,7 @@ from moderation.models import Case, CaseEvent
 from moderation.selectors import account_history
 from moderation.services import post_set_visibility
 from policy import services as policy
+from policy.titles import titles
 
 PAGE_SIZE = 25
 INBOX_PAGE_SIZE = 50
@@ -143,7 +144,7 @@ def _decision_done(signoff: SignOff) -> str:
             return f"{label}: signed off. The officer can now send it."
         return f"{label}: refused and returned to the officer with your reason."
     if signoff.status == SignOffStatus.APPROVED:
-        return f"{label}: approved. The block is active and the Managing Director is told."
+        return f"{label}: approved. The block is active and the {titles().head} is told."
     return f"{label}: refused. The account is not blocked."
 
 
@@ -156,7 +157,7 @@ def _who_decides(kind: str, case: Case, *, authors: set[int]) -> dict:
     return {
         "people": people,
         "admins": admins,
-        "role": routing.SIGNOFF_DECIDED_BY[kind],
+        "role": routing.signoff_decided_by(kind),
         "verb": "sign this off" if kind == SignOffKind.WARNING else "approve this block",
         "no_director": no_director,
     }
@@ -272,7 +273,7 @@ def signoff_detail(request, pk: int):
     )
     user = request.user
     if not routing.can_decide_signoff(user, kind=signoff.kind, service_area_id=signoff.case.service_area_id):
-        raise PermissionDenied(f"This decision is for the {routing.SIGNOFF_DECIDED_BY[signoff.kind]}.")
+        raise PermissionDenied(f"This decision is for the {routing.signoff_decided_by(signoff.kind)}.")
     if user.pk in services.signoff_authors(signoff):
         raise PermissionDenied("You asked for this decision, so someone else must make it.")
     if signoff.kind == SignOffKind.APPEAL:
@@ -329,7 +330,7 @@ def signoff_detail(request, pk: int):
             "standing": account_standing(case.account, case=case),
             "history": history,
             "account_history": _history_rows(case.account, user),
-            "decided_by_role": routing.SIGNOFF_DECIDED_BY[signoff.kind],
+            "decided_by_role": routing.signoff_decided_by(signoff.kind),
             "form": form,
             "back": back,
         },
@@ -380,7 +381,7 @@ def warning_create(request, case_pk: int):
             "rules": list(case.rules.all()),
             "standing": account_standing(case.account, case=case),
             "form": form,
-            "decided_by_role": routing.SIGNOFF_DECIDED_BY[SignOffKind.WARNING],
+            "decided_by_role": routing.signoff_decided_by(SignOffKind.WARNING),
             "who_decides": _who_decides(SignOffKind.WARNING, case, authors={request.user.pk}),
             "needs_signoff": routing.warnings_need_signoff(),
         },
@@ -462,7 +463,7 @@ def warning_detail(request, pk: int):
             "text_form": text_form,
             "withdraw_form": withdraw_form,
             "form": failed,
-            "decided_by_role": routing.SIGNOFF_DECIDED_BY[SignOffKind.WARNING],
+            "decided_by_role": routing.signoff_decided_by(SignOffKind.WARNING),
             "who_decides": _warning_deciders(warning, signoffs, user),
             "needs_signoff": routing.warnings_need_signoff(),
         },
@@ -514,17 +515,16 @@ def block_create(request, case_pk: int):
                     if data.get("posts_now") in (Visibility.HIDDEN, Visibility.DELETED):
                         for post in visible:
                             post_set_visibility(actor=user, post=post, visibility=data["posts_now"])
-                done = "Blocked now. Block the account on the platform; the Managing Director is told."
+                done = f"Blocked now. Block the account on the platform; the {titles().head} is told."
                 if data.get("posts_now") in (Visibility.HIDDEN, Visibility.DELETED):
                     done += f" The case's visible posts are {data['posts_now']}."
             elif kind == BlockKind.STANDARD:
                 block = services.block_propose(actor=user, case=case, scope=data["scope"], reason=data["reason"])
-                done = f"Block proposed. It waits for the {routing.SIGNOFF_DECIDED_BY[SignOffKind.BLOCK]}'s sign-off."
+                done = f"Block proposed. It waits for the {routing.signoff_decided_by(SignOffKind.BLOCK)}'s sign-off."
             else:
                 block = services.channel_ban(actor=user, case=case, reason=data["reason"])
                 done = (
-                    f"Banned from {case.channel.name}; the case's posts there are deleted. "
-                    "The Managing Director is told."
+                    f"Banned from {case.channel.name}; the case's posts there are deleted. The {titles().head} is told."
                 )
         except ValidationError as error:
             apply_service_errors(form, error, aliases={"channel": "scope"})
@@ -683,7 +683,7 @@ def police_report_create(request, case_pk: int):
         else:
             messages.success(
                 request,
-                f"Police report recorded: {report.force}, reference {report.reference}. The Managing Director is told.",
+                f"Police report recorded: {report.force}, reference {report.reference}. The {titles().head} is told.",
             )
             if block is not None:
                 return redirect("escalation:block_detail", block.pk)
@@ -755,7 +755,7 @@ def appeal_create(request, block_pk: int):
         return redirect("escalation:block_detail", block.pk)
     under_review = block.appeals.filter(status=AppealStatus.UNDER_REVIEW).first()
     if under_review is not None:
-        messages.info(request, "An appeal against this block is already with the Managing Director.")
+        messages.info(request, f"An appeal against this block is already with the {titles().head}.")
         return redirect("escalation:appeal_detail", under_review.pk)
     form = AppealForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -778,7 +778,7 @@ def appeal_create(request, block_pk: int):
                     f"{_long_date(appeal.window_opens_at)}. Tell the account owner they can appeal from then.",
                 )
             else:
-                messages.success(request, "Appeal recorded and sent to the Managing Director for a decision.")
+                messages.success(request, f"Appeal recorded and sent to the {titles().head} for a decision.")
             return redirect("escalation:appeal_detail", appeal.pk)
     return render(
         request,
@@ -886,7 +886,7 @@ def appeal_detail(request, pk: int):
     form = AppealDecisionForm()
     if request.method == "POST":
         if not is_md:
-            raise PermissionDenied("Only the Managing Director decides appeals.")
+            raise PermissionDenied(f"Only the {titles().head} decides appeals.")
         if appeal.status in (AppealStatus.UPHELD, AppealStatus.OVERTURNED):
             messages.info(request, _already_decided(appeal.decided_by, appeal.decided_at, appeal.get_status_display()))
             return redirect("escalation:appeal_detail", appeal.pk)

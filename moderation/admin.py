@@ -36,6 +36,7 @@ from moderation.models import (
 )
 from moderation.selectors import first_response_at
 from moderation.templatetags.workspace import london
+from policy.titles import lazily, titles
 
 
 def evidence_file_link(obj: Evidence):
@@ -72,7 +73,15 @@ class ServiceAreaAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("directors")
 
-    @admin.display(description="Service directors")
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if db_field.name == "directors":  # the role as the organisation names it (the model's help text is fixed)
+            role = titles()
+            field.label = f"{role.start.director} (one or more)"
+            field.help_text = f"Who, as {role.director}, may sign off warnings on this area's cases."
+        return field
+
+    @admin.display(description=lazily("{t.start.director} (one or more)"))
     def director_names(self, obj):
         return ", ".join(str(u.get_full_name() or u) for u in obj.directors.all()) or "—"
 
@@ -468,7 +477,7 @@ class CaseAdmin(CaseReachAdminMixin, admin.ModelAdmin):
             ),
         )
 
-    @admin.action(description="Propose a block (needs the Communications Manager)", permissions=["propose_block"])
+    @admin.action(description=lazily("Propose a block (needs the {t.manager})"), permissions=["propose_block"])
     def propose_block(self, request, queryset):
         return form_action(
             self,
@@ -478,7 +487,7 @@ class CaseAdmin(CaseReachAdminMixin, admin.ModelAdmin):
             title="Propose a block",
             apply=lambda case, d: (
                 f"block {escalation.block_propose(actor=request.user, case=case, **d).pk} proposed; "
-                "waiting for the Communications Manager."
+                f"waiting for the {titles().manager}."
             ),
         )
 
@@ -490,10 +499,10 @@ class CaseAdmin(CaseReachAdminMixin, admin.ModelAdmin):
             queryset,
             form_class=BlockForm,
             title="Block immediately",
-            intro="The block starts now and the Managing Director is told.",
+            intro=f"The block starts now and the {titles().head} is told.",
             apply=lambda case, d: (
                 f"blocked now (block {escalation.block_immediate(actor=request.user, case=case, **d).pk}); "
-                "the Managing Director is being told."
+                f"the {titles().head} is being told."
             ),
         )
 

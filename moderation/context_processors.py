@@ -11,6 +11,7 @@ from escalation.selectors import decisions_waiting
 from moderation.constants import FlagStatus
 from moderation.models import Flag
 from policy import services as policy
+from policy.titles import titles
 
 DECIDER_PERMS = (
     routing.PERM_SIGNOFF_WARNING_ANY,
@@ -51,11 +52,13 @@ def navigation_for(user, current_path: str) -> list[dict]:
 def workspace(request) -> dict:
     user = getattr(request, "user", None)
     version = policy.current()
+    role_titles = titles()
     context = {
         "organisation_name": version.organisation_name,
         "appeals_offered": version.appeals,
         "warning_lookback_months": version.warning_lookback_months,
         "policy_url": version.policy_url,
+        "titles": role_titles,
         "navigation": [],
         "user_role": "",
         "can_read_accounts": False,
@@ -64,7 +67,7 @@ def workspace(request) -> dict:
     # an integration's token (the API) is not a person: it has no role and no workspace
     if user is None or not user.is_authenticated or not hasattr(user, "groups") or request.path.startswith("/admin/"):
         return context
-    roles = [name for name in user.groups.values_list("name", flat=True) if name in routing.ROLES]
+    roles = [role_titles.for_role(name) for name in user.groups.values_list("name", flat=True) if name in routing.ROLES]
     context["user_role"] = ", ".join(roles) or ("Administrator" if user.is_superuser else "")
     # half signed in (the second step not yet passed): no navigation to pages that would only send them back
     verified = getattr(user, "is_verified", None)

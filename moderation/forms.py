@@ -18,6 +18,7 @@ from django.utils import timezone
 from moderation import clock
 from moderation.constants import CaseOutcome, PostKind, Priority
 from moderation.csvfiles import FIELDS, channel_label
+from policy.titles import lazily
 
 WIDGET_CLASSES = {
     forms.Textarea: "govuk-textarea",
@@ -312,7 +313,7 @@ class CaseRecordForm(StripNulMixin, GovukFormMixin, forms.Form):
         label="Service area",
         required=False,
         empty_label="None",
-        help_text="Its Service Director may sign off a warning",
+        help_text=lazily("Its {t.director} may sign off a warning"),
     )
     priority = forms.TypedChoiceField(
         label="Priority",

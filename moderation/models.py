@@ -25,6 +25,7 @@ from moderation.constants import (
     Severity,
     Visibility,
 )
+from policy.titles import titles
 
 
 def normalise_handle(handle: str) -> str:
@@ -336,6 +337,14 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} by {self.actor_label}"
+
+    def get_kind_display(self) -> str:
+        """The kind as read: the head of the organisation's events in the policy's title."""
+        if self.kind == EventKind.MD_NOTIFIED:
+            return f"{titles().start.head} notified"
+        if self.kind == EventKind.MD_ACKNOWLEDGED:
+            return f"{titles().start.head} acknowledged"
+        return EventKind(self.kind).label if self.kind in EventKind.values else self.kind
 
 
 class Integration(models.Model):

@@ -60,7 +60,7 @@ def test_a_managers_own_warning_nobody_else_can_decide_is_warned(client, manager
 
     assert level == messages.WARNING
     assert "nobody else can sign it off" in message
-    assert "no service director" in message
+    assert "no Service director" in message
     assert "Ask an administrator to give someone else the role" in message
     assert name(manager) not in message.split(":", 1)[1]
     assert SignOff.objects.get(warning=warning).status == SignOffStatus.PENDING

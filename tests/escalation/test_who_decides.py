@@ -38,7 +38,7 @@ class TestAWarning:
         text = who_block(page)
         assert "govuk-warning-text" in text
         assert "Nobody else can sign this off" in text
-        assert "no service director" in text
+        assert "no Service director" in text
         # an administrator configures and never decides (issue 9: separation of duties)
         assert "root" not in text
         assert "an administrator configures the service and does not decide" in text
