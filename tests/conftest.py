@@ -116,6 +116,26 @@ def _fixture_teardown(self):
 TransactionTestCase._fixture_teardown = _fixture_teardown
 
 
+def _reset_sequences(db_name):
+    """``reset_sequences``: each sequence restarts after the rows its table holds, not at 1.
+
+    The flush after a committing test puts the seed data back (roles, house rules, the policy, and
+    the security events the role grants write); Django's reset would restart their sequences at 1
+    and the next insert would collide with a seeded row.
+    """
+    from django.core.management.color import no_style
+    from django.db import connections
+
+    connection = connections[db_name]
+    statements = connection.ops.sequence_reset_sql(no_style(), apps.get_models(include_auto_created=True))
+    with connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement)
+
+
+TransactionTestCase._reset_sequences = staticmethod(_reset_sequences)
+
+
 @pytest.fixture(autouse=True)
 def policy_read_afresh(request):
     """The policy is cached across requests, as in production: a test starts with this database's
