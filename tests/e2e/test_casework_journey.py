@@ -45,6 +45,18 @@ def later():
 
 
 @pytest.fixture
+def nhdc(site):
+    """North Hertfordshire's published policy, applied as its shipped preset (issue 11: the journey
+    passes unchanged under ``nhdc``)."""
+    from moderation.policy_presets import preset_apply
+    from policy import services as policy
+
+    preset_apply("nhdc")
+    assert policy.current().preset == "nhdc"
+    assert policy.current().policy_url == POLICY
+
+
+@pytest.fixture
 def team(site, later):
     """The people, channels and service areas of a North Herts comms team (made directly)."""
     return SimpleNamespace(
@@ -259,7 +271,7 @@ def tab_to(page: Page, locator: Locator, limit: int = 80) -> None:
 # --- 1. the journey ------------------------------------------------------------------------------
 
 
-def test_record_to_overturned_appeal(site, team, later, new_context, django_db_reset_sequences):
+def test_record_to_overturned_appeal(site, nhdc, team, later, new_context, django_db_reset_sequences):
     busy_morning(team)
 
     # An officer signs in and lands on the queue.
