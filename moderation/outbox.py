@@ -92,6 +92,51 @@ def outbox_add(
     return message
 
 
+def outbox_add_many(messages: list[dict]) -> list[OutboxMessage]:
+    """``outbox_add`` for many emails in two statements (set-based services such as the chase).
+
+    Each dict holds ``key``, ``kind``, ``subject``, ``body``, ``recipients`` and optionally
+    ``case_id`` and ``on_sent``. Keys already in the outbox are left as they are; the new rows are
+    returned, and each is queued for delivery once the caller's transaction commits.
+    """
+    if not messages:
+        return []
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("outbox_add_many belongs inside the transaction of the decisions it reports")
+    now = clock.now()
+    known = set(OutboxMessage.objects.filter(key__in=[m["key"] for m in messages]).values_list("key", flat=True))
+    rows, seen = [], set()
+    for message in messages:
+        if message["key"] in known or message["key"] in seen:
+            continue
+        seen.add(message["key"])
+        rows.append(
+            OutboxMessage(
+                key=message["key"],
+                message_id=_message_id(),
+                kind=message["kind"],
+                subject=message["subject"][:250],
+                body=message["body"],
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                recipients=sorted(set(message["recipients"])),
+                case_id=message.get("case_id"),
+                on_sent=message.get("on_sent", ""),
+                created_at=now,
+                next_attempt_at=now,
+            )
+        )
+    created = OutboxMessage.objects.bulk_create(rows)
+    ids = [row.pk for row in created]
+
+    def enqueue_all() -> None:
+        for pk in ids:
+            if not enqueue(pk):
+                break  # the broker is down: the sweep sends the rest, no point trying each
+
+    transaction.on_commit(enqueue_all, robust=True)
+    return created
+
+
 def enqueue(message_id: int) -> bool:
     """Queue the delivery task; never raises (the beat sweep delivers what could not be queued)."""
     from moderation.tasks import deliver_outbox_message

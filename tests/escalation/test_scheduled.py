@@ -14,7 +14,7 @@ from escalation.constants import BlockScope, BlockStatus
 from escalation.models import Block
 from moderation import clock
 from moderation.constants import EventKind
-from moderation.models import CaseEvent
+from moderation.models import CaseEvent, OutboxMessage
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -329,3 +329,47 @@ class TestUnacknowledgedBlockChase:
 
         assert result.get()["acknowledgements"] == 1
         assert [m.to for m in mailoutbox] == [[md.email]]
+
+
+class TestChaseIsSetBased:
+    """Issue 13: 1,745 overdue items took 7,265 statements. The chase's statements no longer grow with
+    the number of items: the items are read once, deciders once per kind and service area, and the
+    reminders, stamps and events written in one statement each."""
+
+    @pytest.mark.parametrize("count", [2, 25])
+    def test_the_statements_do_not_grow_with_the_number_of_overdue_items(
+        self, count, manager, other_manager, md, django_assert_max_num_queries, django_capture_on_commit_callbacks
+    ):
+        with clock.travel_to(MONDAY):
+            for _ in range(count):
+                services.block_propose(
+                    actor=manager, case=factories.OpenCaseFactory(), scope=BlockScope.ALL, reason="Repeated abuse."
+                )
+                factories.ActiveBlockFactory()
+
+        # working day, sign-offs, deciders (once), the policy, stamp, blocks, MD emails, stamp,
+        # outbox keys, outbox insert, events insert, savepoints
+        with clock.travel_to(at(17, 11)), django_assert_max_num_queries(16):
+            chased = services.overdue_chase()
+
+        assert chased == {"signoffs": count, "acknowledgements": count}
+        assert CaseEvent.objects.filter(kind=EventKind.SIGNOFF_CHASED).count() == count
+        assert CaseEvent.objects.filter(kind=EventKind.ACKNOWLEDGEMENT_CHASED).count() == count
+        assert OutboxMessage.objects.filter(kind="signoff_chase").count() == count
+        assert OutboxMessage.objects.filter(kind="acknowledgement_chase").count() == count
+        recipients = OutboxMessage.objects.filter(kind="signoff_chase").values_list("recipients", flat=True)
+        assert all(sent_to == [other_manager.email] for sent_to in recipients)  # never Maya, who asked
+
+    def test_a_second_run_the_same_day_adds_nothing(
+        self, manager, other_manager, md, django_capture_on_commit_callbacks
+    ):
+        with clock.travel_to(MONDAY):
+            services.block_propose(
+                actor=manager, case=factories.OpenCaseFactory(), scope=BlockScope.ALL, reason="Repeated abuse."
+            )
+        with clock.travel_to(at(17, 11)):
+            services.overdue_chase()
+        before = (OutboxMessage.objects.count(), CaseEvent.objects.count())
+        with clock.travel_to(at(17, 15)):
+            assert services.overdue_chase() == {"signoffs": 0, "acknowledgements": 0}
+        assert (OutboxMessage.objects.count(), CaseEvent.objects.count()) == before
