@@ -1,0 +1,201 @@
+"""``make bench-scale``: the product at a government department's size (issue 13).
+
+Builds the dataset of ``escalation.scale`` in a database of its own on the same PostgreSQL server
+(``DATABASE_URL``, or the embedded one), unless it is there already, then prints:
+
+* the workspace pages and the admin changelists on the same rows, interleaved, as p50 / p95 over
+  ``--rounds`` requests each, with the queries each costs and the ratio of the admin's p50 to the page's;
+* the three scheduled tasks (appeal-window sweep, digest, overdue chase), each run twice, with time,
+  statements and peak Python memory.
+
+Requests go through Django's whole stack in this process (the test client, signed in as each role),
+with ``DEBUG`` off and the cached template loader. Nothing in the bench database matters: it is
+rebuilt with ``--rebuild``.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+import tracemalloc
+import warnings
+
+import psycopg
+from django.contrib.auth import get_user_model
+from django.core.management import BaseCommand, CommandError, call_command
+from django.db import connection, connections
+from django.test import Client
+from django.test.utils import CaptureQueriesContext, setup_test_environment
+
+from escalation import scale
+from escalation import tasks as scheduled
+
+
+class Command(BaseCommand):
+    help = "Build a million-post dataset in its own database and measure pages and scheduled tasks on it."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--short", action="store_true", help="About 50,000 posts (the shape CI checks).")
+        parser.add_argument("--database", default="", help="The bench database's name.")
+        parser.add_argument("--rebuild", action="store_true", help="Drop and build the bench database again.")
+        parser.add_argument("--rounds", type=int, default=20, help="Requests per page (interleaved).")
+        parser.add_argument("--skip-tasks", action="store_true", help="Measure the pages only.")
+
+    def handle(self, *args, short, database, rebuild, rounds, skip_tasks, **options):
+        size = scale.Scale.short() if short else scale.Scale.full()
+        name = database or ("moderation_bench_short" if short else "moderation_bench")
+        built = self._use_database(name, rebuild=rebuild)
+        if not built:
+            self.stdout.write(f"Building {size} in {name} …")
+            started = time.perf_counter()
+            call_command("migrate", verbosity=0)
+            found = scale.build(size, stdout=self.stdout)
+            self.stdout.write(f"Built in {time.perf_counter() - started:.0f} s:")
+            for table, count in found.items():
+                self.stdout.write(f"  {table:28} {count:>10,}")
+        self.pages(rounds)
+        if not skip_tasks:
+            self.tasks()
+
+    # --- the database --------------------------------------------------------------------------
+
+    def _use_database(self, name: str, *, rebuild: bool) -> bool:
+        """Point the default connection at ``name`` (created empty if need be); True if it holds a
+        finished build."""
+        settings_dict = connections["default"].settings_dict
+        server = {
+            "host": settings_dict.get("HOST") or None,
+            "port": settings_dict.get("PORT") or None,
+            "user": "postgres",
+            "dbname": "postgres",
+            "autocommit": True,
+        }
+        try:
+            with psycopg.connect(**server) as admin:
+                exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+                if exists and rebuild:
+                    admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+                    exists = None
+                if not exists:
+                    admin.execute(f'CREATE DATABASE "{name}"')
+        except psycopg.Error as error:
+            raise CommandError(f"Cannot reach the PostgreSQL server as postgres: {error}") from error
+        connection.close()
+        settings_dict.update(NAME=name, USER="postgres", PASSWORD="")
+        if not exists:
+            return False
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT to_regclass('moderation_case') IS NOT NULL")
+            if not cursor.fetchone()[0]:
+                return False
+            cursor.execute("SELECT count(*) FROM moderation_case")
+            return cursor.fetchone()[0] > 0
+
+    # --- pages ---------------------------------------------------------------------------------
+
+    def pages(self, rounds: int) -> None:
+        warnings.filterwarnings("ignore", message="No directory at")  # collectstatic's folder: not served here
+        setup_test_environment()  # the test client's host, and mail kept in memory
+        User = get_user_model()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT account_id, count(*) FROM moderation_case GROUP BY account_id ORDER BY 2 DESC LIMIT 1"
+            )
+            heavy_account, heavy_cases = cursor.fetchone()
+            cursor.execute("SELECT max(id) FROM moderation_case WHERE status = 'open'")
+            open_case = cursor.fetchone()[0]
+        clients = {}
+        for username in ("officer1", "manager1", "head1", "admin1"):
+            client = Client()
+            client.force_login(User.objects.get(username=username))
+            clients[username] = client
+        pages = [
+            ("queue", "officer1", "/cases/", "admin: cases", "/admin/moderation/case/?status__exact=open"),
+            (
+                "queue, 2nd page",
+                "officer1",
+                "/cases/?page=2",
+                "admin: cases, 2nd page",
+                "/admin/moderation/case/?status__exact=open&p=1",
+            ),
+            ("queue, status=all", "officer1", "/cases/?status=all", "admin: all cases", "/admin/moderation/case/"),
+            ("queue, filtered", "officer1", "/cases/?status=all&channel=&rule=&overdue=true", None, None),
+            ("queue, search", "officer1", "/cases/?q=pothole", "admin: search", "/admin/moderation/case/?q=pothole"),
+            ("queue, all + search", "officer1", "/cases/?status=all&q=resident_4242", None, None),
+            ("case page", "manager1", f"/cases/{open_case}/", None, None),
+            (f"account page ({heavy_cases} cases)", "manager1", f"/accounts/{heavy_account}/", None, None),
+            ("decisions (manager)", "manager1", "/decisions/", None, None),
+            ("decisions (head)", "head1", "/decisions/", None, None),
+            ("appeals", "officer1", "/appeals/", "admin: blocks", "/admin/escalation/block/"),
+        ]
+        measured: dict[str, list[float]] = {}
+        queries: dict[str, int] = {}
+        sizes: dict[str, int] = {}
+        targets = []
+        for label, user, url, admin_label, admin_url in pages:
+            targets.append((label, clients[user], url))
+            if admin_url:
+                targets.append((admin_label, clients["admin1"], admin_url))
+        for label, client, url in targets:  # a first request each, for the query count (and warm caches)
+            with CaptureQueriesContext(connection) as captured:
+                response = client.get(url)
+            if response.status_code != 200:
+                raise CommandError(f"{url} answered {response.status_code}")
+            queries[label] = len(captured)
+            sizes[label] = len(response.content)
+        for _ in range(rounds):
+            for label, client, url in targets:
+                started = time.perf_counter()
+                client.get(url)
+                measured.setdefault(label, []).append((time.perf_counter() - started) * 1000)
+
+        def p(values, q):
+            return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
+
+        self.stdout.write("")
+        self.stdout.write(f"{'page':34} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8} {'KB':>6}  admin p50 / page p50")
+        for label, _user, _url, admin_label, _admin_url in pages:
+            values = measured[label]
+            ratio = ""
+            if admin_label:
+                ratio = f"{statistics.median(measured[admin_label]) / statistics.median(values):.1f}×"
+            self.stdout.write(
+                f"{label:34} {statistics.median(values):8.0f} {p(values, 95):8.0f} {queries[label]:8} "
+                f"{sizes[label] / 1024:6.0f}  {ratio}"
+            )
+            if admin_label:
+                admin = measured[admin_label]
+                self.stdout.write(
+                    f"{'  ' + admin_label:34} {statistics.median(admin):8.0f} {p(admin, 95):8.0f} "
+                    f"{queries[admin_label]:8} {sizes[admin_label] / 1024:6.0f}"
+                )
+
+    # --- scheduled tasks -----------------------------------------------------------------------
+
+    def tasks(self) -> None:
+        self.stdout.write("")
+        self.stdout.write(f"{'task':34} {'run':>4} {'seconds':>8} {'statements':>11} {'peak MB':>8}  result")
+        for label, run in (
+            ("appeal-window sweep", lambda: scheduled.flag_open_appeal_windows.run()),
+            ("appeal-window digest", lambda: scheduled.send_appeal_window_digest.run(self._undigested())),
+            ("overdue chase", lambda: scheduled.chase_overdue.run()),
+        ):
+            for attempt in (1, 2):
+                tracemalloc.start()
+                started = time.perf_counter()
+                with CaptureQueriesContext(connection) as captured:
+                    result = run()
+                seconds = time.perf_counter() - started
+                peak = tracemalloc.get_traced_memory()[1] / 2**20
+                tracemalloc.stop()
+                shown = len(result) if isinstance(result, list) else result
+                self.stdout.write(f"{label:34} {attempt:4} {seconds:8.2f} {len(captured):11} {peak:8.1f}  {shown}")
+
+    @staticmethod
+    def _undigested() -> list[int]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT id FROM escalation_block WHERE appeal_window_flagged_at IS NOT NULL "
+                "AND appeal_digest_sent_for IS DISTINCT FROM appeal_opens_at"
+            )
+            return [row[0] for row in cursor.fetchall()]
