@@ -9,13 +9,13 @@ delivered by a worker once it commits, retried until sent.
 
 from __future__ import annotations
 
-import hashlib
 from datetime import UTC, date, datetime, timedelta
 
 from dateutil.relativedelta import relativedelta
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from escalation import routing
@@ -777,85 +777,130 @@ def appeal_decide(*, actor: AbstractBaseUser, appeal: Appeal, overturn: bool, re
 
 # --- Scheduled work ----------------------------------------------------------------------------
 
+# One statement per chunk: lock the next blocks whose window has opened (skipping any another sweep
+# holds), flag them and write each its timeline event. Nothing is carried through Python but the ids.
 FLAG_OPEN_WINDOWS_SQL = """
-UPDATE escalation_block
-   SET appeal_window_flagged_at = %(now)s
- WHERE status = 'active'
-   AND appeal_window_flagged_at IS NULL
-   AND appeal_opens_at < %(heard_before)s
-RETURNING id, case_id, appeal_opens_at
+WITH due AS (
+    SELECT id FROM escalation_block
+     WHERE status = 'active' AND appeal_window_flagged_at IS NULL AND appeal_opens_at < %(heard_before)s
+     ORDER BY id
+     LIMIT %(chunk)s
+       FOR UPDATE SKIP LOCKED
+), flagged AS (
+    UPDATE escalation_block AS block SET appeal_window_flagged_at = %(now)s
+      FROM due WHERE block.id = due.id
+    RETURNING block.id, block.case_id, block.appeal_opens_at
+), events AS (
+    INSERT INTO moderation_caseevent (case_id, kind, actor_id, actor_label, at, subject_type, subject_id, before,
+                                      after, note)
+    SELECT case_id, %(kind)s, NULL, 'system', %(now)s, 'block', id, '{}'::jsonb,
+           jsonb_build_object('appeal_opens_at',
+                              to_char(appeal_opens_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS')
+                              || CASE WHEN date_part('microseconds', appeal_opens_at)::bigint %% 1000000 = 0 THEN ''
+                                      ELSE to_char(appeal_opens_at AT TIME ZONE 'UTC', '.US') END
+                              || '+00:00'),
+           %(note)s
+      FROM flagged
+)
+SELECT id FROM flagged
 """
+SWEEP_CHUNK = 10_000  # blocks flagged per statement and transaction: memory and lock time stay bounded
 
 
-@transaction.atomic
-def appeal_windows_flag(*, now: datetime | None = None) -> list[int]:
-    """Flag every active block whose appeal window has opened, in one set-based UPDATE.
+def appeal_windows_flag(*, now: datetime | None = None, chunk: int = SWEEP_CHUNK) -> list[int]:
+    """Flag every active block whose appeal window has opened, a chunk at a time.
 
-    Writes one timeline event per newly flagged block and emails the Communications team a digest.
-    Idempotent: a block is flagged once per window. Returns the ids flagged now.
+    Each chunk is one statement in its own transaction: the blocks flagged and one timeline event
+    each, written by the database (948,000 windows opening at once no longer pass through Python).
+    Then one digest to the Communications team names what this sweep flagged. Idempotent: a block is
+    flagged once per window, and a sweep running beside another skips the blocks it holds. Returns
+    the ids flagged now.
     """
     now = now or clock.now()
     if not policy.current().appeals:
         return []  # no appeals under the policy: no window opens, no digest is sent
     # the one clock rule (escalation.windows): a window is open from the minute it opens
     heard_before = to_the_minute(now) + timedelta(minutes=1)
-    with connection.cursor() as cursor:
-        cursor.execute(FLAG_OPEN_WINDOWS_SQL, {"now": now, "heard_before": heard_before})
-        rows = cursor.fetchall()
-    if not rows:
-        return []
-    record_events_bulk(
-        [
-            CaseEvent(
-                case_id=case_id,
-                kind=EventKind.APPEAL_WINDOW_OPENED,
-                actor=None,
-                actor_label="system",
-                at=now,
-                subject_type="block",
-                subject_id=block_id,
-                after={"appeal_opens_at": opens_at.isoformat()},
-                note="The account owner may now appeal this block.",
-            )
-            for block_id, case_id, opens_at in rows
-        ]
-    )
-    ids = sorted(block_id for block_id, _, _ in rows)
-    _appeal_window_digest_queue(ids)
-    return ids
+    flagged: list[int] = []
+    params = {
+        "now": now,
+        "heard_before": heard_before,
+        "chunk": chunk,
+        "kind": EventKind.APPEAL_WINDOW_OPENED,
+        "note": "The account owner may now appeal this block.",
+    }
+    while True:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(FLAG_OPEN_WINDOWS_SQL, params)
+            ids = [row[0] for row in cursor.fetchall()]
+        flagged.extend(ids)
+        if len(ids) < chunk:
+            break
+    if flagged:
+        with transaction.atomic():
+            _appeal_window_digest_queue(flagged_at=now)
+    return sorted(flagged)
 
 
-def _appeal_window_digest_queue(block_ids: list[int]):
-    """In the caller's transaction: the digest naming the flagged blocks in ``block_ids`` that no
-    digest has named for their current window, written to the outbox; the blocks stamped with the
-    window it names. Returns (how many it names, the outbox row) or (0, None)."""
+DIGEST_LISTS = 200  # a digest names this many blocks; beyond that it gives the number and the appeals page
+
+
+def _appeal_window_digest_queue(block_ids: list[int] | None = None, *, flagged_at: datetime | None = None):
+    """In the caller's transaction: the digest naming the flagged blocks (those in ``block_ids``, or
+    those a sweep flagged at ``flagged_at``) that no digest has named for their current window,
+    written to the outbox; the blocks stamped with the window it names. Returns (how many it names,
+    the outbox row) or (0, None).
+
+    Set-based whatever the number: the blocks are locked, counted and fingerprinted in the database;
+    only the first ``DIGEST_LISTS`` are read to be listed in the email.
+    """
     from escalation import notifications
 
-    blocks = [
-        block
-        for block in Block.objects.select_for_update(of=("self",))
-        .filter(pk__in=block_ids, appeal_window_flagged_at__isnull=False)
-        .select_related("account")
-        .order_by("appeal_opens_at", "pk")
-        if block.appeal_digest_sent_for != block.appeal_opens_at
-    ]
-    if not blocks:
+    if block_ids is not None:
+        where, params = "id = ANY(%(ids)s)", {"ids": list(block_ids)}
+    else:
+        where, params = "appeal_window_flagged_at = %(flagged_at)s", {"flagged_at": flagged_at}
+    where += " AND appeal_window_flagged_at IS NOT NULL AND appeal_digest_sent_for IS DISTINCT FROM appeal_opens_at"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH named AS (
+                SELECT id, appeal_opens_at FROM escalation_block WHERE {where} ORDER BY id FOR UPDATE
+            )
+            SELECT count(*),
+                   md5(string_agg(id || '@' || extract(epoch FROM appeal_opens_at), ',' ORDER BY appeal_opens_at, id))
+              FROM named
+            """,  # noqa: S608 - ``where`` is one of the two constant conditions above
+            params,
+        )
+        count, fingerprint = cursor.fetchone()
+    if not count:
         return 0, None
-    named = ",".join(f"{block.pk}@{block.appeal_opens_at.isoformat()}" for block in blocks)
+    named = (
+        Block.objects.filter(pk__in=block_ids)
+        if block_ids is not None
+        else Block.objects.filter(appeal_window_flagged_at=flagged_at)
+    )
+    listed = list(
+        named.filter(appeal_window_flagged_at__isnull=False)
+        .exclude(appeal_digest_sent_for=F("appeal_opens_at"))
+        .select_related("account")
+        .order_by("appeal_opens_at", "pk")[:DIGEST_LISTS]
+    )
     message = notifications.queue(
         "appeal_window_digest",
         [policy.current().team_email],
-        {"blocks": blocks},
-        key=f"appeal-digest:{hashlib.sha256(named.encode()).hexdigest()}",
+        {"blocks": listed, "count": count, "more": count - len(listed)},
+        key=f"appeal-digest:{fingerprint}",
     )
     # one set-based statement: each block stamped with its own window (not bulk_update's CASE with a
     # branch per row, which PostgreSQL's JIT compiles for minutes at tens of thousands of rows)
     with connection.cursor() as cursor:
         cursor.execute(
-            "UPDATE escalation_block SET appeal_digest_sent_for = appeal_opens_at WHERE id = ANY(%s)",
-            [[block.pk for block in blocks]],
+            f"UPDATE escalation_block SET appeal_digest_sent_for = appeal_opens_at WHERE {where}",  # noqa: S608
+            params,
         )
-    return len(blocks), message
+    return count, message
 
 
 def appeal_window_digest_send(*, block_ids: list[int]) -> int:
