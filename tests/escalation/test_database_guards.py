@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -13,7 +14,7 @@ from django.db.models import F
 
 from escalation import services
 from escalation.constants import BlockStatus, SignOffStatus
-from escalation.models import SignOff
+from escalation.models import Block, SignOff
 from moderation import clock
 from moderation.constants import EventKind
 from moderation.events import record_event
@@ -184,3 +185,40 @@ def test_the_roles_migrations_match_the_routing_table(db):
             )
         }
         assert set(perms) <= held, role
+
+
+@pytest.mark.django_db(transaction=True)
+class TestConcurrentSweeps:
+    """Two appeal-window sweeps run at once (beat and an administrator's "run now"), in chunks, on
+    real connections: every window is flagged once, with one event, and named by one digest."""
+
+    def test_each_window_is_flagged_once(self, mailoutbox):
+        blocks = factories.AppealEligibleBlockFactory.create_batch(40)
+        assert all(block.status == BlockStatus.ACTIVE for block in blocks)
+        now = clock.now()
+        barrier = threading.Barrier(2)
+        flagged: dict[int, list[int]] = {}
+        errors: list[BaseException] = []
+
+        def sweep(n: int) -> None:
+            try:
+                barrier.wait(timeout=10)
+                flagged[n] = services.appeal_windows_flag(now=now + timedelta(microseconds=n), chunk=3)
+            except BaseException as error:  # judged below
+                errors.append(error)
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=sweep, args=(n,)) for n in (1, 2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+
+        assert not errors, errors
+        both = flagged[1] + flagged[2]
+        assert sorted(both) == sorted(block.pk for block in blocks)  # each once, by one sweep or the other
+        assert CaseEvent.objects.filter(kind=EventKind.APPEAL_WINDOW_OPENED).count() == 40
+        assert Block.objects.filter(appeal_digest_sent_for__isnull=False).count() == 40
+        named = sum(int(email.subject.split("] ")[1].split(" ")[0]) for email in mailoutbox)
+        assert named == 40  # the digests between them name every block once
