@@ -15,6 +15,8 @@ rebuilt with ``--rebuild``.
 
 from __future__ import annotations
 
+import gc
+import resource
 import statistics
 import time
 import tracemalloc
@@ -27,8 +29,7 @@ from django.db import connection, connections
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, setup_test_environment
 
-from escalation import scale
-from escalation import tasks as scheduled
+from escalation import scale, services
 
 
 class Command(BaseCommand):
@@ -40,8 +41,15 @@ class Command(BaseCommand):
         parser.add_argument("--rebuild", action="store_true", help="Drop and build the bench database again.")
         parser.add_argument("--rounds", type=int, default=20, help="Requests per page (interleaved).")
         parser.add_argument("--skip-tasks", action="store_true", help="Measure the pages only.")
+        parser.add_argument("--skip-pages", action="store_true", help="Measure the scheduled tasks only.")
+        parser.add_argument(
+            "--task-blocks",
+            default="",
+            help="Comma-separated counts of blocks whose windows open at once for the task runs "
+            "(default 50000,1000000; --short: 2500,50000).",
+        )
 
-    def handle(self, *args, short, database, rebuild, rounds, skip_tasks, **options):
+    def handle(self, *args, short, database, rebuild, rounds, skip_tasks, skip_pages, task_blocks, **options):
         size = scale.Scale.short() if short else scale.Scale.full()
         name = database or ("moderation_bench_short" if short else "moderation_bench")
         built = self._use_database(name, rebuild=rebuild)
@@ -53,9 +61,11 @@ class Command(BaseCommand):
             self.stdout.write(f"Built in {time.perf_counter() - started:.0f} s:")
             for table, count in found.items():
                 self.stdout.write(f"  {table:28} {count:>10,}")
-        self.pages(rounds)
+        if not skip_pages:
+            self.pages(rounds)
         if not skip_tasks:
-            self.tasks()
+            default = "2500,50000" if short else "50000,1000000"
+            self.tasks([int(n) for n in (task_blocks or default).split(",")])
 
     # --- the database --------------------------------------------------------------------------
 
@@ -172,30 +182,40 @@ class Command(BaseCommand):
 
     # --- scheduled tasks -----------------------------------------------------------------------
 
-    def tasks(self) -> None:
+    def tasks(self, counts: list[int]) -> None:
+        """Each task twice, with ``count`` extra active blocks whose appeal windows have all just
+        opened (one in 573 unacknowledged and overdue, as in the measured department), then removed."""
         self.stdout.write("")
-        self.stdout.write(f"{'task':34} {'run':>4} {'seconds':>8} {'statements':>11} {'peak MB':>8}  result")
-        for label, run in (
-            ("appeal-window sweep", lambda: scheduled.flag_open_appeal_windows.run()),
-            ("appeal-window digest", lambda: scheduled.send_appeal_window_digest.run(self._undigested())),
-            ("overdue chase", lambda: scheduled.chase_overdue.run()),
-        ):
+        self.stdout.write(
+            f"{'task':22} {'blocks':>10} {'run':>4} {'seconds':>8} {'statements':>11} {'peak MB':>8}  result"
+        )
+        for count in counts:
+            scale.extra_blocks_add(count)
+            try:
+                self._tasks_once(count)
+            finally:
+                scale.extra_blocks_remove()
+
+    def _tasks_once(self, count: int) -> None:
+        working_day = scale.next_working_morning()
+        runs = (
+            ("appeal-window sweep", lambda attempt: services.appeal_windows_flag()),
+            ("appeal-window digest", lambda attempt: scale.digest(again=attempt == 1)),
+            ("overdue chase", lambda attempt: services.overdue_chase(now=working_day)),
+        )
+        for label, run in runs:
             for attempt in (1, 2):
+                gc.collect()
                 tracemalloc.start()
                 started = time.perf_counter()
                 with CaptureQueriesContext(connection) as captured:
-                    result = run()
+                    result = run(attempt)
                 seconds = time.perf_counter() - started
                 peak = tracemalloc.get_traced_memory()[1] / 2**20
                 tracemalloc.stop()
-                shown = len(result) if isinstance(result, list) else result
-                self.stdout.write(f"{label:34} {attempt:4} {seconds:8.2f} {len(captured):11} {peak:8.1f}  {shown}")
-
-    @staticmethod
-    def _undigested() -> list[int]:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT id FROM escalation_block WHERE appeal_window_flagged_at IS NOT NULL "
-                "AND appeal_digest_sent_for IS DISTINCT FROM appeal_opens_at"
-            )
-            return [row[0] for row in cursor.fetchall()]
+                shown = f"{len(result):,} flagged" if isinstance(result, list) else result
+                self.stdout.write(
+                    f"{label:22} {count:>10,} {attempt:4} {seconds:8.2f} {len(captured):11} {peak:8.1f}  {shown}"
+                )
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        self.stdout.write(f"{'':22} {'':>10} the process's peak resident memory so far: {rss:,.0f} MB")
