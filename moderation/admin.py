@@ -12,7 +12,6 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from escalation import routing
 from escalation import services as escalation
 from escalation.constants import BlockScope
 from escalation.reach import CaseReachAdminMixin
@@ -36,6 +35,7 @@ from moderation.models import (
 )
 from moderation.selectors import first_response_at
 from moderation.templatetags.workspace import london
+from policy import roles as routing
 from policy.titles import lazily, titles
 
 

@@ -177,7 +177,7 @@ def case_queue(params, *, user) -> CaseFilter:
 
 
 def team_members():
-    from escalation import routing
+    from policy import roles as routing
 
     app_label, codename = routing.PERM_RECORD_CASE.split(".")
     return (

@@ -21,7 +21,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from escalation import routing
 from escalation.constants import BlockScope, BlockStatus, SignOffStatus, WarningStatus
 from escalation.models import Appeal, Block, SignOff
 from escalation.selectors import account_standing
@@ -47,6 +46,7 @@ from moderation.selectors import (
     flag_queue,
     team_members,
 )
+from policy import roles as routing
 
 PAGE_SIZE = 25
 
