@@ -7,10 +7,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.permissions import AllowAny
 
 from config import mfa
-from escalation.reach import install_admin_site_rule
 from moderation import views as moderation_views
 from moderation.api import views as api_views
 from moderation.forms import SignInForm
+from moderation.reach import install_admin_site_rule
 
 
 def favicon(request):

@@ -22,11 +22,11 @@ from django.utils.html import format_html, format_html_join
 from escalation import routing, services
 from escalation.constants import AppealStatus, BlockStatus, SignOffKind, SignOffStatus, WarningStatus
 from escalation.models import Appeal, Block, PoliceReport, SignOff, Warning
-from escalation.reach import CaseReachAdminMixin
 from escalation.selectors import signoffs_for
 from moderation.admin import ReadOnlyCaseworkAdmin
 from moderation.admin_actions import ReasonForm, error_text, form_action, run_per_row
 from moderation.models import Case, CaseEvent, SocialAccount
+from moderation.reach import CaseReachAdminMixin
 from moderation.templatetags.workspace import london
 from policy.titles import titles
 

@@ -14,7 +14,6 @@ from django.utils.html import format_html, format_html_join
 
 from escalation import services as escalation
 from escalation.constants import BlockScope
-from escalation.reach import CaseReachAdminMixin
 from moderation import flags, services
 from moderation.admin_actions import OptionalNoteForm, ReasonForm, error_text, form_action, run_per_row
 from moderation.constants import CaseOutcome, CaseStatus, FlagStatus, Platform, PostKind, Visibility
@@ -33,6 +32,7 @@ from moderation.models import (
     ServiceArea,
     SocialAccount,
 )
+from moderation.reach import CaseReachAdminMixin
 from moderation.selectors import first_response_at
 from moderation.templatetags.workspace import london
 from policy import roles as routing
