@@ -31,6 +31,7 @@ from escalation.constants import (
     SignOffStatus,
     WarningStatus,
 )
+from escalation.context_processors import navigation_for
 from escalation.forms import (
     AcknowledgeForm,
     AppealDecisionForm,
@@ -45,7 +46,6 @@ from escalation.models import Appeal, Block, PoliceReport, SignOff, Warning
 from escalation.selectors import account_standing, blocks_to_acknowledge, signoffs_for
 from escalation.windows import challengeable_at_any_time
 from moderation.constants import CaseStatus, Visibility
-from moderation.context_processors import navigation_for
 from moderation.deadlines import due_after
 from moderation.events import actor_label
 from moderation.forms import apply_service_errors
