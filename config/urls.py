@@ -7,6 +7,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.permissions import AllowAny
 
 from config import mfa
+from escalation import urls as escalation_urls
+from moderation import urls as moderation_urls
 from moderation import views as moderation_views
 from moderation.api import views as api_views
 from moderation.forms import SignInForm
@@ -45,7 +47,8 @@ urlpatterns = [
     path("", include("config.oidc")),
     path("", include(mfa.urlpatterns)),
     path("webauthn/", include("django_otp_webauthn.urls", namespace="otp_webauthn")),
-    path("", include("moderation.urls")),
+    # the moderation: namespace is moderation's pages and the three that show escalation's rows too (ADR 10)
+    path("", include((moderation_urls.urlpatterns + escalation_urls.moderation_urlpatterns, "moderation"))),
     path("", include("escalation.urls")),
     path("api/v1/", include("moderation.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(**PUBLIC), name="api_schema"),

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from escalation import routing, services
+from escalation.case_selectors import account_history
 from escalation.constants import (
     AppealStatus,
     BlockKind,
@@ -50,7 +51,6 @@ from moderation.deadlines import due_after
 from moderation.events import actor_label
 from moderation.forms import apply_service_errors
 from moderation.models import Case, CaseEvent
-from moderation.selectors import account_history
 from moderation.services import post_set_visibility
 from policy import services as policy
 from policy.titles import titles

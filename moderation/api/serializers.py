@@ -6,11 +6,11 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from escalation.case_selectors import case_stage
 from escalation.constants import Recommendation
 from escalation.models import Appeal, Block
 from moderation.constants import Platform, PostKind
 from moderation.models import Case, Channel, SocialAccount
-from moderation.selectors import case_stage
 from moderation.services import MAX_INGEST_ITEMS, IngestStatus
 from policy import services as policy
 

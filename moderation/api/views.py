@@ -24,6 +24,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from escalation.case_selectors import case_queryset
 from escalation.models import Appeal, Block
 from escalation.selectors import account_standings
 from moderation import services
@@ -39,7 +40,6 @@ from moderation.api.serializers import (
     PostItemSerializer,
 )
 from moderation.models import Case, Post, SocialAccount
-from moderation.selectors import case_queryset
 from moderation.services import MAX_INGEST_ITEMS, IngestStatus
 from policy import services as policy
 
