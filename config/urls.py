@@ -50,7 +50,7 @@ urlpatterns = [
     # the moderation: namespace is moderation's pages and the three that show escalation's rows too (ADR 10)
     path("", include((moderation_urls.urlpatterns + escalation_urls.moderation_urlpatterns, "moderation"))),
     path("", include("escalation.urls")),
-    path("api/v1/", include("moderation.api.urls")),
+    path("api/v1/", include("escalation.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(**PUBLIC), name="api_schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema", **PUBLIC), name="api_docs"),
     # anything else under /api (/api/, /api/v2/ …) answers the API's JSON 404, never the site's HTML page
