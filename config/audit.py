@@ -3,7 +3,7 @@
 Recorded, whichever way it happens (the pages, the admin, a management command, a script):
 sign-ins and failures (never a password), lockouts, sign-outs, the second step passed or failed,
 devices added or removed, recovery codes made, roles and permissions given or taken away, account
-flags changed, and every change made in the admin (its LogEntry).
+flags changed, every change made in the admin (its LogEntry), and every policy version published.
 
 The person acting and their address come from the request being served (``AuditContextMiddleware``);
 outside a request the actor is "system".
@@ -22,6 +22,7 @@ from django.db.models.signals import m2m_changed, post_save
 from django.dispatch import receiver
 
 from config.models import SecurityEvent, SecurityEventKind
+from policy.signals import policy_published
 
 logger = logging.getLogger("moderation.security")
 User = get_user_model()
@@ -189,6 +190,13 @@ def _admin_change(sender, instance, created, **kwargs):
         },
     )
 
+
+
+@receiver(policy_published, dispatch_uid="audit_policy_published")
+def _policy_published(sender, actor, detail, **kwargs):
+    """A policy version published, or a preset's house rules applied (``policy.signals``: the policy is
+    the base layer and does not import the security log)."""
+    security_event_record(kind=SecurityEventKind.POLICY_PUBLISHED, actor=actor, detail=detail)
 
 # --- two-step devices ---------------------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models.functions import Now
 from django_otp.models import Device
 
-from escalation.routing import ROLES
+from policy.roles import ROLES
 
 
 class SecurityEventKind(models.TextChoices):

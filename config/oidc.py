@@ -48,7 +48,7 @@ from mozilla_django_oidc.utils import import_from_settings
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
 from config.models import IdentityProviderGroupRole, IdentityProviderMFA
-from escalation.routing import ROLES, SERVICE_DIRECTOR
+from policy.roles import ROLES, SERVICE_DIRECTOR
 
 logger = logging.getLogger("moderation.security")
 User = get_user_model()

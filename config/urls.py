@@ -7,10 +7,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.permissions import AllowAny
 
 from config import mfa
-from escalation.reach import install_admin_site_rule
+from escalation import urls as escalation_urls
+from moderation import urls as moderation_urls
 from moderation import views as moderation_views
 from moderation.api import views as api_views
 from moderation.forms import SignInForm
+from moderation.reach import install_admin_site_rule
 
 
 def favicon(request):
@@ -45,9 +47,10 @@ urlpatterns = [
     path("", include("config.oidc")),
     path("", include(mfa.urlpatterns)),
     path("webauthn/", include("django_otp_webauthn.urls", namespace="otp_webauthn")),
-    path("", include("moderation.urls")),
+    # the moderation: namespace is moderation's pages and the three that show escalation's rows too (ADR 10)
+    path("", include((moderation_urls.urlpatterns + escalation_urls.moderation_urlpatterns, "moderation"))),
     path("", include("escalation.urls")),
-    path("api/v1/", include("moderation.api.urls")),
+    path("api/v1/", include("escalation.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(**PUBLIC), name="api_schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema", **PUBLIC), name="api_docs"),
     # anything else under /api (/api/, /api/v2/ …) answers the API's JSON 404, never the site's HTML page

@@ -20,15 +20,16 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from escalation import routing, services
-from escalation.constants import AppealStatus, BlockStatus, SignOffKind, SignOffStatus, WarningStatus
+from escalation.constants import AppealStatus, BlockScope, BlockStatus, SignOffKind, SignOffStatus, WarningStatus
 from escalation.models import Appeal, Block, PoliceReport, SignOff, Warning
-from escalation.reach import CaseReachAdminMixin
 from escalation.selectors import signoffs_for
+from moderation import admin as moderation_admin
 from moderation.admin import ReadOnlyCaseworkAdmin
 from moderation.admin_actions import ReasonForm, error_text, form_action, run_per_row
 from moderation.models import Case, CaseEvent, SocialAccount
+from moderation.reach import CaseReachAdminMixin
 from moderation.templatetags.workspace import london
-from policy.titles import titles
+from policy.titles import lazily, titles
 
 logger = logging.getLogger(__name__)
 
@@ -683,3 +684,120 @@ class PoliceReportAdmin(CaseReachAdminMixin, ReadOnlyCaseworkAdmin):
     list_select_related = ["case__account", "block__account", "recorded_by"]
     search_fields = ["reference", "force", "case__account__handle"]
     date_hierarchy = "reported_on"
+
+
+# --- The account and case pages: moderation's admin, with what escalation adds -----------------------
+# moderation.admin defines them without escalation's parts (a lower layer never imports a higher one,
+# ADR 10); they are registered here with the account's standing and history and the case's warning
+# and block actions, so the admin's pages, fields and actions are as they were.
+
+
+@admin.register(SocialAccount)
+class SocialAccountAdmin(moderation_admin.SocialAccountAdmin):
+    readonly_fields = ["standing", "history"]
+
+    @admin.display(description="Standing and recommended next step")
+    def standing(self, obj):
+        from escalation.selectors import account_standing
+
+        standing = account_standing(obj)
+        return format_html("<strong>{}</strong> — {}", standing.recommendation_label, standing.reason)
+
+    @admin.display(description="Whole history")
+    def history(self, obj):
+        return account_history_html(obj)
+
+
+class BlockForm(forms.Form):
+    scope = forms.ChoiceField(
+        choices=BlockScope.choices,
+        initial=BlockScope.ALL,
+        widget=forms.RadioSelect,
+        help_text="“This channel only” blocks the account on the case's channel.",
+    )
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 4, "cols": 60}))
+
+
+@admin.register(Case)
+class CaseAdmin(moderation_admin.CaseAdmin):
+    readonly_fields = [*moderation_admin.CaseAdmin.readonly_fields, "standing"]
+    fields = readonly_fields
+    actions = [
+        *moderation_admin.CaseAdmin.actions,
+        "draft_warning",
+        "propose_block",
+        "block_immediately",
+        "ban_from_channel",
+    ]
+
+    def has_draft_warning_permission(self, request):
+        return routing.holds(request.user, routing.PERM_DRAFT_WARNING)
+
+    def has_propose_block_permission(self, request):
+        return routing.holds(request.user, routing.PERM_PROPOSE_BLOCK)
+
+    def has_immediate_block_permission(self, request):
+        return routing.holds(request.user, routing.PERM_IMMEDIATE_BLOCK)
+
+    def has_channel_ban_permission(self, request):
+        return routing.holds(request.user, routing.PERM_CHANNEL_BAN)
+
+    @admin.display(description="Standing and recommended next step")
+    def standing(self, obj):
+        return SocialAccountAdmin.standing(self, obj.account)
+
+    @admin.action(description="Draft a written warning (from the template)", permissions=["draft_warning"])
+    def draft_warning(self, request, queryset):
+        run_per_row(
+            self,
+            request,
+            queryset,
+            lambda case: (
+                f"warning {services.warning_draft(actor=request.user, case=case).pk} drafted; "
+                "review it under Warnings and send it for sign-off."
+            ),
+        )
+
+    @admin.action(description=lazily("Propose a block (needs the {t.manager})"), permissions=["propose_block"])
+    def propose_block(self, request, queryset):
+        return form_action(
+            self,
+            request,
+            queryset,
+            form_class=BlockForm,
+            title="Propose a block",
+            apply=lambda case, d: (
+                f"block {services.block_propose(actor=request.user, case=case, **d).pk} proposed; "
+                f"waiting for the {titles().manager}."
+            ),
+        )
+
+    @admin.action(description="Block immediately (extreme behaviour)", permissions=["immediate_block"])
+    def block_immediately(self, request, queryset):
+        return form_action(
+            self,
+            request,
+            queryset,
+            form_class=BlockForm,
+            title="Block immediately",
+            intro=f"The block starts now and the {titles().head} is told.",
+            apply=lambda case, d: (
+                f"blocked now (block {services.block_immediate(actor=request.user, case=case, **d).pk}); "
+                f"the {titles().head} is being told."
+            ),
+        )
+
+    @admin.action(description="Misinformation: remove posts and ban from the channel", permissions=["channel_ban"])
+    def ban_from_channel(self, request, queryset):
+        return form_action(
+            self,
+            request,
+            queryset,
+            form_class=ReasonForm,
+            title="Ban from the channel",
+            intro="The case's posts are removed and the author banned from that channel only; "
+            "the ban can be challenged at once.",
+            apply=lambda case, d: (
+                f"posts removed; banned from {services.channel_ban(actor=request.user, case=case, **d).channel}."
+            ),
+        )

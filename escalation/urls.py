@@ -1,6 +1,6 @@
 from django.urls import path
 
-from escalation import views
+from escalation import case_views, views
 
 app_name = "escalation"
 
@@ -16,4 +16,12 @@ urlpatterns = [
     path("appeals/", views.appeal_list, name="appeal_list"),
     path("blocks/<int:block_pk>/appeals/new/", views.appeal_create, name="appeal_create"),
     path("appeals/<int:pk>/", views.appeal_detail, name="appeal_detail"),
+]
+
+# Pages named in the moderation: namespace that show escalation's rows too (``escalation.case_views``):
+# config/urls.py serves them in that namespace beside ``moderation.urls``, so no URL or name changes.
+moderation_urlpatterns = [
+    path("cases/", case_views.case_list, name="case_list"),
+    path("cases/<int:pk>/", case_views.case_detail, name="case_detail"),
+    path("accounts/<int:pk>/", case_views.account_detail, name="account_detail"),
 ]

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from escalation import routing, services
+from escalation.case_selectors import account_history
 from escalation.constants import (
     AppealStatus,
     BlockKind,
@@ -31,6 +32,7 @@ from escalation.constants import (
     SignOffStatus,
     WarningStatus,
 )
+from escalation.context_processors import navigation_for
 from escalation.forms import (
     AcknowledgeForm,
     AppealDecisionForm,
@@ -45,12 +47,10 @@ from escalation.models import Appeal, Block, PoliceReport, SignOff, Warning
 from escalation.selectors import account_standing, blocks_to_acknowledge, signoffs_for
 from escalation.windows import challengeable_at_any_time
 from moderation.constants import CaseStatus, Visibility
-from moderation.context_processors import navigation_for
 from moderation.deadlines import due_after
 from moderation.events import actor_label
 from moderation.forms import apply_service_errors
 from moderation.models import Case, CaseEvent
-from moderation.selectors import account_history
 from moderation.services import post_set_visibility
 from policy import services as policy
 from policy.titles import titles

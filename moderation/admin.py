@@ -12,10 +12,6 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from escalation import routing
-from escalation import services as escalation
-from escalation.constants import BlockScope
-from escalation.reach import CaseReachAdminMixin
 from moderation import flags, services
 from moderation.admin_actions import OptionalNoteForm, ReasonForm, error_text, form_action, run_per_row
 from moderation.constants import CaseOutcome, CaseStatus, FlagStatus, Platform, PostKind, Visibility
@@ -32,10 +28,11 @@ from moderation.models import (
     Integration,
     Post,
     ServiceArea,
-    SocialAccount,
 )
+from moderation.reach import CaseReachAdminMixin
 from moderation.selectors import first_response_at
 from moderation.templatetags.workspace import london
+from policy import roles as routing
 from policy.titles import lazily, titles
 
 
@@ -136,26 +133,12 @@ class HouseRuleAdmin(admin.ModelAdmin):
     search_fields = ["title", "code", "guidance"]
 
 
-@admin.register(SocialAccount)
+# Registered by escalation.admin, which adds the account's standing and its whole history.
 class SocialAccountAdmin(CaseReachAdminMixin, ReadOnlyCaseworkAdmin):
     case_path = None
     list_display = ["__str__", "display_name", "platform", "first_seen_at"]
     list_filter = ["platform"]
     search_fields = ["handle", "display_name", "platform_user_id"]
-    readonly_fields = ["standing", "history"]
-
-    @admin.display(description="Standing and recommended next step")
-    def standing(self, obj):
-        from escalation.selectors import account_standing
-
-        standing = account_standing(obj)
-        return format_html("<strong>{}</strong> — {}", standing.recommendation_label, standing.reason)
-
-    @admin.display(description="Whole history")
-    def history(self, obj):
-        from escalation.admin import account_history_html
-
-        return account_history_html(obj)
 
 
 class PostInline(admin.TabularInline):
@@ -226,7 +209,7 @@ class CaseRecordForm(forms.ModelForm):
         return data
 
 
-@admin.register(Case)
+# Registered by escalation.admin, which adds the account's standing and the warning and block actions.
 class CaseAdmin(CaseReachAdminMixin, admin.ModelAdmin):
     case_path = ""
     list_display = [
@@ -268,7 +251,6 @@ class CaseAdmin(CaseReachAdminMixin, admin.ModelAdmin):
         "recorded_at",
         "response_due_at",
         "closed_at",
-        "standing",
     ]
     fields = readonly_fields
     actions = [
@@ -276,10 +258,6 @@ class CaseAdmin(CaseReachAdminMixin, admin.ModelAdmin):
         "assign_to_me",
         "close_cases",
         "reopen_cases",
-        "draft_warning",
-        "propose_block",
-        "block_immediately",
-        "ban_from_channel",
     ]
 
     def get_queryset(self, request):
@@ -298,18 +276,6 @@ class CaseAdmin(CaseReachAdminMixin, admin.ModelAdmin):
 
     def has_manage_case_permission(self, request):
         return routing.holds(request.user, routing.PERM_MANAGE_CASE)
-
-    def has_draft_warning_permission(self, request):
-        return routing.holds(request.user, routing.PERM_DRAFT_WARNING)
-
-    def has_propose_block_permission(self, request):
-        return routing.holds(request.user, routing.PERM_PROPOSE_BLOCK)
-
-    def has_immediate_block_permission(self, request):
-        return routing.holds(request.user, routing.PERM_IMMEDIATE_BLOCK)
-
-    def has_channel_ban_permission(self, request):
-        return routing.holds(request.user, routing.PERM_CHANNEL_BAN)
 
     # --- the record form
     def get_form(self, request, obj=None, change=False, **kwargs):
@@ -403,10 +369,6 @@ class CaseAdmin(CaseReachAdminMixin, admin.ModelAdmin):
         says = render_to_string("moderation/includes/response_clock.html", {"case": obj})
         return format_html("{} (due {})", says, london(obj.response_due_at))
 
-    @admin.display(description="Standing and recommended next step")
-    def standing(self, obj):
-        return SocialAccountAdmin.standing(self, obj.account)
-
     # --- actions
     @admin.action(description="Attach evidence to one case (screenshot, PDF or link)", permissions=["record_case"])
     def attach_evidence(self, request, queryset):
@@ -465,61 +427,6 @@ class CaseAdmin(CaseReachAdminMixin, admin.ModelAdmin):
             apply=lambda case, d: services.case_reopen(actor=request.user, case=case, note=d["reason"]) and "reopened.",
         )
 
-    @admin.action(description="Draft a written warning (from the template)", permissions=["draft_warning"])
-    def draft_warning(self, request, queryset):
-        run_per_row(
-            self,
-            request,
-            queryset,
-            lambda case: (
-                f"warning {escalation.warning_draft(actor=request.user, case=case).pk} drafted; "
-                "review it under Warnings and send it for sign-off."
-            ),
-        )
-
-    @admin.action(description=lazily("Propose a block (needs the {t.manager})"), permissions=["propose_block"])
-    def propose_block(self, request, queryset):
-        return form_action(
-            self,
-            request,
-            queryset,
-            form_class=BlockForm,
-            title="Propose a block",
-            apply=lambda case, d: (
-                f"block {escalation.block_propose(actor=request.user, case=case, **d).pk} proposed; "
-                f"waiting for the {titles().manager}."
-            ),
-        )
-
-    @admin.action(description="Block immediately (extreme behaviour)", permissions=["immediate_block"])
-    def block_immediately(self, request, queryset):
-        return form_action(
-            self,
-            request,
-            queryset,
-            form_class=BlockForm,
-            title="Block immediately",
-            intro=f"The block starts now and the {titles().head} is told.",
-            apply=lambda case, d: (
-                f"blocked now (block {escalation.block_immediate(actor=request.user, case=case, **d).pk}); "
-                f"the {titles().head} is being told."
-            ),
-        )
-
-    @admin.action(description="Misinformation: remove posts and ban from the channel", permissions=["channel_ban"])
-    def ban_from_channel(self, request, queryset):
-        return form_action(
-            self,
-            request,
-            queryset,
-            form_class=ReasonForm,
-            title="Ban from the channel",
-            intro="The case's posts are removed and the author banned from that channel only; "
-            "the ban can be challenged at once.",
-            apply=lambda case, d: (
-                f"posts removed; banned from {escalation.channel_ban(actor=request.user, case=case, **d).channel}."
-            ),
-        )
 
 
 class EvidenceForm(forms.Form):
@@ -534,14 +441,6 @@ class EvidenceForm(forms.Form):
         return data
 
 
-class BlockForm(forms.Form):
-    scope = forms.ChoiceField(
-        choices=BlockScope.choices,
-        initial=BlockScope.ALL,
-        widget=forms.RadioSelect,
-        help_text="“This channel only” blocks the account on the case's channel.",
-    )
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 4, "cols": 60}))
 
 
 @admin.register(Post)

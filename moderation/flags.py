@@ -19,11 +19,11 @@ import phonenumbers
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
-from escalation import routing
 from moderation import clock
 from moderation.constants import PERSONAL_DATA_KINDS, EventKind, FlagKind, FlagStatus
 from moderation.events import record_event
 from moderation.models import Flag, FlagRule, Post
+from policy import roles as routing
 
 EMAIL_RE = re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?!\w)")
 # UK postcodes (the Royal Mail format, with or without the space), any case.

@@ -37,7 +37,6 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Q
 
-from escalation import routing
 from moderation import clock, csvfiles, flags, intake
 from moderation.constants import ImportStatus, PostKind
 from moderation.models import Channel, CsvImport, ImportSource, Post, SocialAccount
@@ -50,6 +49,7 @@ from moderation.services import (
     conflict,
     require_perm,
 )
+from policy import roles as routing
 
 logger = logging.getLogger(__name__)
 

@@ -17,6 +17,7 @@ from moderation.models import HouseRule
 from policy import services as policy
 from policy.models import PolicyVersion
 from policy.presets import Preset, presets
+from policy.signals import policy_published
 
 RULE_FIELDS = (
     "title",
@@ -57,9 +58,6 @@ def preset_apply(slug: str, *, by=None) -> PresetResult:
     """Make ``slug``'s policy the active one: a new policy version (unless it is already the active
     policy) and its house rules active, in the preset's order; rules it does not list are retired (kept
     for the cases that cite them, offered no more)."""
-    from config.audit import security_event_record
-    from config.models import SecurityEventKind
-
     preset = preset_get(slug)
     active = policy.current()
     # the product's defaults, the deployment's mailbox unless the preset names one, then the preset
@@ -97,8 +95,8 @@ def preset_apply(slug: str, *, by=None) -> PresetResult:
     retired.update(is_active=False)
 
     if result.rules_added or result.rules_changed or result.rules_retired:
-        security_event_record(
-            kind=SecurityEventKind.POLICY_PUBLISHED,
+        policy_published.send(
+            sender=PolicyVersion,
             actor=by,
             detail={
                 "preset": preset.slug,

@@ -21,7 +21,6 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import URLValidator
 from django.db import DatabaseError, IntegrityError, connection, transaction
 
-from escalation import routing
 from moderation import clock, flags, intake
 from moderation.constants import CaseOutcome, CaseStatus, EventKind, Platform, PostKind, Priority, Visibility
 from moderation.deadlines import due_after
@@ -39,6 +38,7 @@ from moderation.models import (
     SocialAccount,
     normalise_handle,
 )
+from policy import roles as routing
 from policy import services as policy
 
 

@@ -4,10 +4,11 @@ from moderation import views
 
 app_name = "moderation"
 
+# The queue, the case file and the account page are in this namespace too, but they show escalation's
+# rows, so they live in escalation (``escalation.urls.moderation_urlpatterns``; config/urls.py joins them).
+
 urlpatterns = [
-    path("cases/", views.case_list, name="case_list"),
     path("cases/new/", views.case_create, name="case_create"),
-    path("cases/<int:pk>/", views.case_detail, name="case_detail"),
     path("cases/<int:pk>/posts/<int:post_pk>/visibility/", views.post_visibility, name="post_visibility"),
     path("cases/<int:pk>/assign/", views.case_assign, name="case_assign"),
     path("cases/<int:pk>/close/", views.case_close, name="case_close"),
@@ -23,5 +24,4 @@ urlpatterns = [
     path("imports/<int:pk>/progress/", views.import_progress, name="import_progress"),
     path("imports/<int:pk>/start/", views.import_start, name="import_start"),
     path("imports/<int:pk>/discard/", views.import_discard, name="import_discard"),
-    path("accounts/<int:pk>/", views.account_detail, name="account_detail"),
 ]

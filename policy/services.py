@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from django.forms.models import model_to_dict
 
 from policy.models import MONDAY_TO_FRIDAY, BankHolidays, PolicyVersion
+from policy.signals import policy_published
 
 logger = logging.getLogger(__name__)
 CACHE_KEY = "policy:current:v1"
@@ -109,9 +110,6 @@ def publish(*, version: PolicyVersion, by=None, reason: str, preset: str = "") -
     Refused with ``ValidationError`` (nothing written) when the policy cannot work. Returns the saved
     version; when it changes nothing from the active one, returns the active one and writes nothing.
     """
-    from config.audit import security_event_record
-    from config.models import SecurityEventKind
-
     if version.pk is not None:
         raise ValueError("publish() takes a new, unsaved version: versions are never edited")
     version.reason = reason.strip()
@@ -132,8 +130,8 @@ def publish(*, version: PolicyVersion, by=None, reason: str, preset: str = "") -
             version.created_by_label = "system"
         version.save()
         version.refresh_from_db(fields=["created_at"])
-        security_event_record(
-            kind=SecurityEventKind.POLICY_PUBLISHED,
+        policy_published.send(
+            sender=PolicyVersion,
             actor=by,
             detail={"version": version.number, "preset": preset, "reason": version.reason, "changed": changed},
         )

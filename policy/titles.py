@@ -2,9 +2,9 @@
 News"): what every page, email and API answer calls a role. Read at call time from the current
 policy, never frozen at import, so a new policy version renames the roles everywhere at once.
 
-The roles themselves are Django groups with fixed names (``escalation.routing``): internal
-identifiers, never shown. The policy is the base layer and imports nothing from the apps above it,
-so the group names are repeated here (a test checks they match ``routing.ROLES``).
+The roles themselves are Django groups with fixed names (``policy.roles``, once
+``escalation.routing``): internal identifiers, never shown. The group names are repeated here (a
+test checks they match ``ROLES``).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from django.utils.functional import lazy
 
-# escalation.routing's group names (OFFICER, MANAGER, SERVICE_DIRECTOR, MANAGING_DIRECTOR) → field
+# policy.roles' group names (OFFICER, MANAGER, SERVICE_DIRECTOR, MANAGING_DIRECTOR) → field
 _ROLE_FIELDS = {
     "Communications officer": "officer",
     "Communications manager": "manager",

@@ -59,7 +59,7 @@ def test_a_403_is_printed_once(client, officer, caplog, settings, debug):
 
 def test_a_server_error_still_logs_its_traceback(client, officer, caplog, monkeypatch):
     """Only a 403 loses its traceback: an unexpected exception keeps it, printed once."""
-    from moderation import views
+    from escalation import case_views as views
 
     def boom(*args, **kwargs):
         raise RuntimeError("the unexpected")

@@ -18,9 +18,8 @@ from django.contrib import admin
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from escalation import reach
 from escalation.models import Appeal, Block, PoliceReport, SignOff, Warning
-from moderation import services
+from moderation import reach, services
 from moderation.constants import FlagKind
 from moderation.models import (
     Case,

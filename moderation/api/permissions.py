@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from rest_framework.permissions import BasePermission
 
-from escalation import routing
 from moderation.models import Integration
+from policy import roles as routing
 
 
 def integration_of(request) -> Integration | None:

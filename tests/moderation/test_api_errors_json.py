@@ -10,8 +10,8 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from escalation.api import views as api_views
 from moderation import services
-from moderation.api import views as api_views
 
 pytestmark = pytest.mark.django_db
 

@@ -55,7 +55,7 @@ def test_a_broker_outage_answers_503_json_with_retry_after(api, monkeypatch):
     def broker_down(*args, **kwargs):
         raise OperationalError("Error 111 connecting to 127.0.0.1:1. Connection refused.")
 
-    from moderation.api import views
+    from escalation.api import views
 
     monkeypatch.setattr(views.CaseList, "get", broker_down)
     response = api.get("/api/v1/cases/")

@@ -13,10 +13,10 @@ import pytest
 from django.urls import reverse
 
 from escalation import services as escalation
+from escalation.case_selectors import case_queue
 from escalation.constants import BlockScope
 from moderation import clock, services
 from moderation.constants import Visibility
-from moderation.selectors import case_queue
 from tests import factories
 from tests.factories import rule
 

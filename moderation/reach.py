@@ -20,7 +20,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.db.models import Q, QuerySet
 
-from escalation import routing
+from policy import roles as routing
 
 
 def reads_every_case(user) -> bool:

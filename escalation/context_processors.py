@@ -6,10 +6,10 @@ from django.conf import settings
 from django.urls import reverse
 
 from escalation import routing
-from escalation.reach import admin_allowed
 from escalation.selectors import decisions_waiting
 from moderation.constants import FlagStatus
 from moderation.models import Flag
+from moderation.reach import admin_allowed
 from policy import services as policy
 from policy.titles import titles
 

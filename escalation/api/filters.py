@@ -6,11 +6,11 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Q
 
+from escalation.case_selectors import CaseFilter
 from escalation.constants import AppealStatus, BlockKind, BlockScope, BlockStatus
 from escalation.models import Appeal, Block
 from moderation.constants import Platform
 from moderation.models import Channel, SocialAccount
-from moderation.selectors import CaseFilter
 
 
 class ApiCaseFilter(CaseFilter):

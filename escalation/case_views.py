@@ -1,0 +1,224 @@
+"""Workspace pages about a case and an account as a whole: the queue, the case file, the account.
+
+They show moderation's rows (posts, evidence, timeline) beside escalation's (warnings, blocks,
+sign-offs, appeals, the account's standing), so they live in the higher app (moved from
+``moderation.views``, ADR 10); their URL names stay in the ``moderation:`` namespace.
+
+Views read through selectors and change state only through services.
+"""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, render
+
+from escalation import routing
+from escalation.case_selectors import account_history, case_queryset, case_queue, case_stage
+from escalation.constants import BlockScope, BlockStatus, SignOffStatus, WarningStatus
+from escalation.models import Appeal, Block, SignOff
+from escalation.selectors import account_standing
+from moderation import services
+from moderation.constants import CaseOutcome, CaseStatus, EventKind
+from moderation.forms import AssignForm, CloseForm, ReopenForm
+from moderation.models import Post, SocialAccount
+from moderation.selectors import team_members
+from moderation.views import PAGE_SIZE, VISIBILITY_BUTTONS
+
+
+@login_required
+@permission_required(routing.PERM_RECORD_CASE, raise_exception=True)
+def case_list(request):
+    """The queue: open cases with their deadline, filterable, searchable, sortable, paginated."""
+    filterset = case_queue(request.GET, user=request.user)
+    cases = filterset.qs if filterset.is_valid() else filterset.queryset.none()
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [(case, case_stage(case)) for case in page.object_list]
+    selected = (
+        [
+            (filterset.form.fields[name].label, _choice_label(filterset, name, value), _without(request.GET, name))
+            for name, value in filterset.form.cleaned_data.items()
+            if filterset.is_valid()
+            and value not in (None, "", [], False)
+            and name not in ("sort",)
+            and not (name == "status" and value == "open")
+        ]
+        if filterset.is_valid()
+        else []
+    )
+    return render(
+        request,
+        "moderation/case_list.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "rows": rows,
+            "selected": selected,
+            "sort": request.GET.get("sort", ""),
+            "team": team_members(),
+        },
+    )
+
+
+def _choice_label(filterset, name, value) -> str:
+    field = filterset.form.fields[name]
+    if hasattr(field, "choices"):
+        for key, label in field.choices:
+            if str(key) == str(getattr(value, "pk", value)):
+                return str(label)
+    return "Yes" if value is True else str(value)
+
+
+def _without(params, name: str) -> str:
+    query = params.copy()
+    query.pop(name, None)
+    query.pop("page", None)
+    return "?" + query.urlencode() if query else "?"
+
+
+@login_required
+@permission_required(routing.PERM_RECORD_CASE, raise_exception=True)
+def account_detail(request, pk: int):
+    """The account's standing across all channels, its whole history, and the advised next step."""
+    account = get_object_or_404(SocialAccount, pk=pk)
+    history = account_history(account)
+    return render(
+        request,
+        "moderation/account_detail.html",
+        {
+            "account": account,
+            "standing": account_standing(account),
+            **history,
+        },
+    )
+
+
+# Who reads any case file; a Service Director reads those of their own service areas.
+LIVE_WARNING = (WarningStatus.DRAFT, WarningStatus.AWAITING_SIGNOFF, WarningStatus.APPROVED)
+LIVE_BLOCK = (BlockStatus.AWAITING_SIGNOFF, BlockStatus.ACTIVE)
+# The case page's action each recommended step points to (its button is the primary one).
+RECOMMENDED_ACTION = {
+    "warning": "draft_warning",
+    "block": "propose_block",
+    "channel_ban": "channel_ban",
+    "immediate_block": "immediate_block",
+}
+
+def _moves(post: Post) -> list[tuple]:
+    """The visibility buttons a post offers now: (target, label, past tense, button style)."""
+    allowed = services.VISIBILITY_MOVES[post.visibility]
+    return [(target, *button) for target, button in VISIBILITY_BUTTONS.items() if target in allowed]
+
+
+def _event_detail(event) -> tuple[str, str]:
+    """A line saying what changed, and the anchor of the post it concerns (if any)."""
+    after = event.after or {}
+    if event.kind == EventKind.CASE_ASSIGNED:
+        return (f"Assigned to {after['assignee']}" if after.get("assignee") else "Unassigned"), ""
+    if event.kind == EventKind.CASE_CLOSED and after.get("outcome") in CaseOutcome.values:
+        return f"Outcome: {CaseOutcome(after['outcome']).label.lower()}", ""
+    if event.subject_type == "post":
+        return "", f"post-{event.subject_id}"
+    if event.kind == EventKind.EVIDENCE_ADDED:
+        return (PurePath(after["file"]).name if after.get("file") else after.get("url", "")), ""
+    return "", ""
+
+
+@login_required
+def case_detail(request, pk: int):
+    """The case file: summary, posts and their moderation, decisions, timeline, and what I may do now."""
+    user = request.user
+    case = get_object_or_404(case_queryset().select_related("recorded_by"), pk=pk)
+    routing.require_case_reader(user, case)
+    rules = list(case.rules.all())
+    is_open = case.status == CaseStatus.OPEN
+    can_moderate = routing.holds(user, routing.PERM_MODERATE_POST)
+    can_manage = routing.holds(user, routing.PERM_MANAGE_CASE)
+
+    posts = list(case.posts.select_related("channel", "visibility_changed_by").order_by("posted_at", "pk"))
+    post_rows = [(post, _moves(post) if can_moderate else []) for post in posts]
+    warnings = list(case.warnings.select_related("drafted_by").order_by("-drafted_at"))
+    blocks = list(case.blocks.select_related("channel", "proposed_by").order_by("-proposed_at"))
+    appeals = list(Appeal.objects.filter(block__case=case).select_related("block").order_by("-received_at"))
+    reports = list(case.police_reports.select_related("recorded_by").order_by("-reported_on"))
+    pending = list(
+        SignOff.objects.filter(case=case, status=SignOffStatus.PENDING)
+        .select_related("warning", "block", "appeal", "requested_by")
+        .order_by("requested_at")
+    )
+    live_blocks = list(Block.objects.filter(account_id=case.account_id, status__in=LIVE_BLOCK))
+    events = list(case.events.order_by("-at", "-id"))
+    evidence = list(case.evidence.select_related("added_by").order_by("added_at", "pk"))
+    standing = account_standing(case.account, case=case)
+
+    blocked_everywhere = any(b.scope == BlockScope.ALL for b in live_blocks)
+    blocked_here = blocked_everywhere or any(b.channel_id == case.channel_id for b in live_blocks)
+    live_warning = next((w for w in warnings if w.status in LIVE_WARNING), None)
+    actions = {
+        "draft_warning": is_open and routing.holds(user, routing.PERM_DRAFT_WARNING) and live_warning is None,
+        "propose_block": is_open and routing.holds(user, routing.PERM_PROPOSE_BLOCK) and not blocked_everywhere,
+        "immediate_block": is_open and routing.holds(user, routing.PERM_IMMEDIATE_BLOCK) and not blocked_everywhere,
+        "channel_ban": is_open
+        and routing.holds(user, routing.PERM_CHANNEL_BAN)
+        and any(r.channel_only_ban for r in rules)
+        and not blocked_here,
+        "police_report": routing.holds(user, routing.PERM_REPORT_POLICE),
+        "add_evidence": routing.holds(user, routing.PERM_RECORD_CASE),
+        "assign": is_open and can_manage,
+        "assign_to_me": is_open
+        and can_manage
+        and routing.holds(user, routing.PERM_RECORD_CASE)
+        and case.assignee_id != user.pk,
+        "close": is_open and can_manage and not pending,
+        "reopen": not is_open and can_manage,
+    }
+    authors = {
+        s.pk: {
+            s.requested_by_id,
+            s.warning.drafted_by_id if s.warning_id else None,
+            s.block.proposed_by_id if s.block_id else None,
+        }
+        for s in pending
+    }
+    decide = [
+        (
+            s,
+            user.pk not in authors[s.pk]
+            and routing.can_decide_signoff(user, kind=s.kind, service_area_id=case.service_area_id),
+        )
+        for s in pending
+    ]
+    recommended = RECOMMENDED_ACTION.get(standing.recommendation, "")
+    if recommended == "immediate_block" and not actions["immediate_block"]:
+        recommended = "propose_block"  # an officer asks the manager, who may then block at once
+    return render(
+        request,
+        "moderation/case_detail.html",
+        {
+            "case": case,
+            "stage": case_stage(case),
+            "rules": rules,
+            "post_rows": post_rows,
+            "warnings": warnings,
+            "live_warning": live_warning,
+            "blocks": blocks,
+            "appeals": appeals,
+            "reports": reports,
+            "pending": decide,
+            "evidence": [(item, PurePath(item.file.name).name if item.file else item.url) for item in evidence],
+            "timeline": [(event, *_event_detail(event)) for event in events],
+            "standing": standing,
+            "blocked_everywhere": blocked_everywhere,
+            "actions": actions,
+            "primary": recommended if actions.get(recommended) else "",
+            "any_action": any(actions.values()),
+            "can_moderate": can_moderate,
+            "can_manage": can_manage,
+            "can_read_accounts": routing.holds(user, routing.PERM_RECORD_CASE),
+            "assign_form": AssignForm(initial={"assignee": case.assignee_id}) if actions["assign"] else None,
+            "close_form": CloseForm() if actions["close"] else None,
+            "reopen_form": ReopenForm() if actions["reopen"] else None,
+        },
+    )
