@@ -455,3 +455,110 @@ STATEMENTS: tuple[tuple[str, str], ...] = (
         """,
     ),
 )
+
+
+# --- the scheduled tasks at scale: extra blocks whose windows open at once ------------------------
+
+EXTRA_BLOCKS_FROM = 10_000_001  # their ids, clear of the dataset's
+UNACKNOWLEDGED_ONE_IN = 573  # 1,745 of 1,000,000 overdue for the head's acknowledgement
+
+
+def extra_blocks_add(count: int) -> None:
+    """``count`` active channel-scoped blocks (an account can hold one per channel) whose appeal
+    windows opened in the last day, unflagged; one in ``UNACKNOWLEDGED_ONE_IN`` unacknowledged."""
+    people = _people()
+    channels = list(Channel.objects.order_by("pk").values_list("pk", flat=True))
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM moderation_socialaccount")
+        accounts = cursor.fetchone()[0]
+        cursor.execute("SELECT count(*) FROM moderation_case")
+        cases = cursor.fetchone()[0]
+        if count > accounts * len(channels):
+            raise ValueError("More blocks than accounts × channels.")
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute(
+            """
+            INSERT INTO escalation_block (id, account_id, case_id, kind, scope, channel_id, status, reason,
+                                          proposed_by_id, proposed_at, started_at, appeal_opens_at, md_notified_at,
+                                          md_acknowledged_by_id, md_acknowledged_at, lifted_reason)
+            SELECT %(first)s + g, 1 + g %% %(accounts)s, 1 + g %% %(cases)s, 'standard', 'channel',
+                   (%(channels)s::bigint[])[1 + (g / %(accounts)s) %% cardinality(%(channels)s::bigint[])],
+                   'active', 'Repeated abuse.', %(officer)s, started - interval '1 hour', started,
+                   started + interval '12 months', started,
+                   CASE WHEN g %% %(one_in)s = 0 THEN NULL ELSE %(head)s END,
+                   CASE WHEN g %% %(one_in)s = 0 THEN NULL ELSE started + interval '1 day' END, ''
+              FROM generate_series(0, %(count)s - 1) AS g,
+                   LATERAL (SELECT %(now)s - interval '12 months' - make_interval(secs => g %% 86000) AS started) AS s
+             WHERE NOT EXISTS (
+                   SELECT 1 FROM escalation_block b
+                    WHERE b.account_id = 1 + g %% %(accounts)s AND b.status IN ('active', 'awaiting_signoff')
+                      AND b.scope = 'channel'
+                      AND b.channel_id = (%(channels)s::bigint[])[1 + (g / %(accounts)s) %% cardinality(%(channels)s::bigint[])])
+            """,
+            {
+                "first": EXTRA_BLOCKS_FROM,
+                "accounts": accounts,
+                "cases": cases,
+                "channels": channels,
+                "officer": people.officers[0],
+                "head": people.head,
+                "one_in": UNACKNOWLEDGED_ONE_IN,
+                "count": count,
+                "now": clock.now(),
+            },
+        )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE escalation_block")
+
+
+def extra_blocks_remove() -> None:
+    """Take the extra blocks out again, with the events and emails the tasks wrote about them."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = replica")  # the timeline is append-only
+        cursor.execute(
+            "DELETE FROM moderation_caseevent WHERE subject_type = 'block' AND subject_id >= %s", [EXTRA_BLOCKS_FROM]
+        )
+        cursor.execute(
+            "DELETE FROM moderation_outboxmessage WHERE kind IN ('appeal_window_digest', 'acknowledgement_chase', "
+            "'signoff_chase')"
+        )
+        cursor.execute("DELETE FROM escalation_block WHERE id >= %s", [EXTRA_BLOCKS_FROM])
+        # the dataset's own sign-offs and blocks chased by the run: as they were
+        cursor.execute("UPDATE escalation_signoff SET last_chased_at = NULL WHERE last_chased_at IS NOT NULL")
+        cursor.execute("UPDATE escalation_block SET md_last_chased_at = NULL WHERE md_last_chased_at IS NOT NULL")
+        cursor.execute("DELETE FROM moderation_caseevent WHERE kind IN ('signoff_chased', 'acknowledgement_chased')")
+
+
+def digest(*, again: bool) -> int:
+    """The digest alone over the blocks the last sweep flagged; ``again``: their stamps and the
+    sweep's digest taken off first, so that it names them all once more."""
+    from escalation.services import _appeal_window_digest_queue
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT max(appeal_window_flagged_at) FROM escalation_block")
+        flagged_at = cursor.fetchone()[0]
+        if flagged_at is None:
+            return 0
+        if again:
+            cursor.execute("DELETE FROM moderation_outboxmessage WHERE kind = 'appeal_window_digest'")
+            cursor.execute(
+                "UPDATE escalation_block SET appeal_digest_sent_for = NULL WHERE appeal_window_flagged_at = %s",
+                [flagged_at],
+            )
+        count, _message = _appeal_window_digest_queue(flagged_at=flagged_at)
+    return count
+
+
+def next_working_morning():
+    """10:00 on the next working day of the policy's calendar (the chase runs only on those)."""
+    from datetime import datetime, time, timedelta
+
+    from django.utils import timezone
+
+    from moderation.deadlines import office_hours
+
+    hours = office_hours()
+    day = timezone.localdate(clock.now()) + timedelta(days=1)
+    while not hours.is_working_day(day):
+        day += timedelta(days=1)
+    return timezone.make_aware(datetime.combine(day, time(10)))
