@@ -124,8 +124,8 @@ class Advice:
 def advise(kinds: set[str], standing: str, *, warning_first: bool = False) -> Advice:
     """The strongest step the table gives for any of ``kinds`` in ``standing``.
 
-    ``warning_first``: the policy makes a written warning a step before any block (HMPPS), so an
-    account never warned is advised a warning, unless a zero-tolerance rule is cited.
+    ``warning_first``: the policy makes a written warning a step before any block (HMPPS), a channel
+    ban included, so an account never warned is advised a warning, unless a zero-tolerance rule is cited.
     """
     ranked = sorted(
         kinds,
@@ -138,7 +138,7 @@ def advise(kinds: set[str], standing: str, *, warning_first: bool = False) -> Ad
     if (
         warning_first
         and standing == H.NONE
-        and recommendation in (R.BLOCK, R.IMMEDIATE_BLOCK)
+        and recommendation in (R.BLOCK, R.IMMEDIATE_BLOCK, R.CHANNEL_BAN)  # a channel ban is a block too
         and RuleKind.ZERO_TOLERANCE not in kinds
     ):
         recommendation = R.WARNING

@@ -514,6 +514,7 @@ def channel_ban(*, actor: AbstractBaseUser, case: Case, reason: str) -> Block:
     case = _open_case(case)
     if not case.rules.filter(channel_only_ban=True).exists():
         raise ValidationError("A channel ban is for misinformation: the case must cite that house rule.")
+    _require_warning_first(case)  # a channel ban is a block: where the policy asks, a warning comes first
     now = clock.now()
     block = _create_block(
         case=case,
