@@ -444,7 +444,8 @@ def _require_warning_first(case: Case) -> None:
 def block_propose(
     *, actor: AbstractBaseUser, case: Case, scope: str, reason: str, channel: Channel | None = None
 ) -> Block:
-    """Propose blocking the case's account (one channel or all); the Communications Manager signs off."""
+    """Propose blocking the case's account (one channel or all); the policy's ``block_approval`` signs off
+    (NHDC: the Communications Manager)."""
     require_perm(actor, routing.PERM_PROPOSE_BLOCK, "propose blocks")
     case = _open_case(case)
     _require_warning_first(case)
@@ -475,8 +476,11 @@ def block_propose(
 def block_immediate(
     *, actor: AbstractBaseUser, case: Case, scope: str, reason: str, channel: Channel | None = None
 ) -> Block:
-    """Block at once for extreme behaviour (Communications Manager); the Managing Director is emailed."""
-    require_perm(actor, routing.PERM_IMMEDIATE_BLOCK, "block immediately")
+    """Block at once for extreme behaviour; the Managing Director is emailed. Who may is the policy's
+    ``immediate_block`` (NHDC: the Communications Manager): anyone else is refused with PermissionDenied."""
+    refusal = routing.immediate_block_refusal(actor, case)
+    if refusal:
+        raise PermissionDenied(refusal)
     case = _open_case(case)
     _require_warning_first(case)
     now = clock.now()

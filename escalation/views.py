@@ -198,7 +198,7 @@ def decision_list(request):
     pending = signoffs_for(user).select_related("case__service_area", "block__channel", "appeal__block__channel")
     signs_off = _has_any(
         user, (routing.PERM_SIGNOFF_WARNING_ANY, routing.PERM_SIGNOFF_WARNING_AREA, routing.PERM_APPROVE_BLOCK)
-    )
+    ) or routing.may_approve_blocks(user)
     page = None
     if signs_off:
         page = Paginator(pending.exclude(kind=SignOffKind.APPEAL), INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -487,9 +487,13 @@ def block_create(request, case_pk: int):
     if kind not in BLOCK_KIND_PERMS:
         raise Http404("No such kind of block.")
     user = request.user
-    if not routing.holds(user, BLOCK_KIND_PERMS[kind]):
+    if kind != BlockKind.IMMEDIATE and not routing.holds(user, BLOCK_KIND_PERMS[kind]):
         raise PermissionDenied(f"Your role does not allow you to {BLOCK_TITLES[kind].lower()}.")
     case = get_object_or_404(Case.objects.select_related("account", "channel", "service_area"), pk=case_pk)
+    if kind == BlockKind.IMMEDIATE:
+        refusal = routing.immediate_block_refusal(user, case)  # the policy's who-may-block-at-once
+        if refusal:
+            raise PermissionDenied(refusal)
     if case.status != CaseStatus.OPEN:
         messages.error(request, f"Case {case.pk} is closed; reopen it before blocking the account.")
         return redirect("moderation:case_detail", case.pk)
@@ -542,7 +546,8 @@ def block_create(request, case_pk: int):
             "rules": rules,
             "misinformation": misinformation,
             "standing": account_standing(case.account, case=case),
-            "can_immediate": routing.holds(user, routing.PERM_IMMEDIATE_BLOCK),
+            "can_immediate": routing.may_block_at_once(user, case),
+            "block_approver": routing.signoff_decided_by(SignOffKind.BLOCK),
             "can_propose": routing.holds(user, routing.PERM_PROPOSE_BLOCK),
             "who_decides": _who_decides(SignOffKind.BLOCK, case, authors={user.pk})
             if kind == BlockKind.STANDARD
