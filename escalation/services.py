@@ -68,8 +68,6 @@ def _open_case(case: Case) -> Case:
 
 def warning_default_text(case: Case) -> str:
     """The warning message from the policy's template (``PolicyVersion.warning_template``)."""
-    from django.template import Context, Template
-
     version = policy.current()
     first_post = case.posts.order_by("posted_at").first()
     removed = first_post is not None and first_post.visibility in (Visibility.HIDDEN, Visibility.DELETED)
@@ -83,7 +81,7 @@ def warning_default_text(case: Case) -> str:
         "organisation": version.organisation_name,
     }
     # a plain-text message: placeholders only (the policy refuses template tags), nothing escaped
-    return Template(version.warning_template).render(Context(context, autoescape=False)).strip()
+    return version.message("warning_template", **context)
 
 
 def _validate_warning_text(text: str) -> str:

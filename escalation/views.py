@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from escalation import messages as account_messages
 from escalation import routing, services
 from escalation.constants import (
     AppealStatus,
@@ -180,6 +181,17 @@ def _warning_deciders(warning: Warning, signoffs: list[SignOff], user) -> dict |
         asked = {s.requested_by_id for s in signoffs if s.status == SignOffStatus.PENDING}
         return _who_decides(SignOffKind.WARNING, warning.case, authors={warning.drafted_by_id} | asked)
     return None
+
+
+def _message_context(message: str, block: Block, case: Case) -> dict:
+    """The "Message to send" panel: the filled text, where to send it, and which version worded it."""
+    version = account_messages.version_of(case)
+    return {
+        "message_to_send": message,
+        "message_hint": f"Send it to @{block.account.handle} as a private direct message on "
+        f"{block.account.get_platform_display()}.",
+        "message_version": f"version {version.number}" if version.number else "its default wording",
+    }
 
 
 def _case_posts(case: Case):
@@ -566,6 +578,7 @@ def block_detail(request, pk: int):
             "channel",
             "case__channel",
             "case__service_area",
+            "case__policy_version",
             "proposed_by",
             "md_acknowledged_by",
             "undone_on_platform_by",
@@ -599,10 +612,14 @@ def block_detail(request, pk: int):
         .order_by("-reported_on", "-pk")
     )
     under_review = next((a for a in appeals if a.status == AppealStatus.UNDER_REVIEW), None)
+    notice = ""
+    if block.kind == BlockKind.CHANNEL_BAN and block.status == BlockStatus.ACTIVE:
+        notice = account_messages.channel_ban_notice(block)
     return render(
         request,
         "escalation/block_detail.html",
         {
+            **_message_context(notice, block, block.case),
             "the_block": block,
             "case": block.case,
             "signoffs": signoffs,
@@ -780,7 +797,7 @@ def appeal_create(request, block_pk: int):
                 messages.warning(
                     request,
                     f"Recorded as premature: appeals against this block can be heard from "
-                    f"{_long_date(appeal.window_opens_at)}. Tell the account owner they can appeal from then.",
+                    f"{_long_date(appeal.window_opens_at)}. Send the account owner the message below.",
                 )
             else:
                 messages.success(request, f"Appeal recorded and sent to the {titles().head} for a decision.")
@@ -877,6 +894,7 @@ def appeal_detail(request, pk: int):
             "block__account",
             "block__channel",
             "block__case__channel",
+            "block__case__policy_version",
             "block__proposed_by",
             "block__md_acknowledged_by",
             "recorded_by",
@@ -933,10 +951,15 @@ def appeal_detail(request, pk: int):
         and not any(s.requested_by_id == user.pk for s in signoffs if s.status == SignOffStatus.PENDING)
     )
     events = list(CaseEvent.objects.filter(case_id=block.case_id).order_by("-at", "-id"))
+    if appeal.status == AppealStatus.PREMATURE:
+        message = account_messages.premature_appeal_reply(appeal)
+    else:
+        message = account_messages.appeal_outcome_message(appeal)
     return render(
         request,
         "escalation/appeal_detail.html",
         {
+            **_message_context(message, block, block.case),
             "appeal": appeal,
             "the_block": block,
             "case": block.case,
