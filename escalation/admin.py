@@ -737,7 +737,7 @@ class CaseAdmin(moderation_admin.CaseAdmin):
         return routing.holds(request.user, routing.PERM_PROPOSE_BLOCK)
 
     def has_immediate_block_permission(self, request):
-        return routing.holds(request.user, routing.PERM_IMMEDIATE_BLOCK)
+        return routing.may_ever_block_at_once(request.user)
 
     def has_channel_ban_permission(self, request):
         return routing.holds(request.user, routing.PERM_CHANNEL_BAN)

@@ -159,7 +159,7 @@ def case_detail(request, pk: int):
     actions = {
         "draft_warning": is_open and routing.holds(user, routing.PERM_DRAFT_WARNING) and live_warning is None,
         "propose_block": is_open and routing.holds(user, routing.PERM_PROPOSE_BLOCK) and not blocked_everywhere,
-        "immediate_block": is_open and routing.holds(user, routing.PERM_IMMEDIATE_BLOCK) and not blocked_everywhere,
+        "immediate_block": is_open and not blocked_everywhere and routing.may_block_at_once(user, case),
         "channel_ban": is_open
         and routing.holds(user, routing.PERM_CHANNEL_BAN)
         and any(r.channel_only_ban for r in rules)

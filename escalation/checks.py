@@ -17,7 +17,7 @@ from escalation.constants import SignOffKind
 
 def ladder_gaps() -> list[str]:
     """One sentence per step of the active policy that no active user's role can take."""
-    from policy.models import WarningSignOff
+    from policy.models import BlockApproval, ImmediateBlock, WarningSignOff
     from policy.services import current
 
     version = current()
@@ -29,7 +29,29 @@ def ladder_gaps() -> list[str]:
     if version.warning_signoff != WarningSignOff.NONE and nobody(SignOffKind.WARNING):
         gaps.append(f"Written warnings need sign-off by the {version.title_manager}, and no active user has that role.")
     if nobody(SignOffKind.BLOCK):
-        gaps.append(f"Blocks are approved by the {version.title_manager}, and no active user has that role.")
+        if version.block_approval == BlockApproval.HEAD:
+            gaps.append(f"Blocks are approved by the {version.title_head}, and no active user has that role.")
+        elif version.block_approval == BlockApproval.MANAGER_OR_DIRECTOR:
+            gaps.append(
+                f"Blocks on cases with no service area are approved by the {version.title_manager}, and no active "
+                "user has that role."
+            )
+        else:
+            gaps.append(f"Blocks are approved by the {version.title_manager}, and no active user has that role.")
+    if (
+        version.immediate_block == ImmediateBlock.MANAGERS
+        and not routing.holders_of(routing.PERM_IMMEDIATE_BLOCK).exists()
+    ):
+        gaps.append(f"Only the {version.title_manager} may block at once, and no active user has that role.")
+    if (
+        version.immediate_block == ImmediateBlock.ZERO_TOLERANCE
+        and not routing.holders_of(routing.PERM_IMMEDIATE_BLOCK).exists()
+        and not routing.holders_of(routing.PERM_PROPOSE_BLOCK).exists()
+    ):
+        gaps.append(
+            f"The {version.title_manager}, or a {version.title_officer} under a zero-tolerance rule, may block at "
+            "once, and no active user has either role."
+        )
     if version.head_acknowledges_blocks and not routing.holders_of(routing.PERM_ACKNOWLEDGE_BLOCK).exists():
         gaps.append(f"The {version.title_head} acknowledges every block, and no active user has that role.")
     if version.appeals and nobody(SignOffKind.APPEAL):

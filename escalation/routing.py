@@ -3,8 +3,8 @@
 | decision                   | signed off by                                       | informed          |
 |----------------------------|-----------------------------------------------------|-------------------|
 | written warning            | Communications Manager or the case's Service Director | —               |
-| block                      | Communications Manager                              | Managing Director |
-| immediate block (extreme)  | Communications Manager acts now                     | Managing Director |
+| block                      | Communications Manager (policy ``block_approval``)  | Managing Director |
+| immediate block (extreme)  | Communications Manager acts now (``immediate_block``) | Managing Director |
 | misinformation channel ban | any communications officer acts now                 | Managing Director |
 | appeal / block reversal    | Managing Director                                   | case timeline     |
 | police report              | Communications Manager records it                   | Managing Director |
@@ -63,8 +63,80 @@ def signoff_decided_by(kind: str) -> str:
     if kind == SignOffKind.WARNING:
         return f"{t.manager} or the case's {t.director}" if directors_sign_off_warnings() else t.manager
     if kind == SignOffKind.BLOCK:
-        return t.manager
+        approval = block_approval()
+        if approval == "head":
+            return t.head
+        return f"{t.manager} or the case's {t.director}" if approval == "manager_or_director" else t.manager
     return t.head
+
+
+def block_approval() -> str:
+    """Who approves a proposed block under the active policy (``policy.models.BlockApproval``):
+    "manager" (NHDC), "manager_or_director" or "head"."""
+    from policy.services import current
+
+    return current().block_approval
+
+
+def _directs_area(user, service_area_id: int | None) -> bool:
+    """Whether ``user`` is a service director of the area ``service_area_id``."""
+    return (
+        service_area_id is not None
+        and holds(user, PERM_SIGNOFF_WARNING_AREA)
+        and user.service_areas.filter(pk=service_area_id).exists()
+    )
+
+
+def may_approve_blocks(user) -> bool:
+    """Whether ``user``'s role approves some blocks under the policy (their decisions inbox lists them)."""
+    approval = block_approval()
+    if approval == "head":
+        return holds(user, PERM_DECIDE_APPEAL)
+    if approval == "manager_or_director" and holds(user, PERM_SIGNOFF_WARNING_AREA):
+        return True
+    return holds(user, PERM_APPROVE_BLOCK)
+
+
+def immediate_block_refusal(user, case) -> str:
+    """Why ``user`` may not block ``case``'s account at once under the policy (``immediate_block``), in
+    the policy's titles; "" when they may. The one rule the pages, the admin and the service ask."""
+    from policy.services import current
+
+    t = titles()
+    if user is None or not getattr(user, "is_active", False):
+        return "Sign in to block an account."
+    setting = current().immediate_block
+    if setting == "nobody":
+        approver = signoff_decided_by(SignOffKind.BLOCK)
+        return f"Our policy lets nobody block at once: propose the block for the {approver}'s approval."
+    if holds(user, PERM_IMMEDIATE_BLOCK):
+        return ""
+    if setting == "zero_tolerance":
+        if not holds(user, PERM_PROPOSE_BLOCK):
+            return f"Only the {t.manager}, or a {t.officer} under a zero-tolerance rule, may block at once."
+        if any(rule.zero_tolerance for rule in case.rules.all()):
+            return ""
+        return (
+            f"A {t.officer} may block at once only when the case cites a zero-tolerance rule: propose the block "
+            f"for the {signoff_decided_by(SignOffKind.BLOCK)}'s approval."
+        )
+    return f"Only the {t.manager} may block at once: propose the block for approval."
+
+
+def may_block_at_once(user, case) -> bool:
+    return not immediate_block_refusal(user, case)
+
+
+def may_ever_block_at_once(user) -> bool:
+    """Whether ``user``'s role may block at once under some case (the admin's action is offered)."""
+    from policy.services import current
+
+    setting = current().immediate_block
+    if setting == "nobody":
+        return False
+    if setting == "zero_tolerance" and holds(user, PERM_PROPOSE_BLOCK):
+        return True
+    return holds(user, PERM_IMMEDIATE_BLOCK)
 
 
 def directors_sign_off_warnings() -> bool:
@@ -91,14 +163,14 @@ def can_decide_signoff(user: AbstractBaseUser, *, kind: str, service_area_id: in
     if kind == SignOffKind.WARNING:
         if holds(user, PERM_SIGNOFF_WARNING_ANY):
             return True
-        return (
-            directors_sign_off_warnings()
-            and service_area_id is not None
-            and holds(user, PERM_SIGNOFF_WARNING_AREA)
-            and user.service_areas.filter(pk=service_area_id).exists()
-        )
+        return directors_sign_off_warnings() and _directs_area(user, service_area_id)
     if kind == SignOffKind.BLOCK:
-        return holds(user, PERM_APPROVE_BLOCK)
+        approval = block_approval()
+        if approval == "head":
+            return holds(user, PERM_DECIDE_APPEAL)
+        if holds(user, PERM_APPROVE_BLOCK):
+            return True
+        return approval == "manager_or_director" and _directs_area(user, service_area_id)
     if kind == SignOffKind.APPEAL:
         return holds(user, PERM_DECIDE_APPEAL)
     return False
@@ -121,7 +193,13 @@ def deciders_for(*, kind: str, service_area_id: int | None):
         if service_area_id is not None and directors_sign_off_warnings():
             condition |= holders(PERM_SIGNOFF_WARNING_AREA) & Q(service_areas=service_area_id)
     elif kind == SignOffKind.BLOCK:
-        condition = holders(PERM_APPROVE_BLOCK)
+        approval = block_approval()
+        if approval == "head":
+            condition = holders(PERM_DECIDE_APPEAL)
+        else:
+            condition = holders(PERM_APPROVE_BLOCK)
+            if approval == "manager_or_director" and service_area_id is not None:
+                condition |= holders(PERM_SIGNOFF_WARNING_AREA) & Q(service_areas=service_area_id)
     else:
         condition = holders(PERM_DECIDE_APPEAL)
     return users.filter(condition).distinct()

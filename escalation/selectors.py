@@ -152,9 +152,7 @@ def _standing(account: SocialAccount, active: list[Block], warnings: list[Warnin
     options = [_advice_for(c, active, bool(warnings)) for c in cases] or [_advice_for(None, active, bool(warnings))]
     given, case = max(options, key=lambda o: advice.STRENGTH[o[0].recommendation])
     police = any(o[0].police_report for o in options)
-    police_titles = sorted(
-        {r.title for c in cases for r in c.rules if r.suspected_offence}, key=str.lower
-    )
+    police_titles = sorted({r.title for c in cases for r in c.rules if r.suspected_offence}, key=str.lower)
     extra = dict(
         police_report=police,
         police_reason=(
@@ -202,8 +200,14 @@ def signoffs_for(user: AbstractBaseUser) -> QuerySet[SignOff]:
     elif routing.directors_sign_off_warnings() and routing.holds(user, routing.PERM_SIGNOFF_WARNING_AREA):
         # a subquery, not a join: a join through the area's directors repeats the other rows
         condition |= Q(kind=SignOffKind.WARNING, case__service_area__in=user.service_areas.all())
-    if routing.holds(user, routing.PERM_APPROVE_BLOCK):
+    approval = routing.block_approval()
+    if approval == "head":
+        if routing.holds(user, routing.PERM_DECIDE_APPEAL):
+            condition |= Q(kind=SignOffKind.BLOCK)
+    elif routing.holds(user, routing.PERM_APPROVE_BLOCK):
         condition |= Q(kind=SignOffKind.BLOCK)
+    elif approval == "manager_or_director" and routing.holds(user, routing.PERM_SIGNOFF_WARNING_AREA):
+        condition |= Q(kind=SignOffKind.BLOCK, case__service_area__in=user.service_areas.all())
     if routing.holds(user, routing.PERM_DECIDE_APPEAL) and policy.current().appeals:
         condition |= Q(kind=SignOffKind.APPEAL)
     return (

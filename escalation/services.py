@@ -68,8 +68,6 @@ def _open_case(case: Case) -> Case:
 
 def warning_default_text(case: Case) -> str:
     """The warning message from the policy's template (``PolicyVersion.warning_template``)."""
-    from django.template import Context, Template
-
     version = policy.current()
     first_post = case.posts.order_by("posted_at").first()
     removed = first_post is not None and first_post.visibility in (Visibility.HIDDEN, Visibility.DELETED)
@@ -83,7 +81,7 @@ def warning_default_text(case: Case) -> str:
         "organisation": version.organisation_name,
     }
     # a plain-text message: placeholders only (the policy refuses template tags), nothing escaped
-    return Template(version.warning_template).render(Context(context, autoescape=False)).strip()
+    return version.message("warning_template", **context)
 
 
 def _validate_warning_text(text: str) -> str:
@@ -444,7 +442,8 @@ def _require_warning_first(case: Case) -> None:
 def block_propose(
     *, actor: AbstractBaseUser, case: Case, scope: str, reason: str, channel: Channel | None = None
 ) -> Block:
-    """Propose blocking the case's account (one channel or all); the Communications Manager signs off."""
+    """Propose blocking the case's account (one channel or all); the policy's ``block_approval`` signs off
+    (NHDC: the Communications Manager)."""
     require_perm(actor, routing.PERM_PROPOSE_BLOCK, "propose blocks")
     case = _open_case(case)
     _require_warning_first(case)
@@ -475,8 +474,11 @@ def block_propose(
 def block_immediate(
     *, actor: AbstractBaseUser, case: Case, scope: str, reason: str, channel: Channel | None = None
 ) -> Block:
-    """Block at once for extreme behaviour (Communications Manager); the Managing Director is emailed."""
-    require_perm(actor, routing.PERM_IMMEDIATE_BLOCK, "block immediately")
+    """Block at once for extreme behaviour; the Managing Director is emailed. Who may is the policy's
+    ``immediate_block`` (NHDC: the Communications Manager): anyone else is refused with PermissionDenied."""
+    refusal = routing.immediate_block_refusal(actor, case)
+    if refusal:
+        raise PermissionDenied(refusal)
     case = _open_case(case)
     _require_warning_first(case)
     now = clock.now()

@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from escalation import messages as account_messages
 from escalation import routing, services
 from escalation.case_selectors import account_history
 from escalation.constants import (
@@ -182,6 +183,17 @@ def _warning_deciders(warning: Warning, signoffs: list[SignOff], user) -> dict |
     return None
 
 
+def _message_context(message: str, block: Block, case: Case) -> dict:
+    """The "Message to send" panel: the filled text, where to send it, and which version worded it."""
+    version = account_messages.version_of(case)
+    return {
+        "message_to_send": message,
+        "message_hint": f"Send it to @{block.account.handle} as a private direct message on "
+        f"{block.account.get_platform_display()}.",
+        "message_version": f"version {version.number}" if version.number else "its default wording",
+    }
+
+
 def _case_posts(case: Case):
     return list(case.posts.select_related("channel").order_by("posted_at"))
 
@@ -198,7 +210,7 @@ def decision_list(request):
     pending = signoffs_for(user).select_related("case__service_area", "block__channel", "appeal__block__channel")
     signs_off = _has_any(
         user, (routing.PERM_SIGNOFF_WARNING_ANY, routing.PERM_SIGNOFF_WARNING_AREA, routing.PERM_APPROVE_BLOCK)
-    )
+    ) or routing.may_approve_blocks(user)
     page = None
     if signs_off:
         page = Paginator(pending.exclude(kind=SignOffKind.APPEAL), INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -487,9 +499,13 @@ def block_create(request, case_pk: int):
     if kind not in BLOCK_KIND_PERMS:
         raise Http404("No such kind of block.")
     user = request.user
-    if not routing.holds(user, BLOCK_KIND_PERMS[kind]):
+    if kind != BlockKind.IMMEDIATE and not routing.holds(user, BLOCK_KIND_PERMS[kind]):
         raise PermissionDenied(f"Your role does not allow you to {BLOCK_TITLES[kind].lower()}.")
     case = get_object_or_404(Case.objects.select_related("account", "channel", "service_area"), pk=case_pk)
+    if kind == BlockKind.IMMEDIATE:
+        refusal = routing.immediate_block_refusal(user, case)  # the policy's who-may-block-at-once
+        if refusal:
+            raise PermissionDenied(refusal)
     if case.status != CaseStatus.OPEN:
         messages.error(request, f"Case {case.pk} is closed; reopen it before blocking the account.")
         return redirect("moderation:case_detail", case.pk)
@@ -542,7 +558,8 @@ def block_create(request, case_pk: int):
             "rules": rules,
             "misinformation": misinformation,
             "standing": account_standing(case.account, case=case),
-            "can_immediate": routing.holds(user, routing.PERM_IMMEDIATE_BLOCK),
+            "can_immediate": routing.may_block_at_once(user, case),
+            "block_approver": routing.signoff_decided_by(SignOffKind.BLOCK),
             "can_propose": routing.holds(user, routing.PERM_PROPOSE_BLOCK),
             "who_decides": _who_decides(SignOffKind.BLOCK, case, authors={user.pk})
             if kind == BlockKind.STANDARD
@@ -561,6 +578,7 @@ def block_detail(request, pk: int):
             "channel",
             "case__channel",
             "case__service_area",
+            "case__policy_version",
             "proposed_by",
             "md_acknowledged_by",
             "undone_on_platform_by",
@@ -594,10 +612,14 @@ def block_detail(request, pk: int):
         .order_by("-reported_on", "-pk")
     )
     under_review = next((a for a in appeals if a.status == AppealStatus.UNDER_REVIEW), None)
+    notice = ""
+    if block.kind == BlockKind.CHANNEL_BAN and block.status == BlockStatus.ACTIVE:
+        notice = account_messages.channel_ban_notice(block)
     return render(
         request,
         "escalation/block_detail.html",
         {
+            **_message_context(notice, block, block.case),
             "the_block": block,
             "case": block.case,
             "signoffs": signoffs,
@@ -775,7 +797,7 @@ def appeal_create(request, block_pk: int):
                 messages.warning(
                     request,
                     f"Recorded as premature: appeals against this block can be heard from "
-                    f"{_long_date(appeal.window_opens_at)}. Tell the account owner they can appeal from then.",
+                    f"{_long_date(appeal.window_opens_at)}. Send the account owner the message below.",
                 )
             else:
                 messages.success(request, f"Appeal recorded and sent to the {titles().head} for a decision.")
@@ -872,6 +894,7 @@ def appeal_detail(request, pk: int):
             "block__account",
             "block__channel",
             "block__case__channel",
+            "block__case__policy_version",
             "block__proposed_by",
             "block__md_acknowledged_by",
             "recorded_by",
@@ -928,10 +951,15 @@ def appeal_detail(request, pk: int):
         and not any(s.requested_by_id == user.pk for s in signoffs if s.status == SignOffStatus.PENDING)
     )
     events = list(CaseEvent.objects.filter(case_id=block.case_id).order_by("-at", "-id"))
+    if appeal.status == AppealStatus.PREMATURE:
+        message = account_messages.premature_appeal_reply(appeal)
+    else:
+        message = account_messages.appeal_outcome_message(appeal)
     return render(
         request,
         "escalation/appeal_detail.html",
         {
+            **_message_context(message, block, block.case),
             "appeal": appeal,
             "the_block": block,
             "case": block.case,

@@ -121,10 +121,23 @@ class PolicyVersionAdmin(admin.ModelAdmin):
                     "appeals",
                     "appeal_wait_after_upheld_months",
                     "channel_ban_challenge_any_time",
+                    "block_approval",
+                    "immediate_block",
                 ]
             },
         ),
-        ("Messages", {"fields": ["warning_template"]}),
+        (
+            "Messages (what the team sends the account owner; each lists the placeholders it may use)",
+            {
+                "fields": [
+                    "warning_template",
+                    "premature_appeal_template",
+                    "appeal_upheld_template",
+                    "appeal_overturned_template",
+                    "channel_ban_template",
+                ]
+            },
+        ),
         ("Published", {"fields": ["number", "created_at", "created_by_label", "preset"]}),
     ]
 

@@ -51,6 +51,18 @@ class WarningBeforeBlock(models.TextChoices):
     REQUIRED = "required", "Required, except for zero-tolerance rules (HMPPS)"
 
 
+class BlockApproval(models.TextChoices):
+    MANAGER = "manager", "The Communications Manager (NHDC)"
+    MANAGER_OR_DIRECTOR = "manager_or_director", "The Communications Manager or the case's service director"
+    HEAD = "head", "The head of the organisation"
+
+
+class ImmediateBlock(models.TextChoices):
+    MANAGERS = "managers", "Managers only: the Communications Manager, under any rule (NHDC)"
+    ZERO_TOLERANCE = "zero_tolerance", "Managers; officers too when the case cites a zero-tolerance rule"
+    NOBODY = "nobody", "Nobody: every block is proposed and approved first"
+
+
 DEFAULT_WARNING_TEMPLATE = """Hello {{ name }},
 
 We have {{ action }} your {{ post_kind }} on our {{ channel }} page because it breaks our social media \
@@ -67,7 +79,84 @@ def _placeholder(name: str) -> str:
     return "{{ " + name + " }}"
 
 
+def _placeholders_help(names: tuple[str, ...]) -> str:
+    """The help text listing the placeholders a message may use (shown beside it in the admin)."""
+    return "Placeholders: " + ", ".join(_placeholder(name) for name in names) + "."
+
+
 WARNING_PLACEHOLDERS = ("name", "action", "post_kind", "channel", "rules", "policy_url", "organisation")
+
+# What the team tells the account owner when an appeal arrives before its window opens (NHDC step 3:
+# "After 12 months the owner of the account can appeal the decision to block.")
+PREMATURE_APPEAL_PLACEHOLDERS = ("name", "received_on", "opens_on", "where", "policy_url", "organisation")
+DEFAULT_PREMATURE_APPEAL_TEMPLATE = """Hello {{ name }},
+
+Thank you for your appeal against our decision to block you from interacting with us on {{ where }}, \
+which we received on {{ received_on }}.
+
+Under our social media acceptable use policy the owner of an account can appeal a decision to block \
+only once the waiting period has passed. We can consider an appeal against this block from {{ opens_on }}: \
+please contact us again from that date.
+
+Our social media acceptable use policy: {{ policy_url }}
+
+{{ organisation }} Communications Team""".replace("\\\n", "")
+
+# The appeal's outcome, to the account owner ("Any decision to reverse the block will be made in
+# conjunction with the Managing Director.")
+APPEAL_UPHELD_PLACEHOLDERS = (
+    "name",
+    "where",
+    "decided_on",
+    "reason",
+    "next_appeal_on",
+    "head",
+    "policy_url",
+    "organisation",
+)
+DEFAULT_APPEAL_UPHELD_TEMPLATE = """Hello {{ name }},
+
+We have considered your appeal against our decision to block you from interacting with us on {{ where }}. \
+The decision was made with our {{ head }} on {{ decided_on }}: the block stays in place.
+
+You can appeal again from {{ next_appeal_on }}.
+
+Our social media acceptable use policy: {{ policy_url }}
+
+{{ organisation }} Communications Team""".replace("\\\n", "")
+APPEAL_OVERTURNED_PLACEHOLDERS = ("name", "where", "decided_on", "reason", "head", "policy_url", "organisation")
+DEFAULT_APPEAL_OVERTURNED_TEMPLATE = """Hello {{ name }},
+
+We have considered your appeal against our decision to block you from interacting with us on {{ where }}. \
+The decision was made with our {{ head }} on {{ decided_on }}: the block is lifted and you can interact \
+with us again.
+
+Please keep to our social media acceptable use policy: {{ policy_url }}
+
+{{ organisation }} Communications Team""".replace("\\\n", "")
+
+# The notice of a channel-only ban ("... will be removed and the author banned from that channel. If the
+# author wishes to challenge their ban, they should contact the council's Communications Team.")
+CHANNEL_BAN_PLACEHOLDERS = ("name", "post_kind", "channel", "rules", "team_email", "policy_url", "organisation")
+DEFAULT_CHANNEL_BAN_TEMPLATE = """Hello {{ name }},
+
+We have removed your {{ post_kind }} on our {{ channel }} page and banned you from that channel, because it \
+was posted with the intent of spreading misleading or false information ({{ rules }}).
+
+If you wish to challenge your ban, contact the {{ organisation }} Communications Team: {{ team_email }}
+
+Our social media acceptable use policy: {{ policy_url }}
+
+{{ organisation }} Communications Team""".replace("\\\n", "")
+
+# Every message template: its field and the placeholders it may use (validated by one function).
+MESSAGE_PLACEHOLDERS: dict[str, tuple[str, ...]] = {
+    "warning_template": WARNING_PLACEHOLDERS,
+    "premature_appeal_template": PREMATURE_APPEAL_PLACEHOLDERS,
+    "appeal_upheld_template": APPEAL_UPHELD_PLACEHOLDERS,
+    "appeal_overturned_template": APPEAL_OVERTURNED_PLACEHOLDERS,
+    "channel_ban_template": CHANNEL_BAN_PLACEHOLDERS,
+}
 
 
 def _working_days_field(help_text: str, **kwargs) -> models.DecimalField:
@@ -178,12 +267,46 @@ class PolicyVersion(models.Model):
     channel_ban_challenge_any_time = models.BooleanField(
         "A channel-only ban can be challenged at any time", default=True
     )
+    block_approval = models.CharField(
+        "Who approves a block",
+        max_length=24,
+        choices=BlockApproval.choices,
+        default=BlockApproval.MANAGER,
+        help_text="Who decides a proposed block (never the person who proposed it).",
+    )
+    immediate_block = models.CharField(
+        "Who may block at once",
+        max_length=16,
+        choices=ImmediateBlock.choices,
+        default=ImmediateBlock.MANAGERS,
+        help_text="An immediate block starts without approval, for extreme behaviour; the head is told of it.",
+    )
 
     # --- messages
     warning_template = models.TextField(
         "Written warning",
         default=DEFAULT_WARNING_TEMPLATE,
-        help_text="Placeholders: " + ", ".join(_placeholder(name) for name in WARNING_PLACEHOLDERS) + ".",
+        help_text=_placeholders_help(WARNING_PLACEHOLDERS),
+    )
+    premature_appeal_template = models.TextField(
+        "Reply to an appeal made too early",
+        default=DEFAULT_PREMATURE_APPEAL_TEMPLATE,
+        help_text=_placeholders_help(PREMATURE_APPEAL_PLACEHOLDERS),
+    )
+    appeal_upheld_template = models.TextField(
+        "Appeal outcome: upheld (the block stays)",
+        default=DEFAULT_APPEAL_UPHELD_TEMPLATE,
+        help_text=_placeholders_help(APPEAL_UPHELD_PLACEHOLDERS),
+    )
+    appeal_overturned_template = models.TextField(
+        "Appeal outcome: overturned (the block is lifted)",
+        default=DEFAULT_APPEAL_OVERTURNED_TEMPLATE,
+        help_text=_placeholders_help(APPEAL_OVERTURNED_PLACEHOLDERS),
+    )
+    channel_ban_template = models.TextField(
+        "Channel-ban notice",
+        default=DEFAULT_CHANNEL_BAN_TEMPLATE,
+        help_text=_placeholders_help(CHANNEL_BAN_PLACEHOLDERS),
     )
 
     class Meta:
@@ -216,11 +339,27 @@ class PolicyVersion(models.Model):
             errors["extra_working_days"] = f"A day cannot be both closed and an extra working day: {days}."
         if self.head_acknowledges_blocks and not self.head_informed_of_blocks:
             errors["head_acknowledges_blocks"] = "The head cannot acknowledge a block they are not told of."
-        errors.update(_template_errors("warning_template", self.warning_template, WARNING_PLACEHOLDERS))
+        if self.block_approval == BlockApproval.HEAD and self.head_acknowledges_blocks:
+            errors["head_acknowledges_blocks"] = (
+                "The head of the organisation approves every block, so they cannot also acknowledge it (whoever "
+                "approves a block never acknowledges it): untick this, or choose another approver."
+            )
+        for field, placeholders in MESSAGE_PLACEHOLDERS.items():
+            errors.update(_template_errors(field, getattr(self, field), placeholders))
         if errors:
             raise ValidationError(errors)
 
     # --- what the rest of the code reads
+    def message(self, field: str, **context) -> str:
+        """The message template ``field`` (one of ``MESSAGE_PLACEHOLDERS``) filled with ``context``, as
+        plain text: placeholders only (template tags are refused on save), nothing escaped here — a
+        page escapes it when it shows it."""
+        from django.template import Context, Template
+
+        if field not in MESSAGE_PLACEHOLDERS:
+            raise ValueError(f"not a message template: {field}")
+        return Template(getattr(self, field)).render(Context(context, autoescape=False)).strip()
+
     @property
     def office_hours(self) -> OfficeHours:
         """The working calendar every working-day deadline is counted in."""
@@ -266,7 +405,13 @@ def _template_errors(field: str, text: str, placeholders: tuple[str, ...]) -> di
         return {field: f"The message cannot be read: {error}"}
     unknown = sorted(set(re.findall(r"{{\s*([^}|\s]+)", text or "")) - set(placeholders))
     if unknown:
-        return {field: "Unknown placeholder: " + ", ".join(_placeholder(name) for name in unknown)}
+        return {
+            field: "Unknown placeholder: "
+            + ", ".join(_placeholder(name) for name in unknown)
+            + ". This message may use: "
+            + ", ".join(_placeholder(name) for name in placeholders)
+            + "."
+        }
     return {}
 
 

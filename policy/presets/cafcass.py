@@ -14,6 +14,40 @@ Team, and we will not enter into dialogue about them.
 
 {{ organisation }} Communications Team"""
 
+# "We will not enter into dialogue on social media or other channels about these decisions." There are no
+# appeals: the appeal messages are never used (kept neutral, as the policy needs a text). A channel-only
+# ban is not in the document either: its notice says no dialogue follows.
+PREMATURE_APPEAL = """Hello {{ name }},
+
+Decisions about blocking accounts are made at the discretion of our Communications Team, and we will not \
+enter into dialogue about them.
+
+Our guidelines: {{ policy_url }}
+
+{{ organisation }} Communications Team"""
+
+APPEAL_UPHELD = PREMATURE_APPEAL
+
+APPEAL_OVERTURNED = """Hello {{ name }},
+
+We have lifted our block: you can interact with our {{ where }} account again.
+
+Our guidelines: {{ policy_url }}
+
+{{ organisation }} Communications Team"""
+
+CHANNEL_BAN = """Hello {{ name }},
+
+We have removed your {{ post_kind }} on our {{ channel }} account and blocked you from it because it breaks \
+our social media guidelines: {{ rules }}.
+
+Decisions about removing comments or blocking accounts are made at the discretion of our Communications \
+Team, and we will not enter into dialogue about them.
+
+Our guidelines: {{ policy_url }}
+
+{{ organisation }} Communications Team"""
+
 PRESET = Preset(
     slug="cafcass",
     name="Cafcass: Social media guidelines",
@@ -48,6 +82,14 @@ PRESET = Preset(
         "appeals": False,
         "channel_ban_challenge_any_time": False,
         "warning_template": WARNING,
+        "premature_appeal_template": PREMATURE_APPEAL,
+        "appeal_upheld_template": APPEAL_UPHELD,
+        "appeal_overturned_template": APPEAL_OVERTURNED,
+        "channel_ban_template": CHANNEL_BAN,
+        # "... blocking or reporting users are made at the discretion of our Communications Team." (who in the
+        # team is not said: the product's defaults, see notes)
+        "block_approval": "manager",
+        "immediate_block": "managers",
     },
     rules=(
         Rule(
@@ -104,8 +146,11 @@ PRESET = Preset(
         "Moderation decisions are 'made at the discretion of our Communications Team' and Cafcass 'will not "
         "enter into dialogue' about them: a warning needs no sign-off, there are no appeals (no page, email or "
         "API answer offers one), channel bans cannot be challenged, and the head of the organisation is not told "
-        "of blocks. A block is still approved by the Communications Manager, the product's one route for "
-        "blocks. "
+        "of blocks. The document does not say who in the team decides a block: it is approved by the "
+        "Communications Manager, who alone may block at once (the product's defaults). "
+        "With no appeals, the appeal messages (the reply to an appeal made too early, the outcome) are never "
+        "used; they say only that no dialogue is entered into. No house rule bans from one channel only, so the "
+        "channel-ban notice is used only if the team marks a rule so; it too says no dialogue follows. "
         "The document mentions no written warnings at all (its actions are block, remove and 'any other "
         "appropriate action'); a warning is kept as an option and the template says no dialogue follows. "
         "It sets no response target ('we make an effort to respond'): one working day, the product's default. "

@@ -15,6 +15,47 @@ platform.
 
 {{ organisation }} Communications team"""
 
+# The house rules say Hart will "block and/or report" those who repeatedly break them; the document says
+# nothing about appeals or channel bans: these keep the product's process (see notes).
+PREMATURE_APPEAL = """Hello {{ name }},
+
+Thank you for asking us to reconsider our decision to block you from interacting with us on {{ where }}, \
+which we received on {{ received_on }}.
+
+We can consider a request to reverse this block from {{ opens_on }}: please contact us again from that date.
+
+Our social media policy and house rules: {{ policy_url }}
+
+{{ organisation }} Communications team"""
+
+APPEAL_UPHELD = """Hello {{ name }},
+
+We have considered your request to reverse our decision to block you from interacting with us on \
+{{ where }}. The block stays in place. You can ask us again from {{ next_appeal_on }}.
+
+Our social media policy and house rules: {{ policy_url }}
+
+{{ organisation }} Communications team"""
+
+APPEAL_OVERTURNED = """Hello {{ name }},
+
+We have considered your request to reverse our decision to block you from interacting with us on \
+{{ where }}. The block is lifted. We expect the public to offer us the same level of courtesy that we \
+offer them: please keep to our house rules: {{ policy_url }}
+
+{{ organisation }} Communications team"""
+
+CHANNEL_BAN = """Hello {{ name }},
+
+We have removed your {{ post_kind }} on our {{ channel }} page and blocked you from that page because it \
+breaks our social media house rules: {{ rules }}.
+
+If you wish to challenge this, contact the Communications team at {{ team_email }}.
+
+Our social media policy and house rules: {{ policy_url }}
+
+{{ organisation }} Communications team"""
+
 PRESET = Preset(
     slug="hart",
     name="Hart District Council: Social media policy 2024-27",
@@ -52,6 +93,13 @@ PRESET = Preset(
         "appeal_wait_after_upheld_months": 12,
         "channel_ban_challenge_any_time": True,
         "warning_template": WARNING,
+        "premature_appeal_template": PREMATURE_APPEAL,
+        "appeal_upheld_template": APPEAL_UPHELD,
+        "appeal_overturned_template": APPEAL_OVERTURNED,
+        "channel_ban_template": CHANNEL_BAN,
+        # silent on who approves a block or may block at once: the product's defaults (see notes)
+        "block_approval": "manager",
+        "immediate_block": "managers",
     },
     rules=(
         # Appendix A: social media house rules
@@ -123,7 +171,10 @@ PRESET = Preset(
         "It says nothing about who signs off a warning or approves a block, nor about appeals: the "
         "Communications Manager signs off warnings and approves blocks, the head of the organisation is told "
         "of each block (no acknowledgement required), and an appeal is heard 12 months after a block, as NHDC's; "
-        "Hart's Policy on Unreasonable Customer Behaviour may say more. "
+        "Hart's Policy on Unreasonable Customer Behaviour may say more. Only the Communications Manager may "
+        "block at once. The messages to the account owner about an appeal or a channel ban are written in the "
+        "house rules' voice; no house rule bans from one channel only, so the channel-ban notice is used only if "
+        "the team marks a rule so. "
         "It names no roles beyond the Communications team: role titles are the product's defaults; set them to "
         "Hart's own (for example Chief Executive) in the admin. "
         "It does not say how long a warning counts: 12 months. The police force is Hampshire and Isle of Wight "

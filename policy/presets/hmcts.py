@@ -17,6 +17,48 @@ our social media channels.
 
 {{ organisation }}"""
 
+# The document says nothing about blocks, appeals or channel bans: these keep the product's process
+# (see notes) in the document's own voice ("how we use and moderate our social media channels").
+PREMATURE_APPEAL = """Hello {{ name }},
+
+Thank you for your message asking us to reconsider our decision to block you from interacting with \
+{{ where }}, which we received on {{ received_on }}.
+
+We can consider a request to reverse this block from {{ opens_on }}: please contact us again from that date.
+
+You can read how we use and moderate our social media channels here: {{ policy_url }}
+
+{{ organisation }}"""
+
+APPEAL_UPHELD = """Hello {{ name }},
+
+We have considered your request to reverse our decision to block you from interacting with {{ where }}. \
+The block stays in place. You can ask us again from {{ next_appeal_on }}.
+
+You can read how we use and moderate our social media channels here: {{ policy_url }}
+
+{{ organisation }}"""
+
+APPEAL_OVERTURNED = """Hello {{ name }},
+
+We have considered your request to reverse our decision to block you from interacting with {{ where }}. \
+The block is lifted and you can interact with our social media channels again.
+
+You can read how we use and moderate our social media channels here: {{ policy_url }}
+
+{{ organisation }}"""
+
+CHANNEL_BAN = """Hello {{ name }},
+
+We have removed your {{ post_kind }} on our {{ channel }} account and blocked you from that account: \
+{{ rules }}.
+
+If you wish to challenge this, contact us: {{ team_email }}
+
+You can read how we use and moderate our social media channels here: {{ policy_url }}
+
+{{ organisation }}"""
+
 PRESET = Preset(
     slug="hmcts",
     name="HM Courts & Tribunals Service: Social media use",
@@ -50,6 +92,13 @@ PRESET = Preset(
         "appeal_wait_after_upheld_months": 12,
         "channel_ban_challenge_any_time": True,
         "warning_template": WARNING,
+        "premature_appeal_template": PREMATURE_APPEAL,
+        "appeal_upheld_template": APPEAL_UPHELD,
+        "appeal_overturned_template": APPEAL_OVERTURNED,
+        "channel_ban_template": CHANNEL_BAN,
+        # silent on who approves a block or may block at once: the product's defaults (see notes)
+        "block_approval": "manager",
+        "immediate_block": "managers",
     },
     rules=(
         Rule(
@@ -115,7 +164,10 @@ PRESET = Preset(
         "The preset keeps the product's ladder: a written warning signed off by the Communications Manager "
         "(HMCTS has no service directors in NHDC's sense), a block approved by the Communications Manager, the "
         "head of the organisation told of each block (no acknowledgement required, as the document asks for "
-        "none), and an appeal heard 12 months after a block, as NHDC's. "
+        "none), and an appeal heard 12 months after a block, as NHDC's. Only the Communications Manager may "
+        "block at once. The messages to the account owner about an appeal or a channel ban are written in the "
+        "document's voice; no house rule bans from one channel only, so the channel-ban notice is used only if "
+        "the team marks a rule so. "
         "It names no roles: the role titles are the product's defaults; set them to HMCTS's own (for example "
         "Head of News) in the admin. "
         "It sets no targets for sign-off (1 working day) or for how long a warning counts (12 months). "

@@ -16,6 +16,47 @@ If the nature of your comments does not change, we may block you from the page.
 
 {{ organisation }}"""
 
+# "... we will always warn you of this and highlight our commenting guidelines before doing so." The
+# document says nothing about appeals or channel bans: these keep the product's process (see notes).
+PREMATURE_APPEAL = """Hello {{ name }},
+
+Thank you for asking us to reconsider our decision to block you from {{ where }}, which we received on \
+{{ received_on }}.
+
+We can consider a request to reverse this block from {{ opens_on }}: please contact us again by direct \
+message from that date.
+
+Our community guidelines: {{ policy_url }}
+
+{{ organisation }}"""
+
+APPEAL_UPHELD = """Hello {{ name }},
+
+We have considered your request to reverse our decision to block you from {{ where }}. The block stays \
+in place. You can ask us again from {{ next_appeal_on }}.
+
+Our community guidelines: {{ policy_url }}
+
+{{ organisation }}"""
+
+APPEAL_OVERTURNED = """Hello {{ name }},
+
+We have considered your request to reverse our decision to block you from {{ where }}. The block is \
+lifted. Please follow our community guidelines when commenting: {{ policy_url }}
+
+{{ organisation }}"""
+
+CHANNEL_BAN = """Hello {{ name }},
+
+We have removed your {{ post_kind }} on our {{ channel }} page and blocked you from that page because it \
+goes against our community guidelines: {{ rules }}.
+
+If you wish to challenge this, contact us by direct message on another of our channels or at {{ team_email }}.
+
+Our community guidelines: {{ policy_url }}
+
+{{ organisation }}"""
+
 PRESET = Preset(
     slug="hmpps",
     name="HM Prison and Probation Service: Social media use",
@@ -50,6 +91,15 @@ PRESET = Preset(
         "appeal_wait_after_upheld_months": 12,
         "channel_ban_challenge_any_time": True,
         "warning_template": WARNING,
+        "premature_appeal_template": PREMATURE_APPEAL,
+        "appeal_upheld_template": APPEAL_UPHELD,
+        "appeal_overturned_template": APPEAL_OVERTURNED,
+        "channel_ban_template": CHANNEL_BAN,
+        # "We have a zero-tolerance policy for posts that are discriminatory. If your post is discriminatory, you
+        # will be blocked from our social media channels." (at once, by whoever moderates: see notes)
+        "immediate_block": "zero_tolerance",
+        # silent on who approves a block: the product's default
+        "block_approval": "manager",
     },
     rules=(
         Rule(
@@ -105,7 +155,9 @@ PRESET = Preset(
         "bank holidays are taken off (choose England and Wales in the admin if the team does not work them). "
         "It sets no response target ('we always aim to respond'): one working day, the product's default. "
         "A block needs a warning first, which highlights the guidelines (the template links to them), except "
-        "for discriminatory posts, which are zero tolerance and may be blocked at once. "
+        "for discriminatory posts, which are zero tolerance and may be blocked at once: 'If your post is "
+        "discriminatory, you will be blocked' is read as a block without approval, so an officer may block at "
+        "once under a zero-tolerance rule (the Communications Manager under any rule). "
         "It says nothing about who signs off a warning or approves a block, nor about appeals: the "
         "Communications Manager signs off warnings and approves blocks, the head of the organisation is told "
         "of each block (no acknowledgement required), and an appeal is heard 12 months after a block, as NHDC's. "

@@ -41,6 +41,11 @@ PRESET = Preset(
         "appeal_wait_after_upheld_months": 12,
         # "If the author wishes to challenge their ban, they should contact the council's Communications Team."
         "channel_ban_challenge_any_time": True,
+        # "If unacceptable behaviour continues or is extreme, the Council will consider blocking the user ..."
+        # (who decides is not named: the Communications Manager, as for warnings; see notes)
+        "block_approval": "manager",
+        # "We reserve the right to block any user from interacting with us on social media at any time."
+        "immediate_block": "managers",
     },
     rules=(
         Rule(
@@ -93,6 +98,12 @@ PRESET = Preset(
         "acknowledgement is kept so that 'aware' is recorded. "
         "It gives a 12-month wait before an appeal but none after an appeal is turned down: 12 months again. "
         "It does not say how long a warning counts towards a block: 12 months, the same as the appeal wait. "
+        "It does not name who approves a block ('the Council will consider blocking the user'): the "
+        "Communications Manager, whom step 2 consults on warnings; 'We reserve the right to block any user ... "
+        "at any time' is read as: the Communications Manager may block at once; officers propose a block. "
+        "The messages to the account owner (the reply to an appeal made too early, the appeal's outcome and the "
+        "channel-ban notice) are the product's defaults, worded from steps 3 and 4 and the misinformation "
+        "paragraph. "
         "It sets no emergency cover ('We do not monitor or respond to posts outside of normal office working "
         "hours'), so none is configured. "
         "A police report is suggested for the 'break any other law' rule; the policy also allows one where "

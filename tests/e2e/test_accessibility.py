@@ -30,6 +30,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
+from escalation import services as escalation
 from moderation import clock, csvfiles, imports
 from moderation.constants import FlagKind
 from moderation.models import Evidence, Flag, FlagRule
@@ -184,6 +185,7 @@ def states(w: SimpleNamespace) -> list[State]:
             clear_and_submit("Block now"),
         ),
         State("block", reverse("escalation:block_detail", args=[w.blocked.pk]), (*OFFICE, "md")),
+        State("channel ban, its notice to send", reverse("escalation:block_detail", args=[w.ban.pk]), (*OFFICE, "md")),
         State(
             "police report",
             reverse("escalation:police_report_create", args=[w.case.pk]),
@@ -200,6 +202,16 @@ def states(w: SimpleNamespace) -> list[State]:
         State(
             "appeal",
             reverse("escalation:appeal_detail", args=[w.appeal.pk]),
+            (*OFFICE, "md"),
+        ),
+        State(
+            "premature appeal, the reply to send",
+            reverse("escalation:appeal_detail", args=[w.premature.pk]),
+            (*OFFICE, "md"),
+        ),
+        State(
+            "decided appeal, the outcome to send",
+            reverse("escalation:appeal_detail", args=[w.decided.pk]),
             (*OFFICE, "md"),
         ),
         State(
@@ -306,6 +318,42 @@ def world(team, django_db_reset_sequences):  # noqa: F811 (team is the journey's
     appeal = factories.UnderReviewAppealFactory(
         block=appeal_block, recorded_by=team.officer, received_via="Email", grounds="It has been a year; I'm sorry."
     )
+    # the messages to send: a reply to an appeal made too early, an appeal's outcome, a channel ban's notice
+    premature = escalation.appeal_record(actor=team.officer, block=blocked, received_via="Direct message")
+    decided = factories.UnderReviewAppealFactory(
+        block=factories.AppealEligibleBlockFactory(
+            case=open_case(
+                handle="baldock_bev",
+                name="Bev Baldwin",
+                channel=team.facebook,
+                text="Crooks.",
+                rules=["abusive"],
+                reason="Insults.",
+                by=team.colleague,
+                ago=timedelta(days=430),
+                area=team.waste,
+            ),
+            md_acknowledged_by=team.md,
+            md_acknowledged_at=clock.now() - timedelta(days=420),
+        ),
+        recorded_by=team.officer,
+    )
+    escalation.appeal_decide(actor=team.md, appeal=decided, overturn=False, reason="No change in behaviour.")
+    ban = escalation.channel_ban(
+        actor=team.officer,
+        case=open_case(
+            handle="fake_news_fred",
+            name="Fred Fable",
+            channel=team.facebook,
+            text="The council is closing every library next week.",
+            rules=["misinformation"],
+            reason="A false claim about library closures.",
+            by=team.officer,
+            ago=timedelta(hours=1),
+            area=team.waste,
+        ),
+        reason="Spreading a false claim about library closures.",
+    )
     rule = FlagRule.objects.create(
         name="Insults", kind=FlagKind.WORD_LIST, terms="idiots", house_rule=factories.rule("abusive")
     )
@@ -334,6 +382,9 @@ def world(team, django_db_reset_sequences):  # noqa: F811 (team is the journey's
         blocked=blocked,
         eligible=eligible,
         appeal=appeal,
+        premature=premature,
+        decided=decided,
+        ban=ban,
         csv_import=csv_import,
     )
 

@@ -7,7 +7,7 @@ from io import StringIO
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
@@ -154,6 +154,14 @@ class TestHMPPS:
         case = record(officer, channel, ["discriminatory"])
         block = escalation.block_immediate(actor=manager, case=case, scope=BlockScope.ALL, reason="Racist abuse.")
         assert block.status == BlockStatus.ACTIVE
+
+    def test_an_officer_may_block_a_discriminatory_case_at_once_but_not_an_ordinary_one(self, officer, channel):
+        case = record(officer, channel, ["discriminatory"])
+        block = escalation.block_immediate(actor=officer, case=case, scope=BlockScope.ALL, reason="Racist abuse.")
+        assert block.status == BlockStatus.ACTIVE
+        ordinary = record(officer, channel, ["abusive"])
+        with pytest.raises(PermissionDenied, match="only when the case cites a zero-tolerance rule"):
+            escalation.block_immediate(actor=officer, case=ordinary, scope=BlockScope.ALL, reason="Abuse.")
 
     def test_a_self_harm_rule_is_marked_safeguarding(self):
         assert HouseRule.objects.get(code="self-harm").safeguarding

@@ -14,7 +14,7 @@ from django.forms.models import model_to_dict
 from django.template import Context, Template
 
 from moderation.constants import Platform, Severity
-from policy.models import EVERY_DAY, WARNING_PLACEHOLDERS, PolicyVersion
+from policy.models import EVERY_DAY, MESSAGE_PLACEHOLDERS, WARNING_PLACEHOLDERS, PolicyVersion
 from policy.presets import Preset, presets
 from policy.services import from_settings
 
@@ -100,6 +100,23 @@ class TestEveryPreset:
         assert "{{" not in text
         assert text.strip()
 
+    @pytest.mark.parametrize("field", sorted(set(MESSAGE_PLACEHOLDERS) - {"warning_template"}))
+    def test_its_other_messages_are_its_own_and_use_only_their_placeholders(self, preset, field):
+        template = getattr(version(preset), field)
+        placeholders = MESSAGE_PLACEHOLDERS[field]
+        assert "{{ name }}" in template
+        assert "{{ policy_url }}" in template
+        assert set(re.findall(r"{{\s*([^}|\s]+)", template)) <= set(placeholders)
+        text = Template(template).render(Context(dict.fromkeys(placeholders, "X")))
+        assert "{{" not in text
+        if preset.slug != "nhdc":  # NHDC's words are the product's defaults
+            assert field in preset.settings, f"{preset.slug} keeps NHDC's wording for {field}"
+
+    def test_who_approves_a_block_and_who_may_block_at_once_are_stated(self, preset):
+        assert preset.settings["block_approval"] in ("manager", "manager_or_director", "head")
+        assert preset.settings["immediate_block"] in ("managers", "zero_tolerance", "nobody")
+        assert "block at once" in preset.notes
+
     def test_its_demo_has_channels_on_real_platforms_and_service_areas(self, preset):
         channels = preset.demo["channels"]
         assert channels
@@ -161,6 +178,26 @@ def test_hmpps_warns_before_blocking_except_for_discrimination_and_safeguards_se
     assert [rule.code for rule in hmpps.rules if rule.zero_tolerance] == ["discriminatory"]
     assert by_code["self-harm"].safeguarding
     assert "guidelines" in version(hmpps).warning_template
+    # "If your post is discriminatory, you will be blocked from our social media channels."
+    assert hmpps.settings["immediate_block"] == "zero_tolerance"
+
+
+def test_cafcass_says_its_appeal_messages_are_unused():
+    cafcass = ALL["cafcass"]
+    assert "the appeal messages" in cafcass.notes
+    assert "never used" in cafcass.notes
+    assert "dialogue" in version(cafcass).premature_appeal_template
+
+
+def test_only_hmpps_lets_an_officer_block_at_once():
+    assert {slug: p.settings["immediate_block"] for slug, p in ALL.items()} == {
+        "cafcass": "managers",
+        "hart": "managers",
+        "hmcts": "managers",
+        "hmpps": "zero_tolerance",
+        "nhdc": "managers",
+    }
+    assert {p.settings["block_approval"] for p in ALL.values()} == {"manager"}
 
 
 def test_hart_has_the_appendix_a_house_rules():
