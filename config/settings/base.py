@@ -139,10 +139,14 @@ OTP_WEBAUTHN_ALLOWED_ORIGINS = env.list("WEBAUTHN_ORIGINS", default=["http://loc
 
 # --- Sign-in throttling (django-axes): /sign-in/ and /admin/login/ ------------------------------
 # After AXES_FAILURE_LIMIT failures for one username from one address, that pair is refused for
-# AXES_COOLOFF_TIME, with a message that does not say whether the username exists.
+# AXES_COOLOFF_TIME; after AXES_IP_FAILURE_LIMIT failures from one address across any usernames
+# (password spraying), that address is. The message does not say whether the username exists.
+# config.lockout.SignInThrottle applies the second limit (axes itself has one limit for all).
+AXES_HANDLER = "config.lockout.SignInThrottle"
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_IP_FAILURE_LIMIT = env.int("AXES_IP_FAILURE_LIMIT", default=30)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "config.lockout.locked_out"
 AXES_USERNAME_FORM_FIELD = "username"
