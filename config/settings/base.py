@@ -133,6 +133,7 @@ OTP_TOTP_TOLERANCE = 1  # one 30-second step either way, for a phone clock a lit
 # Passkeys (django-otp-webauthn) as the second step only, never instead of the password. The relying
 # party is the site's host name; its origins are where the site is served.
 OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+OTP_WEBAUTHN_HELPER_CLASS = "config.mfa.PasskeyHelper"  # records each passkey set up in the security log
 OTP_WEBAUTHN_RP_ID = env("WEBAUTHN_RP_ID", default="localhost")
 OTP_WEBAUTHN_RP_NAME = OTP_TOTP_ISSUER
 OTP_WEBAUTHN_ALLOWED_ORIGINS = env.list("WEBAUTHN_ORIGINS", default=["http://localhost:8000", "http://localhost"])
