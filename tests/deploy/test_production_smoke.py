@@ -387,6 +387,22 @@ def test_the_server_runs_as_a_role_that_owns_nothing(production):
             conn.execute("ALTER TABLE moderation_caseevent DISABLE TRIGGER USER")
 
 
+def test_uploaded_files_are_not_served_from_media(production):
+    """Evidence is read only through the case page's reader check (``/cases/N/evidence/M/``): nothing
+    in production serves ``MEDIA_ROOT`` at ``/media/`` (no route; WhiteNoise serves the static files only)."""
+    secret = f"evidence-{secrets.token_hex(8)}"
+    stored = Path(production["env"]["MEDIA_ROOT"]) / "evidence" / "2026" / "12" / "screenshot.png"
+    stored.parent.mkdir(parents=True, exist_ok=True)
+    stored.write_text(secret)
+    browser = Browser(production["port"])
+    for path in ("/media/evidence/2026/12/screenshot.png", "/static/../media/evidence/2026/12/screenshot.png"):
+        response, text = browser.request("GET", path)
+        assert response.status != 200, path
+        assert secret not in text, path
+        response, text, _ = browser.get(path)
+        assert secret not in text, path
+
+
 def test_the_server_logged_no_error(production):
     """Runs last in this module: nothing on the way was a 5xx."""
     log = production["log"].read_text()
