@@ -35,6 +35,7 @@ from django_otp import login as otp_login
 from django_otp.middleware import OTPMiddleware
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.helpers import WebAuthnHelper
 
 from config.audit import security_event_record
 from config.models import SecurityEventKind
@@ -363,6 +364,19 @@ def recovery_codes(request):
         "registration/mfa_recovery_codes.html",
         {**_base_context(request), "codes": codes, "left": left, "verified": request.user.is_verified()},
     )
+
+
+class PasskeyHelper(WebAuthnHelper):
+    """django-otp-webauthn's helper (``OTP_WEBAUTHN_HELPER_CLASS``), recording each passkey set up in the
+    security log, as an authenticator app's is: the library sends no signal of its own."""
+
+    def register_complete(self, user, state: dict, data: dict):
+        device = super().register_complete(user=user, state=state, data=data)
+        security_event_record(
+            kind=SecurityEventKind.DEVICE_ADDED, subject=user, request=self.request, detail={"device": "passkey"}
+        )
+        logger.info("Passkey set up for user %s", user.pk)
+        return device
 
 
 @login_required

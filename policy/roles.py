@@ -70,27 +70,15 @@ def holds(user, perm: str) -> bool:
     """Whether ``user``'s role holds ``perm``: the one test of every casework permission.
 
     Django lets a superuser pass every ``has_perm``. Here a superuser configures and does not decide:
-    an administrator holds a casework permission only through a role (group) or a permission given to
-    them, like everyone else, so one person cannot propose, approve and acknowledge the same block
-    by being "admin".
+    a superuser holds no casework permission at all, even given a role (group) or a permission (the
+    admin refuses both, ``config.admin.PersonChangeForm``), so one person cannot propose, approve and
+    acknowledge the same block by being "admin", nor by giving themselves each role in turn.
     """
     if user is None or not getattr(user, "is_active", False):
         return False
-    if not getattr(user, "is_superuser", False):
-        return user.has_perm(perm)
-    cached = getattr(user, "_role_perm_cache", None)
-    if cached is None:
-        from django.contrib.auth.models import Permission
-        from django.db.models import Q
-
-        cached = {
-            f"{app_label}.{codename}"
-            for app_label, codename in Permission.objects.filter(Q(group__user=user) | Q(user=user))
-            .values_list("content_type__app_label", "codename")
-            .distinct()
-        }
-        user._role_perm_cache = cached
-    return perm in cached
+    if getattr(user, "is_superuser", False):
+        return False
+    return user.has_perm(perm)
 
 
 # Roles that read every case; a Service Director reads the cases of their own service areas.

@@ -415,6 +415,41 @@ class TestEvidenceAndInbox:
         assert evidence.description == "Screenshot before hiding"
         assert CaseEvent.objects.filter(case=case, kind=EventKind.EVIDENCE_ADDED).count() == 1
 
+    @pytest.mark.parametrize("role", ["officer", "manager", "superuser"])
+    def test_evidence_links_go_through_the_case_reader_check_never_to_media(self, client, request, role):
+        """The storage's URL (``/media/…``) is served by nothing (no route, no WhiteNoise root): the admin
+        links each file to the workspace's ``evidence_file``, which checks the reader first."""
+        from django.conf import settings
+        from django.core.files.uploadedfile import SimpleUploadedFile
+        from django.urls import Resolver404, resolve
+
+        from moderation import services as moderation_services
+
+        officer = request.getfixturevalue("officer")
+        case = factories.OpenCaseFactory(recorded_by=officer)
+        png = SimpleUploadedFile("shot.png", b"\x89PNG\r\n\x1a\n" + b"0" * 100, content_type="image/png")
+        evidence = moderation_services.evidence_add(actor=officer, case=case, file=png, description="Screenshot")
+        assert evidence.file.url.startswith(settings.MEDIA_URL)  # what a plain FileField link would be
+        if role == "superuser":
+            user = factories.UserFactory(username="ada.admin", is_superuser=True, is_staff=True)
+        else:
+            user = staff(request.getfixturevalue(role))
+        client.force_login(user)
+        link = reverse("moderation:evidence_file", args=[case.pk, evidence.pk])
+        for page in (
+            reverse("admin:moderation_evidence_changelist"),
+            reverse("admin:moderation_evidence_change", args=[evidence.pk]),
+            reverse("admin:moderation_case_change", args=[case.pk]),
+        ):
+            response = client.get(page)
+            assert response.status_code == 200, page
+            html = response.content.decode()
+            assert f'href="{link}"' in html, page
+            assert settings.MEDIA_URL not in html, page
+        with pytest.raises(Resolver404):
+            resolve(evidence.file.url)
+        assert client.get(evidence.file.url).status_code == 404
+
     def test_evidence_of_the_wrong_type_is_refused(self, client, officer):
         from django.core.files.uploadedfile import SimpleUploadedFile
 

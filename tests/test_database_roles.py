@@ -15,7 +15,8 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from config import dbroles
 from config.models import SecurityEvent, SecurityEventKind
-from escalation.constants import SignOffStatus
+from escalation.constants import AppealStatus, BlockStatus, SignOffStatus
+from escalation.models import Appeal, Block, SignOff, Warning
 from moderation import clock
 from moderation.constants import EventKind
 from moderation.events import record_event
@@ -149,6 +150,174 @@ def test_a_decision_once_recorded_cannot_change(history, manager, other_manager,
         )
     signoff.refresh_from_db()
     assert (signoff.status, signoff.decided_by) == (SignOffStatus.APPROVED, manager)
+
+
+@pytest.fixture
+def decided(officer, manager, md):
+    """One of each decision, recorded (as the services would, by the owner): a decided sign-off, the
+    block it started, a decided appeal and a sent warning."""
+    block = factories.ProposedBlockFactory(proposed_by=officer, case=factories.OpenCaseFactory(recorded_by=officer))
+    signoff = block.signoffs.get()
+    SignOff.objects.filter(pk=signoff.pk).update(
+        status=SignOffStatus.APPROVED, decided_by=manager, decided_at=clock.now()
+    )
+    Block.objects.filter(pk=block.pk).update(
+        status=BlockStatus.ACTIVE, started_at=clock.now(), appeal_opens_at=clock.now() + timedelta(days=365)
+    )
+    appeal = factories.UnderReviewAppealFactory()
+    Appeal.objects.filter(pk=appeal.pk).update(
+        status=AppealStatus.UPHELD, decided_by=md, decided_at=clock.now(), decision_reason="Kept."
+    )
+    warning = factories.SentWarningFactory()
+    return {"signoff": signoff, "block": block, "appeal": appeal, "warning": warning}
+
+
+DECISION_TABLES = {
+    "signoff": ("escalation_signoff", SignOff),
+    "block": ("escalation_block", Block),
+    "appeal": ("escalation_appeal", Appeal),
+    "warning": ("escalation_warning", Warning),
+}
+
+
+class TestDecisionsAreKept:
+    """A decision cannot be deleted and inserted again with another outcome, date or decider."""
+
+    @pytest.mark.parametrize("kind", DECISION_TABLES)
+    def test_the_app_role_cannot_delete_a_decision(self, as_app_role, decided, kind):
+        table, model = DECISION_TABLES[kind]
+        row = decided[kind]
+        with pytest.raises(IntegrityError, match="is a recorded decision and cannot be deleted"):
+            as_app_role(f"DELETE FROM {table} WHERE id = %s", [row.pk])  # noqa: S608
+        assert model.objects.filter(pk=row.pk).exists()
+
+    def test_the_audits_attempt_deleting_the_signoff_then_the_block_is_refused(self, as_app_role, decided):
+        block = decided["block"]
+        with pytest.raises(IntegrityError, match="escalation_signoff.id = .* cannot be deleted"):
+            as_app_role(
+                "DELETE FROM escalation_signoff WHERE block_id = %s; DELETE FROM escalation_block WHERE id = %s",
+                [block.pk, block.pk],
+            )
+        assert SignOff.objects.filter(block=block, status=SignOffStatus.APPROVED).exists()
+        assert Block.objects.filter(pk=block.pk, status=BlockStatus.ACTIVE).exists()
+
+    def test_the_owner_cannot_delete_a_decision_either(self, decided):
+        with pytest.raises(IntegrityError, match="cannot be deleted"), transaction.atomic():
+            Warning.objects.filter(pk=decided["warning"].pk).delete()
+        assert Warning.objects.filter(pk=decided["warning"].pk).exists()
+
+    def test_what_is_not_yet_decided_stays_deletable(self, as_app_role):
+        """Kept on purpose: a draft warning is no decision (no service deletes one today)."""
+        draft = factories.DraftWarningFactory()
+        as_app_role("DELETE FROM escalation_warning WHERE id = %s", [draft.pk])
+        assert not Warning.objects.filter(pk=draft.pk).exists()
+
+
+FROZEN = [
+    pytest.param("block", "started_at = clock_timestamp()", id="block-started_at"),
+    pytest.param("block", "proposed_by_id = {other}", id="block-proposed_by"),
+    pytest.param("block", "kind = 'immediate'", id="block-kind"),
+    pytest.param("appeal", "decided_at = clock_timestamp()", id="appeal-decided_at"),
+    pytest.param("appeal", "decided_by_id = {other}", id="appeal-decided_by"),
+    pytest.param("appeal", "status = 'overturned'", id="appeal-status"),
+    pytest.param("appeal", "decision_reason = 'rewritten'", id="appeal-reason"),
+    pytest.param("warning", "sent_at = clock_timestamp()", id="warning-sent_at"),
+    pytest.param("warning", "sent_by_id = {other}", id="warning-sent_by"),
+    pytest.param("warning", "text = 'rewritten'", id="warning-text"),
+]
+
+
+@pytest.mark.parametrize(("kind", "assignment"), FROZEN)
+def test_the_app_role_cannot_change_a_recorded_decision(as_app_role, decided, other_manager, kind, assignment):
+    table, model = DECISION_TABLES[kind]
+    row = decided[kind]
+    before = model.objects.filter(pk=row.pk).values().get()
+    with pytest.raises(IntegrityError, match="is recorded and cannot change"):
+        as_app_role(f"UPDATE {table} SET {assignment.format(other=other_manager.pk)} WHERE id = %s", [row.pk])  # noqa: S608
+    assert model.objects.filter(pk=row.pk).values().get() == before
+
+
+def test_the_app_role_cannot_change_a_blocks_acknowledgement_or_lifting(as_app_role, decided, md, other_manager):
+    block = decided["block"]
+    as_app_role(
+        "UPDATE escalation_block SET md_acknowledged_by_id = %s, md_acknowledged_at = clock_timestamp(), "
+        "status = 'lifted', lifted_at = clock_timestamp(), lifted_reason = 'Appeal upheld.' WHERE id = %s",
+        [md.pk, block.pk],
+    )
+    for assignment in (
+        "md_acknowledged_by_id = {other}",
+        "md_acknowledged_at = clock_timestamp()",
+        "lifted_reason = ''",
+    ):
+        with pytest.raises(IntegrityError, match="is recorded and cannot change"):
+            as_app_role(
+                f"UPDATE escalation_block SET {assignment.format(other=other_manager.pk)} WHERE id = %s",  # noqa: S608
+                [block.pk],
+            )
+    block.refresh_from_db()
+    assert (block.md_acknowledged_by, block.lifted_reason) == (md, "Appeal upheld.")
+
+
+@pytest.fixture
+def undecided(officer):
+    """One of each, not yet decided: a proposed block, an appeal under review, a warning signed off."""
+    block = factories.ProposedBlockFactory(proposed_by=officer, case=factories.OpenCaseFactory(recorded_by=officer))
+    appeal = factories.UnderReviewAppealFactory()
+    warning = factories.ApprovedWarningFactory()
+    return {"block": block, "appeal": appeal, "warning": warning}
+
+
+BACK_DATED = [
+    pytest.param(
+        "block",
+        "status = 'active', started_at = clock_timestamp() - interval '2 days', "
+        "appeal_opens_at = clock_timestamp() + interval '1 year'",
+        "started_at",
+        id="block-started",
+    ),
+    pytest.param("block", "proposed_at = clock_timestamp() - interval '2 days'", "proposed_at", id="block-proposed"),
+    pytest.param(
+        "appeal",
+        "status = 'upheld', decided_by_id = {md}, decided_at = clock_timestamp() - interval '2 days', "
+        "decision_reason = 'Kept.'",
+        "decided_at",
+        id="appeal-decided",
+    ),
+    pytest.param(
+        "warning",
+        "status = 'sent', sent_by_id = {md}, sent_at = clock_timestamp() - interval '2 days'",
+        "sent_at",
+        id="warning-sent",
+    ),
+]
+
+
+@pytest.mark.parametrize(("kind", "assignment", "column"), BACK_DATED)
+def test_the_app_role_cannot_back_date_a_block_appeal_or_warning(as_app_role, undecided, md, kind, assignment, column):
+    table, model = DECISION_TABLES[kind]
+    row = undecided[kind]
+    before = model.objects.filter(pk=row.pk).values().get()
+    with pytest.raises(IntegrityError, match=rf"{table}\.{column} = .* is not now"):
+        as_app_role(f"UPDATE {table} SET {assignment.format(md=md.pk)} WHERE id = %s", [row.pk])  # noqa: S608
+    assert model.objects.filter(pk=row.pk).values().get() == before
+
+
+def test_the_app_role_can_still_decide_now(as_app_role, undecided, md):
+    """The same decisions stamped with the database's time are stored: only the forged date is refused."""
+    block, appeal = undecided["block"], undecided["appeal"]
+    as_app_role(
+        "UPDATE escalation_block SET status = 'active', started_at = clock_timestamp(), "
+        "appeal_opens_at = clock_timestamp() + interval '1 year' WHERE id = %s",
+        [block.pk],
+    )
+    as_app_role(
+        "UPDATE escalation_appeal SET status = 'upheld', decided_by_id = %s, decided_at = clock_timestamp(), "
+        "decision_reason = 'Kept.' WHERE id = %s",
+        [md.pk, appeal.pk],
+    )
+    block.refresh_from_db()
+    appeal.refresh_from_db()
+    assert (block.status, appeal.status) == (BlockStatus.ACTIVE, AppealStatus.UPHELD)
 
 
 class TestSeparationOfDuties:

@@ -76,6 +76,54 @@ class TestThrottling:
         assert sign_in(colleague, officer.username, PASSWORD).status_code == 302
 
 
+def _page(response) -> str:
+    return re.sub(r'(value|nonce|"X-CSRFToken"): ?"[^"]*"|(value|nonce)="[^"]*"', "", response.content.decode())
+
+
+class TestPasswordSpraying:
+    """One password tried against many usernames from one address: each username stays under its own
+    limit, so the address is locked out (``AXES_IP_FAILURE_LIMIT``, config/lockout.py)."""
+
+    def spray(self, client, count: int, *, start: int = 0):
+        return [sign_in(client, f"guess{i}", "Winter2026!").status_code for i in range(start, start + count)]
+
+    def test_many_usernames_from_one_address_lock_the_address(self, officer, settings):
+        assert settings.AXES_IP_FAILURE_LIMIT > settings.AXES_FAILURE_LIMIT
+        sprayer = Client(REMOTE_ADDR="203.0.113.50")
+        assert set(self.spray(sprayer, settings.AXES_IP_FAILURE_LIMIT - 1)) == {200}
+        assert self.spray(sprayer, 1, start=1000) == [429]
+        # every username from that address is refused now, a real one with its right password too
+        response = sign_in(sprayer, officer.username, PASSWORD)
+        assert response.status_code == 429
+        assert "_auth_user_id" not in sprayer.session
+        assert sign_in(sprayer, officer.username, PASSWORD, "/admin/login/").status_code == 429
+        # another address is not
+        assert sign_in(Client(REMOTE_ADDR="198.51.100.7"), officer.username, PASSWORD).status_code == 302
+
+    def test_one_known_password_does_not_wipe_the_addresss_count(self, officer, settings):
+        sprayer = Client(REMOTE_ADDR="203.0.113.51")
+        self.spray(sprayer, settings.AXES_IP_FAILURE_LIMIT - 1)
+        assert sign_in(sprayer, officer.username, PASSWORD).status_code == 302
+        sprayer.post(reverse("sign_out"))
+        assert self.spray(Client(REMOTE_ADDR="203.0.113.51"), 1, start=1000) == [429]
+
+    def test_the_lockout_says_the_same_whether_the_user_exists(self, officer, settings):
+        pages = []
+        for address, username in (("203.0.113.60", officer.username), ("203.0.113.61", "nobody-by-this-name")):
+            sprayer = Client(REMOTE_ADDR=address)
+            self.spray(sprayer, settings.AXES_IP_FAILURE_LIMIT)
+            response = sign_in(sprayer, username, "wrong password")
+            pages.append((response.status_code, _page(response)))
+        # and the same page as the lockout of one username
+        browser = Client(REMOTE_ADDR="203.0.113.62")
+        for _ in range(settings.AXES_FAILURE_LIMIT):
+            response = sign_in(browser, officer.username, "wrong password")
+        pages.append((response.status_code, _page(response)))
+        assert {status for status, _ in pages} == {429}
+        assert pages[0][1] == pages[1][1] == pages[2][1]
+        assert officer.username not in pages[0][1]
+
+
 class TestSessionLimits:
     def _age(self, client, *, signed_in_ago: int, seen_ago: int):
         session = client.session

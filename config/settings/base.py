@@ -133,16 +133,21 @@ OTP_TOTP_TOLERANCE = 1  # one 30-second step either way, for a phone clock a lit
 # Passkeys (django-otp-webauthn) as the second step only, never instead of the password. The relying
 # party is the site's host name; its origins are where the site is served.
 OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+OTP_WEBAUTHN_HELPER_CLASS = "config.mfa.PasskeyHelper"  # records each passkey set up in the security log
 OTP_WEBAUTHN_RP_ID = env("WEBAUTHN_RP_ID", default="localhost")
 OTP_WEBAUTHN_RP_NAME = OTP_TOTP_ISSUER
 OTP_WEBAUTHN_ALLOWED_ORIGINS = env.list("WEBAUTHN_ORIGINS", default=["http://localhost:8000", "http://localhost"])
 
 # --- Sign-in throttling (django-axes): /sign-in/ and /admin/login/ ------------------------------
 # After AXES_FAILURE_LIMIT failures for one username from one address, that pair is refused for
-# AXES_COOLOFF_TIME, with a message that does not say whether the username exists.
+# AXES_COOLOFF_TIME; after AXES_IP_FAILURE_LIMIT failures from one address across any usernames
+# (password spraying), that address is. The message does not say whether the username exists.
+# config.lockout.SignInThrottle applies the second limit (axes itself has one limit for all).
+AXES_HANDLER = "config.lockout.SignInThrottle"
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_IP_FAILURE_LIMIT = env.int("AXES_IP_FAILURE_LIMIT", default=30)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "config.lockout.locked_out"
 AXES_USERNAME_FORM_FIELD = "username"

@@ -22,10 +22,10 @@ import os
 import re
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlencode, urljoin, urlparse
@@ -53,6 +53,12 @@ SECURITY_HEADERS = {
     "permissions-policy": None,
     "content-security-policy": None,
 }
+GUNICORN_WORKERS = 2
+# How long gunicorn's workers may take to load and answer their first request: on a loaded machine
+# (two cores shared by several test runs) the first /sign-in/ has taken more than 30 seconds.
+STARTUP_DEADLINE = 120
+# Each request once the workers answer: generous for a busy machine, short enough to fail a hang.
+REQUEST_TIMEOUT = 30
 
 
 @pytest.fixture(scope="module")
@@ -125,7 +131,7 @@ def production(server_env):
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",
-            "2",
+            str(GUNICORN_WORKERS),
             "--access-logfile",
             "-",
         ],
@@ -136,20 +142,44 @@ def production(server_env):
         start_new_session=True,
     )
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail("gunicorn did not start:\n" + (work / "gunicorn.log").read_text())
-                time.sleep(0.2)
+        _wait_until_answering(port, process, work / "gunicorn.log")
         yield {"port": port, "passwords": passwords, "env": env, "app_env": app_env, "log": work / "gunicorn.log"}
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=30)
         log.close()
+
+
+def _wait_until_answering(port: int, process: subprocess.Popen, log: Path) -> None:
+    """Wait until every gunicorn worker answers an HTTP request, not only until the port is open: a
+    worker accepts connections before Django has loaded, and its first page can take long.
+
+    Each round asks ``/sign-in/`` on as many connections at once as there are workers (a busy
+    sync worker leaves the next request to another), and is done when every one got a response, of
+    any status (a 500 is an answer: the tests report it). Fails after ``STARTUP_DEADLINE`` seconds,
+    or at once if gunicorn exits."""
+    deadline = time.monotonic() + STARTUP_DEADLINE
+
+    def ask(_) -> int | str:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=max(1.0, deadline - time.monotonic()))
+        try:
+            conn.request("GET", "/sign-in/", headers={"Host": HOST, "X-Forwarded-Proto": "https"})
+            return conn.getresponse().status
+        except OSError as error:  # refused before the port opens; a timeout at the deadline
+            return repr(error)
+        finally:
+            conn.close()
+
+    with ThreadPoolExecutor(GUNICORN_WORKERS) as pool:
+        while True:
+            answers = list(pool.map(ask, range(GUNICORN_WORKERS)))
+            if all(isinstance(answer, int) for answer in answers):
+                return
+            if process.poll() is not None:
+                pytest.fail(f"gunicorn exited ({process.returncode}):\n" + log.read_text())
+            if time.monotonic() > deadline:
+                pytest.fail(f"gunicorn did not answer within {STARTUP_DEADLINE} s ({answers}):\n" + log.read_text())
+            time.sleep(0.5)
 
 
 class Browser:
@@ -161,7 +191,7 @@ class Browser:
         self.set_cookie_headers: list[str] = []
 
     def request(self, method: str, path: str, body: dict | None = None, referer: str | None = None):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=REQUEST_TIMEOUT)
         headers = {"Host": HOST, "X-Forwarded-Proto": "https", "User-Agent": "deploy-smoke-test"}
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
@@ -279,7 +309,7 @@ def test_every_page_of_the_sign_in_is_served_with_its_assets(production):
     _assert_secure_page(response, page, "the sign-in page")
     _assert_assets_served(browser, page, "the sign-in page")
     # a proxy speaking plain HTTP is sent to HTTPS
-    conn = http.client.HTTPConnection("127.0.0.1", production["port"], timeout=10)
+    conn = http.client.HTTPConnection("127.0.0.1", production["port"], timeout=REQUEST_TIMEOUT)
     conn.request("GET", "/sign-in/", headers={"Host": HOST})
     plain = conn.getresponse()
     assert plain.status == 301
@@ -355,6 +385,22 @@ def test_the_server_runs_as_a_role_that_owns_nothing(production):
         assert (user, owns) == (APP_ROLE, 0)
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute("ALTER TABLE moderation_caseevent DISABLE TRIGGER USER")
+
+
+def test_uploaded_files_are_not_served_from_media(production):
+    """Evidence is read only through the case page's reader check (``/cases/N/evidence/M/``): nothing
+    in production serves ``MEDIA_ROOT`` at ``/media/`` (no route; WhiteNoise serves the static files only)."""
+    secret = f"evidence-{secrets.token_hex(8)}"
+    stored = Path(production["env"]["MEDIA_ROOT"]) / "evidence" / "2026" / "12" / "screenshot.png"
+    stored.parent.mkdir(parents=True, exist_ok=True)
+    stored.write_text(secret)
+    browser = Browser(production["port"])
+    for path in ("/media/evidence/2026/12/screenshot.png", "/static/../media/evidence/2026/12/screenshot.png"):
+        response, text = browser.request("GET", path)
+        assert response.status != 200, path
+        assert secret not in text, path
+        response, text, _ = browser.get(path)
+        assert secret not in text, path
 
 
 def test_the_server_logged_no_error(production):
