@@ -11,7 +11,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help install run test test-integration test-deploy bench-ingest bench-import lint check db-stop clean
+.PHONY: help install run test test-integration test-deploy bench-ingest bench-import bench-scale bench-scale-check lint check db-stop clean
 
 help:
 	@echo "make run   - install, start embedded PostgreSQL + Celery worker/beat, migrate, load demo data, serve"
@@ -58,6 +58,16 @@ bench-ingest: install
 # A generated 100,000-row CSV export through the import services; prints rows/second (nothing is kept).
 bench-import: install
 	$(PY) manage.py bench_import --rows 100000
+
+# A government department's size (1M posts, 100k cases, blocks, sign-offs, appeals, events) built in
+# its own database on the PostgreSQL server (DATABASE_URL or the embedded one); pages vs the admin,
+# queries, and the scheduled tasks at 50,000 and 1,000,000 blocks. Figures: docs/performance.md.
+bench-scale: install
+	DJANGO_DEBUG=false $(PY) manage.py bench_scale
+
+# The same at about 50,000 posts, rebuilt, failing on any query or statement budget (run by .ci/run).
+bench-scale-check: install
+	DJANGO_DEBUG=false $(PY) manage.py bench_scale --short --rebuild --rounds 1 --task-blocks 2500,20000 --check
 
 lint: install
 	$(PY) -m ruff check .
