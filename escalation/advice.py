@@ -125,7 +125,9 @@ def advise(kinds: set[str], standing: str, *, warning_first: bool = False) -> Ad
     """The strongest step the table gives for any of ``kinds`` in ``standing``.
 
     ``warning_first``: the policy makes a written warning a step before any block (HMPPS), a channel
-    ban included, so an account never warned is advised a warning, unless a zero-tolerance rule is cited.
+    ban included, and the account has had none within the lookback: it is advised a warning, unless a
+    zero-tolerance rule is cited, whatever else it has (a ban on another channel does not stand in for
+    the warning, and the services would refuse the block).
     """
     ranked = sorted(
         kinds,
@@ -137,7 +139,6 @@ def advise(kinds: set[str], standing: str, *, warning_first: bool = False) -> Ad
     recommendation = TABLE[kind][standing]
     if (
         warning_first
-        and standing == H.NONE
         and recommendation in (R.BLOCK, R.IMMEDIATE_BLOCK, R.CHANNEL_BAN)  # a channel ban is a block too
         and RuleKind.ZERO_TOLERANCE not in kinds
     ):

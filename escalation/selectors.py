@@ -142,7 +142,8 @@ def _advice_for(case: OpenCase | None, active: list[Block], warned: bool) -> tup
     kinds = advice.rule_kinds(case.rules if case else [], urgent=case.urgent if case else False)
     from policy.models import WarningBeforeBlock
 
-    warning_first = policy.current().warning_before_block == WarningBeforeBlock.REQUIRED
+    # the services refuse a block on an account not warned within the lookback (escalation.services)
+    warning_first = policy.current().warning_before_block == WarningBeforeBlock.REQUIRED and not warned
     return advice.advise(kinds, standing, warning_first=warning_first), case
 
 

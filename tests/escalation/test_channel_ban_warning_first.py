@@ -77,3 +77,19 @@ def test_the_advice_is_a_warning_first_not_the_ban(officer):
     assert "warning before a block" in standing.reason
     factories.SentWarningFactory(case=case, sent_at=clock.now() - timedelta(days=30))
     assert account_standing(case.account, case=case).recommendation == Recommendation.CHANNEL_BAN
+
+
+def test_a_ban_on_another_channel_does_not_stand_in_for_the_warning(warning_first, officer, manager):
+    """Found by the property test: an account banned from another channel (under a zero-tolerance
+    rule, so without a warning) and never warned was still advised a ban here, which the service
+    refuses. The advice and the service now agree: warn first."""
+    elsewhere = misinformation_case("discriminatory")
+    services.channel_ban(actor=officer, case=elsewhere, reason=REASON)
+    other_channel = factories.ChannelFactory(platform=elsewhere.channel.platform)
+    here = factories.OpenCaseFactory(account=elsewhere.account, channel=other_channel, rules=[rule("misinformation")])
+
+    standing = account_standing(here.account, case=here)
+
+    assert standing.recommendation == Recommendation.WARNING
+    with pytest.raises(ValidationError, match="needs a written warning before a block"):
+        services.channel_ban(actor=officer, case=here, reason=REASON)
