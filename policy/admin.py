@@ -109,6 +109,7 @@ class PolicyVersionAdmin(admin.ModelAdmin):
                 ]
             },
         ),
+        ("Sessions", {"fields": ["session_idle_minutes", "session_absolute_hours"]}),
         ("Role titles", {"fields": ["title_officer", "title_manager", "title_director", "title_head"]}),
         (
             "The ladder",

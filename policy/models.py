@@ -229,6 +229,18 @@ class PolicyVersion(models.Model):
     )
     police_force = models.CharField(max_length=200, help_text="The force a police report names unless changed.")
 
+    # --- sessions (issue 9: the idle timeout is set in the policy)
+    session_idle_minutes = models.PositiveSmallIntegerField(
+        "Sign out after this many minutes without activity",
+        default=30,
+        validators=[MinValueValidator(5), MaxValueValidator(480)],
+    )
+    session_absolute_hours = models.PositiveSmallIntegerField(
+        "Sign out this many hours after signing in, whatever the activity",
+        default=12,
+        validators=[MinValueValidator(1), MaxValueValidator(24)],
+    )
+
     # --- role titles, as the organisation says them (every page, email and API answer uses these)
     title_officer = models.CharField("Officer's title", max_length=80, default="Communications officer")
     title_manager = models.CharField("Manager's title", max_length=80, default="Communications manager")

@@ -56,6 +56,8 @@ def from_settings() -> PolicyVersion:
         acknowledgement_due_working_days=Decimal(str(settings.ACKNOWLEDGEMENT_DUE_WORKING_DAYS)),
         warning_lookback_months=settings.WARNING_LOOKBACK_MONTHS,
         police_force=settings.POLICE_FORCE,
+        session_idle_minutes=settings.SESSION_IDLE_MINUTES,
+        session_absolute_hours=settings.SESSION_ABSOLUTE_HOURS,
     )
 
 

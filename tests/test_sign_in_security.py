@@ -163,6 +163,31 @@ class TestSessionLimits:
         assert response.status_code == 302
         assert "_auth_user_id" not in client.session
 
+    def test_the_policy_sets_the_limits_and_a_new_version_applies_at_once(self, client, officer):
+        from policy import services as policy
+
+        client.force_login(officer)
+        client.get(reverse("moderation:case_list"))
+        policy.revise(reason="Shared offices: a shorter idle limit.", session_idle_minutes=10, session_absolute_hours=8)
+        self._age(client, signed_in_ago=3600, seen_ago=11 * 60)
+        response = client.get(reverse("moderation:case_list"))
+        assert response.status_code == 302
+        page = client.get(response["Location"]).content.decode()
+        assert "signed out after 10 minutes without activity" in page
+
+        client.force_login(officer)
+        client.get(reverse("moderation:case_list"))
+        self._age(client, signed_in_ago=8 * 3600 + 1, seen_ago=10)
+        assert client.get(reverse("moderation:case_list")).status_code == 302
+
+    def test_a_policy_may_not_set_limits_out_of_range(self):
+        from django.core.exceptions import ValidationError
+
+        from policy import services as policy
+
+        with pytest.raises(ValidationError):
+            policy.revise(reason="Never sign anyone out.", session_idle_minutes=10_000)
+
     def test_an_htmx_request_is_sent_to_sign_in_rather_than_swapped(self, client, officer):
         client.force_login(officer)
         client.get(reverse("moderation:case_list"))

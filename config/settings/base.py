@@ -160,11 +160,12 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (
 AXES_VERBOSE = False
 
 # --- Sessions ---------------------------------------------------------------------------------
-# Signed out after SESSION_IDLE_MINUTES without a request, and SESSION_ABSOLUTE_HOURS after signing
-# in whatever happens (config.middleware.SessionLimitsMiddleware).
+# The organisation's policy sets the idle and absolute limits (config.middleware.SessionLimitsMiddleware,
+# editable in the admin); these two give the first policy version its values. The cookie lives for the
+# longest absolute limit a policy may set, so that the policy's own limit is the one that applies.
 SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=30)
 SESSION_ABSOLUTE_HOURS = env.int("SESSION_ABSOLUTE_HOURS", default=12)
-SESSION_COOKIE_AGE = SESSION_ABSOLUTE_HOURS * 3600
+SESSION_COOKIE_AGE = 24 * 3600
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
