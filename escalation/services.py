@@ -936,7 +936,7 @@ def overdue_chase(*, now: datetime | None = None) -> dict[str, int]:
     service area, and the reminders, stamps and events are written in one statement each, whatever
     the number of items (issue 13: 1,745 items took 7,265 statements).
     """
-    from escalation.notifications import managing_director_emails, render
+    from escalation.notifications import managing_director_emails
     from moderation.outbox import outbox_add_many
 
     now = now or clock.now()
@@ -964,19 +964,8 @@ def overdue_chase(*, now: datetime | None = None) -> dict[str, int]:
         authors = signoff_authors(signoff)
         recipients = sorted({email for pk, email in deciders[found] if email and pk not in authors})
         if recipients:
-            subject, body = render(
-                "signoff_chase", {"signoff": signoff, "decided_by": routing.signoff_decided_by(signoff.kind)}
-            )
-            messages.append(
-                {
-                    "key": f"signoff-chase:{signoff.pk}:{day}",
-                    "kind": "signoff_chase",
-                    "subject": subject,
-                    "body": body,
-                    "recipients": recipients,
-                    "case_id": signoff.case_id,
-                }
-            )
+            context = {"signoff": signoff, "decided_by": routing.signoff_decided_by(signoff.kind)}
+            messages.append(_chase_message("signoff_chase", signoff, day=day, recipients=recipients, context=context))
         events.append(
             _event(
                 case_id=signoff.case_id,
@@ -1003,16 +992,8 @@ def overdue_chase(*, now: datetime | None = None) -> dict[str, int]:
     md_emails = sorted(set(managing_director_emails())) if blocks else []
     for block in blocks:
         if md_emails:
-            subject, body = render("acknowledgement_chase", {"block": block})
             messages.append(
-                {
-                    "key": f"acknowledgement-chase:{block.pk}:{day}",
-                    "kind": "acknowledgement_chase",
-                    "subject": subject,
-                    "body": body,
-                    "recipients": md_emails,
-                    "case_id": block.case_id,
-                }
+                _chase_message("acknowledgement_chase", block, day=day, recipients=md_emails, context={"block": block})
             )
         events.append(
             _event(
@@ -1028,6 +1009,21 @@ def overdue_chase(*, now: datetime | None = None) -> dict[str, int]:
     outbox_add_many(messages)
     record_events_bulk(events)
     return chased
+
+
+def _chase_message(kind: str, item, *, day: str, recipients: list[str], context: dict) -> dict:
+    """One reminder for ``outbox_add_many``, keyed by item and day so a second run that day adds none."""
+    from escalation.notifications import render
+
+    subject, body = render(kind, context)
+    return {
+        "key": f"{kind.replace('_', '-')}:{item.pk}:{day}",
+        "kind": kind,
+        "subject": subject,
+        "body": body,
+        "recipients": recipients,
+        "case_id": item.case_id,
+    }
 
 
 def _event(*, case_id: int, kind: str, subject, after: dict, note: str) -> CaseEvent:
