@@ -21,7 +21,7 @@ from django.utils.html import format_html, format_html_join
 
 from escalation import routing, services
 from escalation.constants import AppealStatus, BlockScope, BlockStatus, SignOffKind, SignOffStatus, WarningStatus
-from escalation.models import Appeal, Block, PoliceReport, SignOff, Warning
+from escalation.models import Appeal, Block, CrisisPeriod, PoliceReport, SignOff, Warning
 from escalation.selectors import signoffs_for
 from moderation import admin as moderation_admin
 from moderation.admin import ReadOnlyCaseworkAdmin
@@ -801,3 +801,14 @@ class CaseAdmin(moderation_admin.CaseAdmin):
                 f"posts removed; banned from {services.channel_ban(actor=request.user, case=case, **d).channel}."
             ),
         )
+
+
+@admin.register(CrisisPeriod)
+class CrisisPeriodAdmin(ReadOnlyCaseworkAdmin):
+    """Crisis mode is switched on and off in the workspace (/crisis/, a service with its events): here
+    it is only read, as an audit of who switched it, when and why."""
+
+    list_display = ["started_at", "ended_at", "reason", "started_by", "ended_by"]
+    list_select_related = ["started_by", "ended_by"]
+    date_hierarchy = "started_at"
+    search_fields = ["reason", "end_note"]

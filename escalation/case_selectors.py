@@ -14,6 +14,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from escalation.constants import BlockStatus, SignOffKind, SignOffStatus, WarningStatus
 from escalation.models import Block, SignOff, Warning
+from escalation.periods import notices
 from moderation import clock
 from moderation.constants import CaseStatus, Visibility
 from moderation.forms import ChannelChoiceField, GovukFilterForm
@@ -159,7 +160,10 @@ def case_queue(params, *, user) -> CaseFilter:
     """The queue: filtered, searched and sorted cases (oldest deadline first by default)."""
     filterset = CaseFilter(params, queryset=case_queryset(), user=user)
     if not params.get("sort"):
-        filterset.queryset = filterset.queryset.order_by("response_due_at", "pk")
+        if notices().crisis is not None:  # crisis mode: urgent work first, then by deadline
+            filterset.queryset = filterset.queryset.order_by("priority", "response_due_at", "pk")
+        else:
+            filterset.queryset = filterset.queryset.order_by("response_due_at", "pk")
     return filterset
 
 

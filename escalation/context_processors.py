@@ -6,6 +6,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from escalation import routing
+from escalation.periods import notices
 from escalation.selectors import decisions_waiting
 from moderation.constants import FlagStatus
 from moderation.models import Flag
@@ -73,6 +74,9 @@ def workspace(request) -> dict:
     verified = getattr(user, "is_verified", None)
     if not settings.MFA_REQUIRED or verified is None or verified():
         context["navigation"] = navigation_for(user, request.path)
+        if context["navigation"]:  # a person with work to do: the periods in force change it
+            context["period_notices"] = notices()
+            context["can_declare_crisis"] = routing.holds(user, routing.PERM_DECLARE_CRISIS)
     # one rule for links: a page links to an account or an appeal only for those who may open it
     context["can_read_accounts"] = routing.can_read_accounts(user)
     context["can_read_appeals"] = routing.can_read_appeals(user)

@@ -381,3 +381,38 @@ class AcknowledgeForm(GovukFormMixin, forms.Form):
 
     def clean_note(self):
         return _no_nul(self.cleaned_data["note"]).strip()
+
+
+class CrisisStartForm(GovukFormMixin, forms.Form):
+    """Switch crisis mode on: the reason goes to the team and onto every open case's timeline."""
+
+    reason = forms.CharField(
+        label="What has happened?",
+        max_length=2000,
+        help_text="The team is emailed this, and it is recorded on every open case. For example: "
+        "“Flooding in Hitchin: urgent service updates only until further notice”.",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={
+            "required": "Enter what has happened",
+            "max_length": "What has happened must be 2,000 characters or fewer",
+        },
+    )
+
+    def clean_reason(self):
+        value = _no_nul(self.cleaned_data["reason"]).strip()
+        if not value:
+            raise ValidationError("Enter what has happened")
+        return value
+
+
+class CrisisEndForm(GovukFormMixin, forms.Form):
+    note = forms.CharField(
+        label="Anything the team should know (optional)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"max_length": "The note must be 2,000 characters or fewer"},
+    )
+
+    def clean_note(self):
+        return _no_nul(self.cleaned_data["note"]).strip()

@@ -266,3 +266,36 @@ class SignOff(models.Model):
     @property
     def subject(self) -> Warning | Block | Appeal:
         return self.warning or self.block or self.appeal
+
+
+class CrisisPeriod(models.Model):
+    """Crisis mode, switched on and off by a manager with a reason (Hart: "During this time, normal
+    communications activity may be paused to focus on timely and accurate messages on social media").
+
+    While one is in force the queue lists urgent work first, every page says so, and the cases handled
+    under it carry the switch on their timelines. At most one is in force (a database constraint).
+    """
+
+    reason = models.TextField()
+    started_at = models.DateTimeField(default=clock.now)
+    started_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    end_note = models.TextField(blank=True)
+    in_force = models.BooleanField(default=True, editable=False)
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = "crisis mode period"
+        permissions = [("declare_crisis", "Can switch crisis mode on and off")]
+        constraints = [
+            models.UniqueConstraint(fields=["in_force"], condition=Q(in_force=True), name="crisis_one_in_force"),
+            models.CheckConstraint(
+                condition=Q(in_force=True, ended_at__isnull=True, ended_by__isnull=True)
+                | Q(in_force=False, ended_at__isnull=False, ended_by__isnull=False),
+                name="crisis_ended_is_stamped",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Crisis mode from {self.started_at:%Y-%m-%d %H:%M}"

@@ -30,6 +30,7 @@ from policy.roles import (  # noqa: F401 (the roles and permissions, read here a
     PERM_APPROVE_BLOCK,
     PERM_CHANNEL_BAN,
     PERM_DECIDE_APPEAL,
+    PERM_DECLARE_CRISIS,
     PERM_DRAFT_WARNING,
     PERM_IMMEDIATE_BLOCK,
     PERM_IMPORT_POSTS,

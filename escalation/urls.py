@@ -1,11 +1,12 @@
 from django.urls import path
 
-from escalation import case_views, views
+from escalation import case_views, period_views, views
 
 app_name = "escalation"
 
 urlpatterns = [
     path("decisions/", views.decision_list, name="decision_list"),
+    path("crisis/", period_views.crisis, name="crisis"),
     path("decisions/<int:pk>/", views.signoff_detail, name="signoff_detail"),
     path("cases/<int:case_pk>/warnings/new/", views.warning_create, name="warning_create"),
     path("warnings/<int:pk>/", views.warning_detail, name="warning_detail"),

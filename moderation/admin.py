@@ -20,6 +20,7 @@ from moderation.models import (
     CaseEvent,
     Channel,
     CsvImport,
+    ElectionPeriod,
     Evidence,
     Flag,
     FlagRule,
@@ -124,11 +125,12 @@ class HouseRuleAdmin(admin.ModelAdmin):
         "zero_tolerance",
         "safeguarding",
         "channel_only_ban",
+        "party_political",
         "appeal_wait_months",
         "is_active",
         "position",
     ]
-    list_filter = ["severity", "zero_tolerance", "safeguarding", "channel_only_ban", "is_active"]
+    list_filter = ["severity", "zero_tolerance", "safeguarding", "channel_only_ban", "party_political", "is_active"]
     list_editable = ["position"]
     search_fields = ["title", "code", "guidance"]
 
@@ -575,6 +577,24 @@ class IntegrationAdmin(admin.ModelAdmin):
         )
 
 
+@admin.register(ElectionPeriod)
+class ElectionPeriodAdmin(admin.ModelAdmin):
+    """Pre-election periods (Hart). While one is on, every workspace page says so, party-political house
+    rules are offered first, and the flag rules tied to it run. Saving one shows at once (the cached
+    notices are forgotten: ``escalation.periods``)."""
+
+    list_display = ["name", "starts_on", "ends_on", "flag_rule_count"]
+    date_hierarchy = "starts_on"
+    search_fields = ["name"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(flag_rules_count=Count("flag_rules"))
+
+    @admin.display(description="Flag rules", ordering="flag_rules_count")
+    def flag_rule_count(self, obj):
+        return obj.flag_rules_count
+
+
 @admin.register(FlagRule)
 class FlagRuleAdmin(admin.ModelAdmin):
     """Rules are configuration; their accuracy (how often people agreed with them) shows in the list.
@@ -592,7 +612,7 @@ class FlagRuleAdmin(admin.ModelAdmin):
         "dismissed_count",
         "precision",
     ]
-    list_filter = ["kind", "is_active", "house_rule"]
+    list_filter = ["kind", "is_active", "house_rule", "election_period"]
     list_select_related = ["house_rule"]
     search_fields = ["name", "terms", "pattern"]
     fields = [
@@ -603,6 +623,7 @@ class FlagRuleAdmin(admin.ModelAdmin):
         "pattern",
         "repeat_threshold",
         "repeat_window_minutes",
+        "election_period",
         "is_active",
     ]
 

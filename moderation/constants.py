@@ -89,6 +89,8 @@ class EventKind(models.TextChoices):
     SIGNOFF_CHASED = "signoff_chased", "Overdue sign-off chased"
     ACKNOWLEDGEMENT_CHASED = "acknowledgement_chased", "Overdue acknowledgement chased"
     FLAG_DISMISSED = "flag_dismissed", "Automatic flag dismissed: not a problem"
+    CRISIS_STARTED = "crisis_started", "Crisis mode switched on"
+    CRISIS_ENDED = "crisis_ended", "Crisis mode switched off"
 
 
 class FlagKind(models.TextChoices):

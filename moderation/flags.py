@@ -18,11 +18,13 @@ from datetime import timedelta
 import phonenumbers
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 
 from moderation import clock
 from moderation.constants import PERSONAL_DATA_KINDS, EventKind, FlagKind, FlagStatus
 from moderation.events import record_event
-from moderation.models import Flag, FlagRule, Post
+from moderation.models import ElectionPeriod, Flag, FlagRule, Post
 from policy import roles as routing
 
 EMAIL_RE = re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?!\w)")
@@ -149,7 +151,12 @@ def flags_evaluate(*, posts: list[Post]) -> list[Flag]:
     """
     if not posts:
         return []
-    compiled = [c for c in map(_compile, FlagRule.objects.filter(is_active=True)) if c is not None]
+    today = timezone.localdate(clock.now())
+    # a rule tied to a pre-election period (party and candidate names) runs during that period only
+    rules = FlagRule.objects.filter(is_active=True).filter(
+        Q(election_period__isnull=True) | Q(election_period__in=ElectionPeriod.objects.on(today))
+    )
+    compiled = [c for c in map(_compile, rules) if c is not None]
     text_rules = [c for c in compiled if c.rule.kind != FlagKind.REPEAT_CONTACT]
     now = clock.now()
     flags = []

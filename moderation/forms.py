@@ -331,10 +331,17 @@ class CaseRecordForm(StripNulMixin, GovukFormMixin, forms.Form):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        from moderation.models import Case, Channel, HouseRule, ServiceArea
+        from moderation.models import Case, Channel, ElectionPeriod, HouseRule, ServiceArea
 
         self.fields["channel"].queryset = Channel.objects.filter(is_active=True).order_by("name")
-        self.fields["rules"].queryset = HouseRule.objects.filter(is_active=True).order_by("position", "title")
+        rules = HouseRule.objects.filter(is_active=True).order_by("position", "title")
+        if ElectionPeriod.objects.on(timezone.localdate(clock.now())).exists():
+            # Hart: in a pre-election period, responses that are political-party specific may be removed
+            rules = rules.order_by("-party_political", "position", "title")
+            self.fields["rules"].help_text = (
+                f"{self.fields['rules'].help_text} A pre-election period is on: party-political rules come first."
+            ).strip()
+        self.fields["rules"].queryset = rules
         self.fields["service_area"].queryset = ServiceArea.objects.order_by("name")
         if not self.is_bound:
             self.initial.setdefault("posted_at", f"{timezone.localtime(clock.now()):%d/%m/%Y %H:%M}")

@@ -126,6 +126,10 @@ class HouseRule(models.Model):
         default=False,
         help_text="Personal information: deleting a post under it keeps no copy of its text (HMCTS).",
     )
+    party_political = models.BooleanField(
+        default=False,
+        help_text="Offered first while a pre-election period is on (Hart: responses that are party-political).",
+    )
     is_active = models.BooleanField(default=True)
     position = models.PositiveSmallIntegerField(default=0)
 
@@ -386,6 +390,48 @@ class Integration(models.Model):
         return self.name
 
 
+MAX_ELECTION_PERIOD_DAYS = 183
+
+
+class ElectionPeriodQuerySet(models.QuerySet):
+    def on(self, day) -> models.QuerySet:
+        """The periods that include ``day`` (a London date)."""
+        return self.filter(starts_on__lte=day, ends_on__gte=day)
+
+
+class ElectionPeriod(models.Model):
+    """A pre-election period, set in the admin (Hart: "during a pre-election period ... we may have to remove
+    responses if they are political-party specific"). While one is on, every workspace page says so, the
+    party-political house rules are offered first and the flag rules tied to it run."""
+
+    name = models.CharField(max_length=200, help_text='For example "District council elections, 6 May 2027".')
+    starts_on = models.DateField(help_text="The first day (usually when the notice of election is published).")
+    ends_on = models.DateField(help_text="The last day of the period: polling day.")
+
+    objects = ElectionPeriodQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-starts_on", "name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="election_period_in_order"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.starts_on and self.ends_on:
+            if self.ends_on < self.starts_on:
+                raise ValidationError({"ends_on": "The last day must be the same as or after the first day."})
+            if (self.ends_on - self.starts_on).days > MAX_ELECTION_PERIOD_DAYS:
+                raise ValidationError(
+                    {"ends_on": "A pre-election period lasts at most 6 months: check the first and last day."}
+                )
+
+    def is_on(self, day) -> bool:
+        return self.starts_on <= day <= self.ends_on
+
+
 class FlagRule(models.Model):
     """An automatic flag rule, managed by administrators. A flag never hides, warns or blocks: people decide.
 
@@ -409,6 +455,14 @@ class FlagRule(models.Model):
         null=True, blank=True, help_text="Repeat contact: N posts by one account …"
     )
     repeat_window_minutes = models.PositiveIntegerField(null=True, blank=True, help_text="… within M minutes.")
+    election_period = models.ForeignKey(
+        ElectionPeriod,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="flag_rules",
+        help_text="Runs only during this pre-election period (party and candidate names); empty to run always.",
+    )
     is_active = models.BooleanField(default=True)
 
     class Meta:

@@ -29,6 +29,7 @@ RULE_FIELDS = (
     "appeal_wait_months",
     "suspected_offence",
     "redact_on_delete",
+    "party_political",
 )
 
 

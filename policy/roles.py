@@ -34,6 +34,7 @@ PERM_ACKNOWLEDGE_BLOCK = "escalation.acknowledge_block"
 PERM_REPORT_POLICE = "escalation.report_police"
 PERM_RECORD_APPEAL = "escalation.record_appeal"
 PERM_DECIDE_APPEAL = "escalation.decide_appeal"
+PERM_DECLARE_CRISIS = "escalation.declare_crisis"  # crisis mode on and off (Hart's crisis communications)
 
 # Which permission a role's group holds (the migration grants these, the tests walk them).
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
@@ -60,6 +61,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         PERM_APPROVE_BLOCK,
         PERM_IMMEDIATE_BLOCK,
         PERM_REPORT_POLICE,
+        PERM_DECLARE_CRISIS,
     ),
     SERVICE_DIRECTOR: (PERM_SIGNOFF_WARNING_AREA,),
     MANAGING_DIRECTOR: (PERM_ACKNOWLEDGE_BLOCK, PERM_DECIDE_APPEAL),

@@ -141,14 +141,18 @@ def policy_read_afresh(request):
     """The policy is cached across requests, as in production: a test starts with this database's
     version read (a page's query count is that of a warm deployment) and leaves nothing cached, since
     its versions are rolled back or flushed after it."""
+    from escalation.periods import forget_notices, notices
     from policy.services import current, forget
 
     forget()
+    forget_notices()
     if {"db", "transactional_db"} & set(request.fixturenames) or request.node.get_closest_marker("django_db"):
         request.getfixturevalue("_django_db_helper")
         current()
+        notices()  # the periods in force, cached as every page reads them
     yield
     forget()
+    forget_notices()
 
 
 @pytest.fixture

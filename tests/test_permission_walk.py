@@ -54,6 +54,7 @@ GET_ACCESS = {
     "escalation:appeal_list": ({}, (OK, OK, FORBIDDEN, OK)),
     "escalation:appeal_create": ({"block_pk": "fresh_block"}, (OK, OK, FORBIDDEN, FORBIDDEN)),
     "escalation:appeal_detail": ({"pk": "appeal"}, (OK, OK, FORBIDDEN, OK)),
+    "escalation:crisis": ({}, (FORBIDDEN, OK, FORBIDDEN, FORBIDDEN)),
 }
 # Extra query strings that change who may open a page.
 VARIANTS = {
@@ -70,6 +71,7 @@ POST_FORBIDDEN = {
     "escalation:signoff_detail": ({"pk": "signoff"}, {"decision": "approve"}, ("officer", "md")),
     "escalation:block_acknowledge": ({"pk": "block"}, {}, ("officer", "manager", "director")),
     "escalation:appeal_detail": ({"pk": "appeal"}, {"decision": "overturn", "reason": "x"}, ("officer", "manager")),
+    "escalation:crisis": ({}, {"reason": "Storm"}, ("officer", "director", "md")),
 }
 
 

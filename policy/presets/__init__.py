@@ -30,6 +30,7 @@ class Rule:
     appeal_wait_months: int = 12  # calendar months after a block before an appeal is heard; 0 at once
     suspected_offence: bool = False  # breaking it may be a crime: a police report is suggested
     redact_on_delete: bool = False  # deleting a post under it keeps no copy of its text (personal data)
+    party_political: bool = False  # offered first while a pre-election period is on
 
 
 @dataclass(frozen=True)

@@ -144,6 +144,7 @@ PRESET = Preset(
             "We will continue to publish important service announcements but may have to remove responses if they "
             "are political-party specific.",
             severity=1,
+            party_political=True,
         ),
         # 6. Officer conduct on social media
         Rule(

@@ -153,6 +153,7 @@ PRESET = Preset(
             "Party politics",
             "cannot engage on issues of party politics or break the rules of the Civil Service Code",
             severity=1,
+            party_political=True,
         ),
     ),
     notes=(
