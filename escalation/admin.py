@@ -21,7 +21,7 @@ from django.utils.html import format_html, format_html_join
 
 from escalation import routing, services
 from escalation.constants import AppealStatus, BlockScope, BlockStatus, SignOffKind, SignOffStatus, WarningStatus
-from escalation.models import Appeal, Block, CrisisPeriod, PoliceReport, SignOff, Warning
+from escalation.models import Appeal, Block, CrisisPeriod, ExternalReport, PoliceReport, SignOff, Warning
 from escalation.selectors import signoffs_for
 from moderation import admin as moderation_admin
 from moderation.admin import ReadOnlyCaseworkAdmin
@@ -683,6 +683,16 @@ class PoliceReportAdmin(CaseReachAdminMixin, ReadOnlyCaseworkAdmin):
     list_filter = ["force", "reported_on"]
     list_select_related = ["case__account", "block__account", "recorded_by"]
     search_fields = ["reference", "force", "case__account__handle"]
+    date_hierarchy = "reported_on"
+
+
+@admin.register(ExternalReport)
+class ExternalReportAdmin(CaseReachAdminMixin, ReadOnlyCaseworkAdmin):
+    case_path = "case__"
+    list_display = ["recipient", "reference", "reported_to", "reported_on", "case", "recorded_by"]
+    list_filter = ["reported_to", "reported_on"]
+    list_select_related = ["case__account", "recorded_by"]
+    search_fields = ["reference", "recipient", "case__account__handle"]
     date_hierarchy = "reported_on"
 
 

@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404, render
 from escalation import routing
 from escalation.case_selectors import account_history, case_queryset, case_queue, case_stage
 from escalation.constants import BlockScope, BlockStatus, SignOffStatus, WarningStatus
+from escalation.external_reports import describe as describe_external_report
 from escalation.models import Appeal, Block, SignOff
 from escalation.selectors import account_standing
 from moderation import services
@@ -121,6 +122,8 @@ def _event_detail(event) -> tuple[str, str]:
         return f"Outcome: {CaseOutcome(after['outcome']).label.lower()}", ""
     if event.subject_type == "post":
         return "", f"post-{event.subject_id}"
+    if event.kind in (EventKind.PLATFORM_REPORTED, EventKind.AGENCY_REPORTED):
+        return describe_external_report(after), ""
     if event.kind == EventKind.EVIDENCE_ADDED:
         return (PurePath(after["file"]).name if after.get("file") else after.get("url", "")), ""
     return "", ""
@@ -165,6 +168,7 @@ def case_detail(request, pk: int):
         and any(r.channel_only_ban for r in rules)
         and not blocked_here,
         "police_report": routing.holds(user, routing.PERM_REPORT_POLICE),
+        "external_report": routing.holds(user, routing.PERM_MODERATE_POST),
         "add_evidence": routing.holds(user, routing.PERM_RECORD_CASE),
         "assign": is_open and can_manage,
         "assign_to_me": is_open

@@ -416,3 +416,51 @@ class CrisisEndForm(GovukFormMixin, forms.Form):
 
     def clean_note(self):
         return _no_nul(self.cleaned_data["note"]).strip()
+
+
+class ExternalReportForm(GovukFormMixin, forms.Form):
+    """Reported to the platform (its own reporting tools) or to another agency, with its reference."""
+
+    reported_to = forms.ChoiceField(
+        label="Reported to",
+        choices=[("platform", "The platform, through its reporting tools"), ("agency", "Another agency")],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose the platform or another agency"},
+    )
+    recipient = forms.CharField(
+        label="Platform or agency",
+        max_length=120,
+        help_text="For example Facebook, X, Ofcom or Action Fraud",
+        error_messages={
+            "required": "Name the platform or agency",
+            "max_length": "The name must be 120 characters or fewer",
+        },
+    )
+    reference = forms.CharField(
+        label="Reference (optional)",
+        max_length=120,
+        required=False,
+        help_text="The report or case number they gave, if any",
+        error_messages={"max_length": "The reference must be 120 characters or fewer"},
+    )
+    reported_on = GovukDateField(label="Date reported", noun="The date reported")
+    note = forms.CharField(
+        label="Note (optional)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"max_length": "The note must be 2,000 characters or fewer"},
+    )
+
+    def __init__(self, *args, platform: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["recipient"].initial = platform
+
+    def clean_recipient(self):
+        return _no_nul(self.cleaned_data["recipient"]).strip()
+
+    def clean_reference(self):
+        return _no_nul(self.cleaned_data["reference"]).strip()
+
+    def clean_note(self):
+        return _no_nul(self.cleaned_data["note"]).strip()

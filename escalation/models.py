@@ -299,3 +299,31 @@ class CrisisPeriod(models.Model):
 
     def __str__(self) -> str:
         return f"Crisis mode from {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class ReportedTo(models.TextChoices):
+    PLATFORM = "platform", "The platform"
+    AGENCY = "agency", "Another agency"
+
+
+class ExternalReport(models.Model):
+    """The post or account was reported to the platform through its own reporting tools, or to another
+    agency (HMCTS, Hart, HMPPS: "report ... to the associated social media platform"). Police reports
+    have their own record (``PoliceReport``): the head of the organisation is told of those."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="external_reports")
+    reported_to = models.CharField(max_length=10, choices=ReportedTo.choices)
+    recipient = models.CharField(max_length=120, help_text="The platform or agency, e.g. Facebook, Ofcom.")
+    reference = models.CharField(max_length=120, blank=True)
+    reported_on = models.DateField()
+    note = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["-reported_on", "-pk"]
+        verbose_name = "report to a platform or agency"
+        verbose_name_plural = "reports to platforms and agencies"
+
+    def __str__(self) -> str:
+        return f"{self.recipient} {self.reference}".strip()

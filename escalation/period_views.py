@@ -52,3 +52,32 @@ def crisis(request):
         "escalation/crisis.html",
         {"running": running, "start_form": start_form, "end_form": end_form, "history": history},
     )
+
+
+@login_required
+def external_report_create(request, case_pk: int):
+    """Record that the post or account was reported to the platform or another agency."""
+    from django.shortcuts import get_object_or_404
+
+    from escalation.external_reports import external_report_record
+    from escalation.forms import ExternalReportForm
+    from escalation.models import ExternalReport
+    from moderation.models import Case
+
+    if not routing.holds(request.user, routing.PERM_MODERATE_POST):
+        raise PermissionDenied("Your role does not record reports to a platform or agency.")
+    case = get_object_or_404(Case.objects.select_related("account", "channel"), pk=case_pk)
+    routing.require_case_reader(request.user, case)
+    form = ExternalReportForm(request.POST or None, platform=case.channel.get_platform_display())
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            report = external_report_record(actor=request.user, case=case, **data)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            reference = f", reference {report.reference}" if report.reference else ""
+            messages.success(request, f"Recorded: reported to {report.recipient}{reference}.")
+            return redirect("moderation:case_detail", case.pk)
+    reports = list(ExternalReport.objects.filter(case=case).select_related("recorded_by"))
+    return render(request, "escalation/external_report_form.html", {"case": case, "form": form, "reports": reports})

@@ -7,6 +7,7 @@ app_name = "escalation"
 urlpatterns = [
     path("decisions/", views.decision_list, name="decision_list"),
     path("crisis/", period_views.crisis, name="crisis"),
+    path("cases/<int:case_pk>/reports/new/", period_views.external_report_create, name="external_report_create"),
     path("decisions/<int:pk>/", views.signoff_detail, name="signoff_detail"),
     path("cases/<int:case_pk>/warnings/new/", views.warning_create, name="warning_create"),
     path("warnings/<int:pk>/", views.warning_detail, name="warning_detail"),

@@ -80,6 +80,8 @@ class EventKind(models.TextChoices):
     MD_NOTIFIED = "md_notified", "Managing Director notified"
     MD_ACKNOWLEDGED = "md_acknowledged", "Managing Director acknowledged"
     POLICE_REPORTED = "police_reported", "Reported to the police"
+    PLATFORM_REPORTED = "platform_reported", "Reported to the platform"
+    AGENCY_REPORTED = "agency_reported", "Reported to another agency"
     APPEAL_RECEIVED = "appeal_received", "Appeal received"
     APPEAL_PREMATURE = "appeal_premature", "Appeal received before the window opened"
     APPEAL_UPHELD = "appeal_upheld", "Appeal decided: block upheld"

@@ -55,6 +55,7 @@ GET_ACCESS = {
     "escalation:appeal_create": ({"block_pk": "fresh_block"}, (OK, OK, FORBIDDEN, FORBIDDEN)),
     "escalation:appeal_detail": ({"pk": "appeal"}, (OK, OK, FORBIDDEN, OK)),
     "escalation:crisis": ({}, (FORBIDDEN, OK, FORBIDDEN, FORBIDDEN)),
+    "escalation:external_report_create": ({"case_pk": "case"}, (OK, OK, FORBIDDEN, FORBIDDEN)),
 }
 # Extra query strings that change who may open a page.
 VARIANTS = {
@@ -72,6 +73,17 @@ POST_FORBIDDEN = {
     "escalation:block_acknowledge": ({"pk": "block"}, {}, ("officer", "manager", "director")),
     "escalation:appeal_detail": ({"pk": "appeal"}, {"decision": "overturn", "reason": "x"}, ("officer", "manager")),
     "escalation:crisis": ({}, {"reason": "Storm"}, ("officer", "director", "md")),
+    "escalation:external_report_create": (
+        {"case_pk": "case"},
+        {
+            "reported_to": "platform",
+            "recipient": "Facebook",
+            "reported_on_day": "1",
+            "reported_on_month": "1",
+            "reported_on_year": "2026",
+        },
+        ("director", "md"),
+    ),
 }
 
 
