@@ -18,8 +18,8 @@ from django.contrib import admin
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from escalation.models import Appeal, Block, PoliceReport, SignOff, Warning
-from moderation import reach, services
+from escalation.models import Appeal, Block, ExternalReport, PoliceReport, SignOff, Warning
+from moderation import clock, reach, services
 from moderation.constants import FlagKind
 from moderation.models import (
     Case,
@@ -63,6 +63,15 @@ def world(officer, manager, director, md, service_area, other_director):
     Flag.objects.create(post=canary.posts.first(), rule=flag_rule, reason="matched ‘canary’")
     Flag.objects.create(post=in_area.posts.first(), rule=flag_rule, reason="matched")
     Evidence.objects.create(case=in_area, url="https://example.org/post/1", description="Link", added_by=officer)
+    for case, reference in ((in_area, "FB-1"), (canary, "FB-CANARY")):
+        ExternalReport.objects.create(
+            case=case,
+            reported_to="platform",
+            recipient="Facebook",
+            reference=reference,
+            reported_on=clock.now().date(),
+            recorded_by=officer,
+        )
 
     own_channel = in_area.channel
     integration, token = services.integration_create(actor=None, name="Social inbox", channels=[own_channel])
@@ -97,6 +106,7 @@ def admin_urls(canary: Case) -> list[str]:
         Appeal: Appeal.objects.filter(block__case=canary).first(),
         Flag: Flag.objects.filter(post__case=canary).first(),
         PoliceReport: None,
+        ExternalReport: ExternalReport.objects.filter(case=canary).first(),
     }
     urls = [reverse("admin:index")]
     app_labels = set()
