@@ -15,6 +15,7 @@ from django.utils.html import format_html, format_html_join
 from moderation import flags, services
 from moderation.admin_actions import OptionalNoteForm, ReasonForm, error_text, form_action, run_per_row
 from moderation.constants import CaseOutcome, CaseStatus, FlagStatus, Platform, PostKind, Visibility
+from moderation.forms import PostedAtField
 from moderation.models import (
     Case,
     CaseEvent,
@@ -192,7 +193,8 @@ class CaseRecordForm(forms.ModelForm):
     post_url = forms.URLField(max_length=500, required=False, label="Post address (URL)", assume_scheme="https")
     post_external_id = forms.CharField(max_length=200, required=False, label="Platform post id")
     post_kind = forms.ChoiceField(choices=PostKind.choices, initial=PostKind.COMMENT, label="Kind of post")
-    posted_at = forms.DateTimeField(label="Posted at", help_text="Date and time, e.g. 2026-11-20 14:30")
+    # the rule every way in applies to a post's time (``intake.posted_at_check``), as the workspace's form
+    posted_at = PostedAtField(label="Posted at", help_text="London time, e.g. 20/11/2026 14:30 or 2026-11-20 14:30")
 
     class Meta:
         model = Case

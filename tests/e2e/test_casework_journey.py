@@ -253,6 +253,9 @@ def menu(page: Page, name: str) -> Locator:
     return page.get_by_role("navigation", name="Menu").get_by_role("link", name=re.compile(rf"^{name}"))
 
 
+APPEAL_SENT = re.compile(r"Appeal recorded and sent for a decision to .+ \(Managing Director\)\.")
+
+
 def banner(page: Page, text: str | re.Pattern) -> Locator:
     return page.locator(".govuk-notification-banner").filter(has_text=text)
 
@@ -468,7 +471,7 @@ def test_record_to_overturned_appeal(site, nhdc, team, later, new_context, djang
         )
         screenshot(officer, "09-appeal-log")
         officer.get_by_role("button", name="Log the appeal").click()
-        expect(banner(officer, re.compile(r"Appeal recorded and sent for a decision to .+ \(Managing Director\)\."))).to_be_visible()
+        expect(banner(officer, APPEAL_SENT)).to_be_visible()
         check_accessibility(officer, "appeal under review")
         appeal = Appeal.objects.get(block=block)
         assert appeal.status == AppealStatus.UNDER_REVIEW
@@ -563,7 +566,7 @@ def test_misinformation_threats_clocks_and_sign_offs(site, team, later, new_cont
     check_accessibility(officer, "log a challenge to a channel ban")
     officer.get_by_label("How it arrived").fill("Reply on Facebook")
     officer.get_by_role("button", name="Log the appeal").click()
-    expect(banner(officer, re.compile(r"Appeal recorded and sent for a decision to .+ \(Managing Director\)\."))).to_be_visible()
+    expect(banner(officer, APPEAL_SENT)).to_be_visible()
     first = Appeal.objects.get(block=block)
     assert first.status == AppealStatus.UNDER_REVIEW
 
@@ -583,7 +586,7 @@ def test_misinformation_threats_clocks_and_sign_offs(site, team, later, new_cont
     later(timedelta(seconds=15))
     officer.goto(f"{site.url}/blocks/{block.pk}/appeals/new/")
     officer.get_by_role("button", name="Log the appeal").click()
-    expect(banner(officer, re.compile(r"Appeal recorded and sent for a decision to .+ \(Managing Director\)\."))).to_be_visible()
+    expect(banner(officer, APPEAL_SENT)).to_be_visible()
     assert Appeal.objects.filter(block=block).latest("pk").status == AppealStatus.UNDER_REVIEW
 
     # Item 2: an urgent threat that breaks the law: block now, and the police; item 6: the post is hidden.
@@ -720,7 +723,10 @@ def test_every_page_is_accessible_with_errors(site, new_context, later):
     # A date in the future is refused too.
     page.get_by_label("Date and time of the post").fill("31/12/2099 10:00")
     page.get_by_role("button", name="Record the case").click()
-    expect_error_summary(page, {"The date and time of the post must be in the past": "id_posted_at"})
+    expect_error_summary(
+        page,
+        {"“31/12/2099 10:00” is more than a day in the future: dates are read day first (DD/MM/YYYY).": "id_posted_at"},
+    )
     check_accessibility(page, "record a case with a future date")
 
     # Refuse a sign-off without a reason.
