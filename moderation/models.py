@@ -550,6 +550,10 @@ class CsvImport(models.Model):
     repeated_count = models.PositiveIntegerField(default=0, help_text="Rows repeating an earlier row of the file.")
     flagged_count = models.PositiveIntegerField(default=0, help_text="Posts an automatic rule flagged.")
     problem_count = models.PositiveIntegerField(default=0)
+    nul_count = models.PositiveIntegerField(
+        default=0,
+        help_text="NUL characters removed from the file when it was read (PostgreSQL cannot store them).",
+    )
     problems = models.JSONField(
         default=list, blank=True, help_text="The first problems found: row, field, column and message."
     )
