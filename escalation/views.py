@@ -52,6 +52,7 @@ from moderation.deadlines import due_after
 from moderation.events import actor_label
 from moderation.forms import apply_service_errors
 from moderation.models import Case, CaseEvent
+from moderation.selectors import posts_with_versions
 from moderation.services import post_set_visibility
 from policy import services as policy
 from policy.titles import titles
@@ -177,7 +178,7 @@ def _message_context(message: str, block: Block, case: Case) -> dict:
 
 
 def _case_posts(case: Case):
-    return list(case.posts.select_related("channel").order_by("posted_at"))
+    return posts_with_versions(case.posts.select_related("channel").order_by("posted_at"))
 
 
 # --- decisions inbox ----------------------------------------------------------------------------

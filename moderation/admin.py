@@ -11,6 +11,7 @@ from django.http import HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from moderation import flags, services
 from moderation.admin_actions import OptionalNoteForm, ReasonForm, error_text, form_action, run_per_row
@@ -32,7 +33,7 @@ from moderation.models import (
 )
 from moderation.reach import CaseReachAdminMixin
 from moderation.selectors import first_response_at
-from moderation.templatetags.workspace import london
+from moderation.templatetags.workspace import earlier_versions, london
 from policy import roles as routing
 from policy.titles import lazily, titles
 
@@ -461,6 +462,20 @@ class PostAdmin(CaseReachAdminMixin, ReadOnlyCaseworkAdmin):
     @admin.display(description="Text")
     def short_text(self, obj):
         return obj.text if len(obj.text) <= 80 else obj.text[:77] + "…"
+
+    readonly_fields = ["versions"]
+
+    @admin.display(description="Earlier versions")
+    def versions(self, obj):
+        """Every other version of the text, newest first (none once the post was redacted)."""
+        found = earlier_versions(obj)
+        if not found:
+            return "—"
+        return format_html_join(
+            mark_safe("<br><br>"),  # noqa: S308 - a constant
+            "{} ({}): {}",
+            ((london(v.received_at), v.get_kind_display().lower(), v.text) for v in found),
+        )
 
     @admin.display(description="Case", ordering="case")
     def case_link(self, obj):

@@ -8,7 +8,7 @@ from django import template
 from django.utils import timezone
 from django.utils.html import format_html
 
-from moderation import clock
+from moderation import clock, flags
 from moderation.deadlines import office_hours, working_time_left
 
 register = template.Library()
@@ -41,6 +41,24 @@ def london(value, fmt="j M Y, H:i"):
     from django.utils.dateformat import format as date_format
 
     return date_format(timezone.localtime(value), fmt) if value else "—"
+
+
+@register.filter
+def earlier_versions(post) -> list:
+    """Every other version of ``post``'s text, newest first: the texts an edit replaced, and the edits
+    not applied to a post in a case. None once the post was redacted (deleted for personal
+    information: every version went with it). Reads ``post.text_revisions``: read the posts with
+    ``selectors.posts_with_versions`` (no query for a post never edited)."""
+    if flags.is_redacted(post.text) or not getattr(post, "edited", True):  # edited: selectors.posts_with_versions
+        return []
+    versions = [v for v in post.text_revisions.all() if not flags.is_redacted(v.text)]
+    return sorted(versions, key=lambda v: (v.received_at, v.pk), reverse=True)
+
+
+@register.filter
+def versions_heading(versions) -> str:
+    """ "Earlier versions", or "Other versions" when one is a newer text not applied."""
+    return "Other versions" if any(v.kind == "not_applied" for v in versions) else "Earlier versions"
 
 
 @register.filter
