@@ -35,7 +35,7 @@ logger = logging.getLogger(__name__)
 
 
 def _when(value) -> str:
-    """The product's one date format ("2 Dec 2027, 09:05", London time); "—" for none."""
+    """The product's one date format ("2 December 2027, 09:05", London time); "—" for none."""
     return london(value)
 
 

@@ -19,7 +19,6 @@ from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from escalation import deciders, routing, services
@@ -54,6 +53,7 @@ from moderation.forms import apply_service_errors
 from moderation.models import Case, CaseEvent
 from moderation.selectors import posts_with_versions
 from moderation.services import post_set_visibility
+from policy import dates
 from policy import services as policy
 from policy.titles import titles
 
@@ -113,14 +113,12 @@ def _error_text(error: ValidationError) -> str:
 
 
 def _long_date(value) -> str:
-    local = timezone.localtime(value)
-    return f"{local.day} {local:%B %Y}"
+    return dates.say_date(value)
 
 
 def _already_decided(decided_by, decided_at, outcome: str) -> str:
     """The services' wording, for a decision the page can see is made before asking them."""
-    local = timezone.localtime(decided_at)
-    return f"Already decided by {actor_label(decided_by)} on {local.day} {local:%B %Y at %H:%M}: {outcome.lower()}."
+    return f"Already decided by {actor_label(decided_by)} on {dates.say_datetime(decided_at)}: {outcome.lower()}."
 
 
 def _may_decide(user, signoff: SignOff) -> bool:
@@ -648,8 +646,8 @@ def block_acknowledge(request, pk: int):
     where = block.channel.name if block.channel_id else "all our channels"
     label = f"Block of @{block.account.handle} on {where}"
     if block.md_acknowledged_at is not None:
-        local = timezone.localtime(block.md_acknowledged_at)
-        text = f"Already acknowledged by {actor_label(block.md_acknowledged_by)} on {local.day} {local:%B %Y at %H:%M}."
+        when = dates.say_datetime(block.md_acknowledged_at)
+        text = f"Already acknowledged by {actor_label(block.md_acknowledged_by)} on {when}."
         level, outcome = messages.INFO, "already"
     else:
         form = AcknowledgeForm(request.POST)

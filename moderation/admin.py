@@ -34,6 +34,7 @@ from moderation.models import (
 from moderation.reach import CaseReachAdminMixin
 from moderation.selectors import first_response_at
 from moderation.templatetags.workspace import earlier_versions, london
+from policy import dates
 from policy import roles as routing
 from policy.titles import lazily, titles
 
@@ -95,13 +96,11 @@ class ChannelAdmin(admin.ModelAdmin):
         """Says when Meta's webhook events arrived for a page id no channel holds (they were ignored)."""
         from datetime import datetime
 
-        from django.utils import timezone
-
         from moderation.webhooks import unmatched_pages
 
         for entry in unmatched_pages():
             platform = Platform(entry["platform"]).label if entry["platform"] in Platform.values else entry["platform"]
-            last = timezone.localtime(datetime.fromisoformat(entry["last"])).strftime("%d %B %Y %H:%M")
+            last = dates.say_datetime(datetime.fromisoformat(entry["last"]))
             messages.warning(
                 request,
                 f"{entry['events']} webhook event{'s' if entry['events'] != 1 else ''} arrived for {platform} page "

@@ -25,6 +25,7 @@ from moderation.constants import (
     Severity,
     Visibility,
 )
+from policy import dates
 from policy.titles import titles
 
 
@@ -288,7 +289,7 @@ class PostTextRevision(models.Model):
         ordering = ["received_at", "id"]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} ({self.received_at:%Y-%m-%d %H:%M})"
+        return f"{self.get_kind_display()} ({dates.say_datetime(self.received_at)})"
 
 
 class Evidence(models.Model):
