@@ -438,7 +438,9 @@ def test_record_to_overturned_appeal(site, nhdc, team, later, new_context, djang
     officer.get_by_role("link", name="The account's whole history").click()
     expect(officer.get_by_role("heading", name="@binrage77 (Gary Pike)")).to_be_visible()
     expect(officer.get_by_text("On all our channels since 18 March 2026")).to_be_visible()
-    expect(officer.get_by_text("18 March 2027")).to_be_visible()
+    # when appeals can be heard: in the standing and in the blocks table, in the one date format
+    expect(officer.get_by_role("definition").filter(has_text="18 March 2027")).to_be_visible()
+    expect(officer.get_by_role("cell", name="18 March 2027")).to_be_visible()
     check_accessibility(officer, "account")
     screenshot(officer, "07-account")
 
