@@ -19,7 +19,7 @@ from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from escalation import routing, services
+from escalation import deciders, routing, services
 from escalation.constants import AppealStatus, BlockScope, BlockStatus, SignOffKind, SignOffStatus, WarningStatus
 from escalation.models import Appeal, Block, CrisisPeriod, ExternalReport, PoliceReport, SignOff, Warning
 from escalation.selectors import signoffs_for
@@ -35,7 +35,7 @@ logger = logging.getLogger(__name__)
 
 
 def _when(value) -> str:
-    """The product's one date format ("2 Dec 2027, 09:05", London time); "—" for none."""
+    """The product's one date format ("2 December 2027, 09:05", London time); "—" for none."""
     return london(value)
 
 
@@ -231,29 +231,14 @@ class WarningTextForm(forms.ModelForm):
         widgets = {"text": forms.Textarea(attrs={"rows": 10, "cols": 80})}
 
 
-def _names(people) -> str:
-    names = [person.get_full_name() or person.get_username() for person in people]
-    return ", ".join(names[:-1]) + (" or " if len(names) > 1 else "") + names[-1]
-
-
 def _who_can_sign_off(warning: Warning, *, asker) -> tuple[str, int]:
     """What to say once ``warning`` was sent for sign-off by ``asker``: who else can decide it (neither
-    its drafter nor its asker may), or a warning that nobody else can, and what to do about it."""
-    case = warning.case
-    role = routing.signoff_decided_by(SignOffKind.WARNING)
-    people, admins = routing.who_may_decide(
-        kind=SignOffKind.WARNING, service_area_id=case.service_area_id, authors={warning.drafted_by_id, asker.pk}
-    )
-    if people:
-        return f"sent for sign-off by {_names(people)} (the {role}).", messages.SUCCESS
-    no_director = case.service_area_id is None or not case.service_area.directors.filter(is_active=True).exists()
-    text = f"sent for sign-off, but nobody else can sign it off (the {role})"
-    text += f": this case's service area has no {titles().director}." if no_director else "."
-    if admins:
-        text += f" Only an administrator ({_names(admins)}) could decide it."
-    text += " Ask an administrator to give someone else the role"
-    text += f" or to add a {titles().director} to the area." if no_director else "."
-    return text, messages.WARNING
+    its drafter nor its asker may), or a warning that nobody else can, and what to do about it
+    (``escalation.deciders``)."""
+    who = deciders.deciders(kind=SignOffKind.WARNING, case=warning.case, excluding={warning.drafted_by_id, asker.pk})
+    if who:
+        return f"sent for sign-off to {who.names}.", messages.SUCCESS
+    return f"sent for sign-off, but {who.nobody[0].lower()}{who.nobody[1:]} {who.advice}", messages.WARNING
 
 
 @admin.register(Warning)
@@ -320,7 +305,7 @@ class WarningAdmin(DecidedInTheWorkspaceMixin, CaseReachAdminMixin, admin.ModelA
     @admin.action(description="Send for sign-off", permissions=["draft_warning"])
     def submit_for_signoff(self, request, queryset):
         """Each warning goes for sign-off; the message names who can decide it, as the workspace's
-        warning page does, and is a warning when nobody else can (``routing.who_may_decide``)."""
+        warning page does, and is a warning when nobody else can (``escalation.deciders``)."""
         for warning in queryset.select_related("case__service_area"):
             label = str(warning)
             try:

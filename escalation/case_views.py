@@ -25,7 +25,7 @@ from moderation import services
 from moderation.constants import CaseOutcome, CaseStatus, EventKind
 from moderation.forms import AssignForm, CloseForm, ReopenForm
 from moderation.models import Post, SocialAccount
-from moderation.selectors import team_members
+from moderation.selectors import posts_with_versions, team_members
 from moderation.views import PAGE_SIZE, VISIBILITY_BUTTONS
 
 
@@ -140,7 +140,10 @@ def case_detail(request, pk: int):
     can_moderate = routing.holds(user, routing.PERM_MODERATE_POST)
     can_manage = routing.holds(user, routing.PERM_MANAGE_CASE)
 
-    posts = list(case.posts.select_related("channel", "visibility_changed_by").order_by("posted_at", "pk"))
+    # every earlier version of each post's text is shown
+    posts = posts_with_versions(
+        case.posts.select_related("channel", "visibility_changed_by").order_by("posted_at", "pk")
+    )
     post_rows = [(post, _moves(post) if can_moderate else []) for post in posts]
     warnings = list(case.warnings.select_related("drafted_by").order_by("-drafted_at"))
     blocks = list(case.blocks.select_related("channel", "proposed_by").order_by("-proposed_at"))

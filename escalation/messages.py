@@ -8,11 +8,10 @@ shows it (``templates/escalation/_message_to_send.html``).
 
 from __future__ import annotations
 
-from django.utils import timezone
-
 from escalation.constants import AppealStatus
 from escalation.models import Appeal, Block
 from moderation.models import Case
+from policy import dates
 from policy import services as policy
 from policy.models import PolicyVersion
 
@@ -23,8 +22,7 @@ def version_of(case: Case) -> PolicyVersion:
 
 
 def _day(moment) -> str:
-    local = timezone.localtime(moment)
-    return f"{local.day} {local:%B %Y}"
+    return dates.say_date(moment)
 
 
 def _name(account) -> str:

@@ -9,7 +9,6 @@ from datetime import datetime
 from dateutil.relativedelta import relativedelta
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import F, Q, QuerySet
-from django.utils import timezone
 
 from escalation import advice, routing
 from escalation.constants import BlockScope, BlockStatus, Recommendation, SignOffKind, SignOffStatus, WarningStatus
@@ -17,6 +16,7 @@ from escalation.models import Block, SignOff, Warning
 from moderation import clock
 from moderation.constants import CaseStatus
 from moderation.models import Case, HouseRule, SocialAccount
+from policy import dates
 from policy import services as policy
 from policy.titles import titles as role_titles
 
@@ -186,8 +186,9 @@ def _standing(account: SocialAccount, active: list[Block], warnings: list[Warnin
     elif given.kind == advice.RuleKind.UNLAWFUL:
         reason = "It breaks the law: propose a block."
     elif rec == Recommendation.BLOCK:
-        sent_at = timezone.localtime(warnings[0].sent_at)
-        reason = f"The account was warned on {sent_at.day} {sent_at:%B %Y}, within the last {lookback} months."
+        reason = (
+            f"The account was warned on {dates.say_date(warnings[0].sent_at)}, within the last {lookback} months."
+        )
     else:
         reason = f"No warning in the last {lookback} months: warn before blocking."
     return Standing(**standing, recommendation=rec, reason=reason, **extra)

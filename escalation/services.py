@@ -40,6 +40,7 @@ from moderation.events import actor_label, record_event, record_events_bulk
 from moderation.models import Case, CaseEvent, Channel, Post
 from moderation.outbox import outbox_deliver
 from moderation.services import clean_text, conflict, post_set_visibility, require_perm
+from policy import dates
 from policy import services as policy
 from policy.titles import titles
 
@@ -270,8 +271,7 @@ def _lock_pending_signoff(*, actor: AbstractBaseUser, signoff: SignOff, approve:
     if actor.pk in signoff_authors(signoff):
         raise PermissionDenied("You asked for this decision, so someone else must make it.")
     if signoff.status != SignOffStatus.PENDING:
-        decided = timezone.localtime(signoff.decided_at)
-        when = f"{decided.day} {decided:%B %Y at %H:%M}"
+        when = dates.say_datetime(signoff.decided_at)
         raise conflict(
             f"Already decided by {actor_label(signoff.decided_by)} on {when}: {signoff.get_status_display().lower()}."
         )
@@ -704,8 +704,7 @@ def appeal_record(
     appeal.full_clean()
     appeal.save()
     if premature:
-        local = timezone.localtime(block.appeal_opens_at)
-        opens = f"{local.day} {local:%B %Y}"
+        opens = dates.say_date(block.appeal_opens_at)
         record_event(
             case=block.case_id,
             kind=EventKind.APPEAL_PREMATURE,

@@ -19,11 +19,10 @@ from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from escalation import deciders, routing, services
 from escalation import messages as account_messages
-from escalation import routing, services
 from escalation.case_selectors import account_history
 from escalation.constants import (
     AppealStatus,
@@ -52,7 +51,9 @@ from moderation.deadlines import due_after
 from moderation.events import actor_label
 from moderation.forms import apply_service_errors
 from moderation.models import Case, CaseEvent
+from moderation.selectors import posts_with_versions
 from moderation.services import post_set_visibility
+from policy import dates
 from policy import services as policy
 from policy.titles import titles
 
@@ -112,14 +113,12 @@ def _error_text(error: ValidationError) -> str:
 
 
 def _long_date(value) -> str:
-    local = timezone.localtime(value)
-    return f"{local.day} {local:%B %Y}"
+    return dates.say_date(value)
 
 
 def _already_decided(decided_by, decided_at, outcome: str) -> str:
     """The services' wording, for a decision the page can see is made before asking them."""
-    local = timezone.localtime(decided_at)
-    return f"Already decided by {actor_label(decided_by)} on {local.day} {local:%B %Y at %H:%M}: {outcome.lower()}."
+    return f"Already decided by {actor_label(decided_by)} on {dates.say_datetime(decided_at)}: {outcome.lower()}."
 
 
 def _may_decide(user, signoff: SignOff) -> bool:
@@ -149,30 +148,12 @@ def _decision_done(signoff: SignOff) -> str:
     return f"{label}: refused. The account is not blocked."
 
 
-def _who_decides(kind: str, case: Case, *, authors: set[int]) -> dict:
-    """Who else could decide a sign-off the user is about to ask for (shown before it is sent)."""
-    people, admins = routing.who_may_decide(kind=kind, service_area_id=case.service_area_id, authors=authors)
-    no_director = kind == SignOffKind.WARNING and (
-        case.service_area_id is None or not case.service_area.directors.filter(is_active=True).exists()
-    )
-    return {
-        "people": people,
-        "admins": admins,
-        "role": routing.signoff_decided_by(kind),
-        "verb": "sign this off" if kind == SignOffKind.WARNING else "approve this block",
-        "no_director": no_director,
-    }
+def _who_decides(kind: str, case: Case, *, authors: set[int]) -> deciders.Deciders:
+    """Who else could decide a request the user is about to send, or has sent (``escalation.deciders``)."""
+    return deciders.deciders(kind=kind, case=case, excluding=authors)
 
 
-def _sent_to(who: dict) -> str:
-    """ "Maya Patel or Sam Director", or the role when nobody else holds it."""
-    names = [person.get_full_name() or person.get_username() for person in who["people"] or who["admins"]]
-    if not names:
-        return f"the {who['role']}"
-    return ", ".join(names[:-1]) + (" or " if len(names) > 1 else "") + names[-1]
-
-
-def _warning_deciders(warning: Warning, signoffs: list[SignOff], user) -> dict | None:
+def _warning_deciders(warning: Warning, signoffs: list[SignOff], user) -> deciders.Deciders | None:
     """Who can decide the warning's sign-off: before it is sent (a draft: not its drafter, not
     whoever sends it), or while it waits (not the drafter, not who asked)."""
     if warning.status == WarningStatus.DRAFT:
@@ -195,7 +176,7 @@ def _message_context(message: str, block: Block, case: Case) -> dict:
 
 
 def _case_posts(case: Case):
-    return list(case.posts.select_related("channel").order_by("posted_at"))
+    return posts_with_versions(case.posts.select_related("channel").order_by("posted_at"))
 
 
 # --- decisions inbox ----------------------------------------------------------------------------
@@ -377,8 +358,10 @@ def warning_create(request, case_pk: int):
                 apply_service_errors(form, error)
             else:
                 if submit:
-                    who = _sent_to(_who_decides(SignOffKind.WARNING, case, authors={request.user.pk}))
-                    messages.success(request, f"Warning saved and sent for sign-off by {who}.")
+                    who = _who_decides(SignOffKind.WARNING, case, authors={request.user.pk})
+                    (messages.success if who else messages.warning)(
+                        request, who.sent("Warning saved and sent for sign-off")
+                    )
                 else:
                     messages.success(request, "Warning saved as a draft.")
                 return redirect("escalation:warning_detail", warning.pk)
@@ -419,6 +402,7 @@ def warning_detail(request, pk: int):
             raise PermissionDenied("Your role does not allow you to change warnings.")
         action = request.POST.get("action", "")
         done = ""
+        who = None  # who can decide, once the warning is sent for sign-off
         try:
             if action in ("revise", "revise_submit"):
                 text_form = WarningTextForm(request.POST)
@@ -429,12 +413,12 @@ def warning_detail(request, pk: int):
                         warning = services.warning_revise(actor=user, warning=warning, text=text)
                         if action == "revise_submit":
                             services.warning_submit(actor=user, warning=warning)
-                    who = _sent_to(_who_decides(SignOffKind.WARNING, warning.case, authors=authors))
-                    done = f"Warning sent for sign-off by {who}." if action == "revise_submit" else "Warning saved."
+                    who = _who_decides(SignOffKind.WARNING, warning.case, authors=authors)
+                    done = who.sent("Warning sent for sign-off") if action == "revise_submit" else "Warning saved."
             elif action == "submit":
                 services.warning_submit(actor=user, warning=warning)
-                who = _sent_to(_who_decides(SignOffKind.WARNING, warning.case, authors=authors))
-                done = f"Warning sent for sign-off by {who}."
+                who = _who_decides(SignOffKind.WARNING, warning.case, authors=authors)
+                done = who.sent("Warning sent for sign-off")
             elif action == "send":
                 services.warning_mark_sent(actor=user, warning=warning)
                 done = "Warning recorded as sent to the account."
@@ -453,7 +437,8 @@ def warning_detail(request, pk: int):
                 return redirect("escalation:warning_detail", warning.pk)
             apply_service_errors(failed, error)
         if done:
-            messages.success(request, done)
+            # sent for sign-off that nobody else can give: a warning, not a success
+            (messages.warning if who is not None and not who else messages.success)(request, done)
             return redirect("escalation:warning_detail", warning.pk)
         warning.refresh_from_db()
 
@@ -524,6 +509,7 @@ def block_create(request, case_pk: int):
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        level = messages.success
         try:
             if kind == BlockKind.IMMEDIATE:
                 with transaction.atomic():  # the block and what happens to the visible posts, or neither
@@ -536,7 +522,10 @@ def block_create(request, case_pk: int):
                     done += f" The case's visible posts are {data['posts_now']}."
             elif kind == BlockKind.STANDARD:
                 block = services.block_propose(actor=user, case=case, scope=data["scope"], reason=data["reason"])
-                done = f"Block proposed. It waits for the {routing.signoff_decided_by(SignOffKind.BLOCK)}'s sign-off."
+                who = _who_decides(SignOffKind.BLOCK, case, authors={user.pk})
+                done = who.sent("Block proposed and sent for approval")
+                if not who:
+                    level = messages.warning
             else:
                 block = services.channel_ban(actor=user, case=case, reason=data["reason"])
                 done = (
@@ -545,7 +534,7 @@ def block_create(request, case_pk: int):
         except ValidationError as error:
             apply_service_errors(form, error, aliases={"channel": "scope"})
         else:
-            messages.success(request, done)
+            level(request, done)
             return redirect("escalation:block_detail", block.pk)
     return render(
         request,
@@ -657,8 +646,8 @@ def block_acknowledge(request, pk: int):
     where = block.channel.name if block.channel_id else "all our channels"
     label = f"Block of @{block.account.handle} on {where}"
     if block.md_acknowledged_at is not None:
-        local = timezone.localtime(block.md_acknowledged_at)
-        text = f"Already acknowledged by {actor_label(block.md_acknowledged_by)} on {local.day} {local:%B %Y at %H:%M}."
+        when = dates.say_datetime(block.md_acknowledged_at)
+        text = f"Already acknowledged by {actor_label(block.md_acknowledged_by)} on {when}."
         level, outcome = messages.INFO, "already"
     else:
         form = AcknowledgeForm(request.POST)
@@ -800,7 +789,9 @@ def appeal_create(request, block_pk: int):
                     f"{_long_date(appeal.window_opens_at)}. Send the account owner the message below.",
                 )
             else:
-                messages.success(request, f"Appeal recorded and sent to the {titles().head} for a decision.")
+                who = _who_decides(SignOffKind.APPEAL, block.case, authors={request.user.pk})
+                level = messages.success if who else messages.warning
+                level(request, who.sent("Appeal recorded and sent for a decision"))
             return redirect("escalation:appeal_detail", appeal.pk)
     return render(
         request,
@@ -810,6 +801,7 @@ def appeal_create(request, block_pk: int):
             "form": form,
             "window_open": block.appeal_window_open,
             "any_time": challengeable_at_any_time(block),
+            "who_decides": _who_decides(SignOffKind.APPEAL, block.case, authors={request.user.pk}),
         },
     )
 

@@ -11,10 +11,12 @@ from django.http import HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from moderation import flags, services
 from moderation.admin_actions import OptionalNoteForm, ReasonForm, error_text, form_action, run_per_row
 from moderation.constants import CaseOutcome, CaseStatus, FlagStatus, Platform, PostKind, Visibility
+from moderation.forms import PostedAtField
 from moderation.models import (
     Case,
     CaseEvent,
@@ -32,7 +34,8 @@ from moderation.models import (
 )
 from moderation.reach import CaseReachAdminMixin
 from moderation.selectors import first_response_at
-from moderation.templatetags.workspace import london
+from moderation.templatetags.workspace import earlier_versions, london
+from policy import dates
 from policy import roles as routing
 from policy.titles import lazily, titles
 
@@ -94,13 +97,11 @@ class ChannelAdmin(admin.ModelAdmin):
         """Says when Meta's webhook events arrived for a page id no channel holds (they were ignored)."""
         from datetime import datetime
 
-        from django.utils import timezone
-
         from moderation.webhooks import unmatched_pages
 
         for entry in unmatched_pages():
             platform = Platform(entry["platform"]).label if entry["platform"] in Platform.values else entry["platform"]
-            last = timezone.localtime(datetime.fromisoformat(entry["last"])).strftime("%d %B %Y %H:%M")
+            last = dates.say_datetime(datetime.fromisoformat(entry["last"]))
             messages.warning(
                 request,
                 f"{entry['events']} webhook event{'s' if entry['events'] != 1 else ''} arrived for {platform} page "
@@ -194,7 +195,8 @@ class CaseRecordForm(forms.ModelForm):
     post_url = forms.URLField(max_length=500, required=False, label="Post address (URL)", assume_scheme="https")
     post_external_id = forms.CharField(max_length=200, required=False, label="Platform post id")
     post_kind = forms.ChoiceField(choices=PostKind.choices, initial=PostKind.COMMENT, label="Kind of post")
-    posted_at = forms.DateTimeField(label="Posted at", help_text="Date and time, e.g. 2026-11-20 14:30")
+    # the rule every way in applies to a post's time (``intake.posted_at_check``), as the workspace's form
+    posted_at = PostedAtField(label="Posted at", help_text="London time, e.g. 20/11/2026 14:30 or 2026-11-20 14:30")
 
     class Meta:
         model = Case
@@ -461,6 +463,20 @@ class PostAdmin(CaseReachAdminMixin, ReadOnlyCaseworkAdmin):
     @admin.display(description="Text")
     def short_text(self, obj):
         return obj.text if len(obj.text) <= 80 else obj.text[:77] + "…"
+
+    readonly_fields = ["versions"]
+
+    @admin.display(description="Earlier versions")
+    def versions(self, obj):
+        """Every other version of the text, newest first (none once the post was redacted)."""
+        found = earlier_versions(obj)
+        if not found:
+            return "—"
+        return format_html_join(
+            mark_safe("<br><br>"),  # noqa: S308 - a constant
+            "{} ({}): {}",
+            ((london(v.received_at), v.get_kind_display().lower(), v.text) for v in found),
+        )
 
     @admin.display(description="Case", ordering="case")
     def case_link(self, obj):

@@ -194,8 +194,16 @@ def personal_data_categories(post: Post) -> list[str]:
     return sorted(PERSONAL_DATA_CATEGORY[FlagKind(k)] for k in kinds)
 
 
+REDACTED = "[redacted: personal information ("
+
+
 def redacted_text(categories: list[str]) -> str:
-    return f"[redacted: personal information ({', '.join(categories)})]"
+    return f"{REDACTED}{', '.join(categories)})]"
+
+
+def is_redacted(text: str) -> bool:
+    """Whether ``text`` is what a deletion for personal information left in place of a post's text."""
+    return text.startswith(REDACTED)
 
 
 @transaction.atomic

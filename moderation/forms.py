@@ -18,6 +18,7 @@ from django.utils import timezone
 from moderation import clock
 from moderation.constants import CaseOutcome, PostKind, Priority
 from moderation.csvfiles import FIELDS, channel_label
+from moderation.intake import posted_at_check
 from policy.titles import lazily
 
 WIDGET_CLASSES = {
@@ -152,17 +153,24 @@ class StripNulMixin:
         super().__init__(strip_nul(data), *args, **kwargs)
 
 
-def parse_local_datetime(value: str) -> datetime | None:
-    """``27/03/2026 14:05`` (UK order, London time) or ISO 8601; None when it is neither."""
+def read_datetime(value: str) -> datetime | None:
+    """``27/03/2026 14:05`` (UK order) or ISO 8601 as typed: naive (a London wall-clock time) unless it
+    names its offset; None when it is neither."""
     value = " ".join(value.split())
     match = _UK_DATETIME.match(value)
     try:
         if match:
             day, month, year, hour, minute, second = (int(g) if g else 0 for g in match.groups())
-            moment = datetime(year, month, day, hour, minute, second)  # noqa: DTZ001 - London wall clock, made aware below
-        else:
-            moment = datetime.fromisoformat(value)
+            return datetime(year, month, day, hour, minute, second)  # noqa: DTZ001 - London wall clock
+        return datetime.fromisoformat(value)
     except ValueError:
+        return None
+
+
+def parse_local_datetime(value: str) -> datetime | None:
+    """``27/03/2026 14:05`` (UK order, London time) or ISO 8601; None when it is neither."""
+    moment = read_datetime(value)
+    if moment is None:
         return None
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment, ZoneInfo(settings.TIME_ZONE))
@@ -188,6 +196,39 @@ class LocalDateTimeField(forms.CharField):
                 f"{self.noun[0].upper()}{self.noun[1:]} must be a real date and time, like 27/03/2026 14:05",
                 code="invalid",
             )
+        if moment > clock.now() + timedelta(minutes=5):
+            raise ValidationError(f"{self.noun[0].upper()}{self.noun[1:]} must be in the past", code="future")
+        return moment
+
+
+class PostedAtField(LocalDateTimeField):
+    """When a post was made, typed by a person: the rule every way in applies (``intake.posted_at_check``:
+    the API, Meta's webhook and the CSV import alike), its message shown as the field's error.
+
+    A time the clocks skipped is refused, a repeated one is the first; not before 1970; at most a day
+    ahead. The person recording it has seen the post, so a time ahead of now is refused as well.
+    """
+
+    def __init__(self, *, noun: str = "the date and time of the post", **kwargs):
+        super().__init__(noun=noun, **kwargs)
+
+    def clean(self, value):
+        value = forms.CharField.clean(self, value)
+        if not value:
+            return None
+        typed = " ".join(value.split())
+        moment = read_datetime(typed)
+        if moment is None:
+            raise ValidationError(
+                f"{self.noun[0].upper()}{self.noun[1:]} must be a real date and time, like 27/03/2026 14:05",
+                code="invalid",
+            )
+        try:
+            moment = posted_at_check(
+                moment, raw=typed, now=clock.now(), future_hint=": dates are read day first (DD/MM/YYYY)"
+            )
+        except ValueError as error:
+            raise ValidationError(str(error), code="posted_at") from error
         if moment > clock.now() + timedelta(minutes=5):
             raise ValidationError(f"{self.noun[0].upper()}{self.noun[1:]} must be in the past", code="future")
         return moment
@@ -281,8 +322,7 @@ class CaseRecordForm(StripNulMixin, GovukFormMixin, forms.Form):
         error_messages={"invalid": "Enter the post's address in the correct format, like https://facebook.com/…"},
         widget=forms.URLInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
     )
-    posted_at = LocalDateTimeField(
-        noun="the date and time of the post",
+    posted_at = PostedAtField(
         label="Date and time of the post",
         widget=forms.TextInput(attrs={"class": "govuk-input--width-10", "autocomplete": "off"}),
     )

@@ -204,6 +204,7 @@ def import_upload(
         sha256=hashlib.sha256(data).hexdigest(),
         headings=table.headings,
         row_count=len(table),
+        nul_count=table.nul_count,
         status=ImportStatus.READY if fits else ImportStatus.MAPPING,
         columns=dict(source.columns) if fits or _saved_headings_present(source, table.headings) else guessed,
         channel=source.channel if source.channel is None or source.channel.is_active else None,
@@ -860,6 +861,7 @@ def import_without_problems(*, actor: AbstractBaseUser, csv_import: CsvImport) -
             sha256=hashlib.sha256(data).hexdigest(),
             headings=table.headings,
             row_count=len(clean),
+            nul_count=locked.nul_count,  # its rows were read from that file, with the NULs removed
             status=ImportStatus.READY,
             columns=dict(locked.columns),
             channel=locked.channel,
@@ -972,7 +974,27 @@ def _store_all(csv_import: CsvImport, items: list[_Item], repeated: int) -> CsvI
             csv_import, failure="The database refused these posts, so nothing was imported. Tell your administrator."
         )
     _forget_progress(csv_import.pk)
+    if locked.status == ImportStatus.COMPLETED:
+        logger.info("CSV import %s completed: %s", locked.pk, completion_summary(locked))
     return locked
+
+
+def nul_characters_removed(csv_import: CsvImport) -> str:
+    """ "3 NUL characters were removed from the file", or "" when none were."""
+    count = csv_import.nul_count
+    if not count:
+        return ""
+    return f"{count:,} NUL character{'s' if count != 1 else ''} {'were' if count != 1 else 'was'} removed from the file"
+
+
+def completion_summary(csv_import: CsvImport) -> str:
+    """What came of a completed import, in a sentence (its log event)."""
+    text = (
+        f"{csv_import.created_count} new, {csv_import.existing_count} already stored, "
+        f"{csv_import.repeated_count} repeated, {csv_import.flagged_count} flagged"
+    )
+    removed = nul_characters_removed(csv_import)
+    return f"{text}; {removed}." if removed else f"{text}."
 
 
 def _authors(items: list[_Item]) -> list[_Item]:

@@ -25,6 +25,7 @@ from moderation.constants import (
     Severity,
     Visibility,
 )
+from policy import dates
 from policy.titles import titles
 
 
@@ -292,7 +293,7 @@ class PostTextRevision(models.Model):
         ordering = ["received_at", "id"]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} ({self.received_at:%Y-%m-%d %H:%M})"
+        return f"{self.get_kind_display()} ({dates.say_datetime(self.received_at)})"
 
 
 class Evidence(models.Model):
@@ -604,6 +605,10 @@ class CsvImport(models.Model):
     repeated_count = models.PositiveIntegerField(default=0, help_text="Rows repeating an earlier row of the file.")
     flagged_count = models.PositiveIntegerField(default=0, help_text="Posts an automatic rule flagged.")
     problem_count = models.PositiveIntegerField(default=0)
+    nul_count = models.PositiveIntegerField(
+        default=0,
+        help_text="NUL characters removed from the file when it was read (PostgreSQL cannot store them).",
+    )
     problems = models.JSONField(
         default=list, blank=True, help_text="The first problems found: row, field, column and message."
     )

@@ -42,6 +42,7 @@ from django.utils.module_loading import import_string
 from moderation import clock
 from moderation.models import OutboxMessage, OutboxStatus
 from moderation.services import conflict
+from policy import dates
 
 logger = logging.getLogger(__name__)
 
@@ -237,7 +238,7 @@ def outbox_retry_now(*, actor: AbstractBaseUser, message: OutboxMessage) -> Outb
         raise PermissionDenied("Your role does not allow you to retry outgoing emails.")
     message = OutboxMessage.objects.select_for_update().get(pk=message.pk)
     if message.status == OutboxStatus.SENT:
-        raise conflict(f"This email was sent on {message.sent_at:%d %B %Y %H:%M}; it is not sent again.")
+        raise conflict(f"This email was sent on {dates.say_datetime(message.sent_at)}; it is not sent again.")
     message.status = OutboxStatus.PENDING
     message.next_attempt_at = clock.now()
     message.save(update_fields=["status", "next_attempt_at"])

@@ -6,11 +6,30 @@ Every selector here costs a fixed number of queries whatever the number of rows.
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, QuerySet, Subquery, prefetch_related_objects
 
 from moderation.constants import FlagStatus
 from moderation.deadlines import FIRST_RESPONSE_EVENTS
-from moderation.models import CaseEvent, Flag
+from moderation.models import CaseEvent, Flag, Post, PostTextRevision
+
+
+def edited_posts() -> Exists:
+    """Whether a post (``OuterRef("pk")``) has another version of its text: an annotation."""
+    return Exists(PostTextRevision.objects.filter(post=OuterRef("pk")))
+
+
+def posts_with_versions(posts: QuerySet[Post]) -> list[Post]:
+    """``posts`` as a list, each knowing whether it was edited (``post.edited``) and, when it was, its
+    other text versions (``post.text_revisions``, prefetched): one more query only when some post
+    was edited, none otherwise."""
+    found = list(posts.annotate(edited=edited_posts()))
+    attach_versions(found)
+    return found
+
+
+def attach_versions(posts: list[Post]) -> None:
+    """Prefetch the other text versions of those ``posts`` that were edited (``post.edited``)."""
+    prefetch_related_objects([post for post in posts if getattr(post, "edited", True)], "text_revisions")
 
 
 def first_response_events() -> QuerySet[CaseEvent]:
@@ -58,5 +77,6 @@ def flag_queue() -> QuerySet[Flag]:
     return (
         Flag.objects.filter(status=FlagStatus.OPEN)
         .select_related("post__channel", "post__account", "rule__house_rule")
+        .annotate(post_edited=Exists(PostTextRevision.objects.filter(post=OuterRef("post_id"))))
         .order_by("-created_at", "-id")
     )

@@ -36,7 +36,7 @@ from moderation.forms import (
     apply_service_errors,
 )
 from moderation.models import Case, Channel, CsvImport, Evidence, Flag, ImportSource, Post
-from moderation.selectors import flag_queue
+from moderation.selectors import attach_versions, flag_queue
 from policy import roles as routing
 
 PAGE_SIZE = 25
@@ -326,6 +326,9 @@ def evidence_file(request, pk: int, evidence_pk: int):
 def flag_list(request):
     """Posts automatic rules flagged, for a person to decide: record a case, or "not a problem"."""
     page = Paginator(flag_queue(), PAGE_SIZE).get_page(request.GET.get("page"))
+    for flag in page.object_list:
+        flag.post.edited = flag.post_edited
+    attach_versions([flag.post for flag in page.object_list])  # the earlier versions of edited posts
     rows = [(flag, _record_case_link(flag)) for flag in page.object_list]
     return render(request, "moderation/flag_list.html", {"page": page, "rows": rows})
 

@@ -16,6 +16,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Now
 
+from policy import dates
 from policy.worktime import OfficeHours
 
 WEEKDAYS = [
@@ -347,7 +348,7 @@ class PolicyVersion(models.Model):
             errors["emergency_closing_time"] = "Emergency cover must end after it starts."
         both = set(self.closure_days or []) & set(self.extra_working_days or [])
         if both:
-            days = ", ".join(f"{d:%-d %B %Y}" for d in sorted(both))
+            days = ", ".join(dates.say_date(d) for d in sorted(both))
             errors["extra_working_days"] = f"A day cannot be both closed and an extra working day: {days}."
         if self.head_acknowledges_blocks and not self.head_informed_of_blocks:
             errors["head_acknowledges_blocks"] = "The head cannot acknowledge a block they are not told of."

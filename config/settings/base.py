@@ -186,6 +186,8 @@ CONTENT_SECURITY_POLICY = {
 }
 
 LANGUAGE_CODE = "en-gb"
+# the product's one date format ("2 December 2027", "2 December 2027, 14:05"): config/formats/en_GB
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = "Europe/London"
 USE_I18N = True
 USE_TZ = True

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django import template
-from django.utils import timezone
 from django.utils.html import format_html
 
-from moderation import clock
+from moderation import clock, flags
 from moderation.deadlines import office_hours, working_time_left
+from policy import dates
 
 register = template.Library()
 
@@ -37,10 +37,39 @@ def time_left(due, status="open"):
 
 
 @register.filter
-def london(value, fmt="j M Y, H:i"):
-    from django.utils.dateformat import format as date_format
+def london(value):
+    """A date and time in the product's one format, on the London clock: "2 December 2027, 14:05"."""
+    return dates.say_datetime(value)
 
-    return date_format(timezone.localtime(value), fmt) if value else "—"
+
+@register.filter
+def london_date(value):
+    """A date in the product's one format: "2 December 2027" (a time is read on the London clock)."""
+    return dates.say_date(value)
+
+
+@register.filter
+def london_time(value):
+    """A time of day on the London clock: "14:05"."""
+    return dates.say_time(value)
+
+
+@register.filter
+def earlier_versions(post) -> list:
+    """Every other version of ``post``'s text, newest first: the texts an edit replaced, and the edits
+    not applied to a post in a case. None once the post was redacted (deleted for personal
+    information: every version went with it). Reads ``post.text_revisions``: read the posts with
+    ``selectors.posts_with_versions`` (no query for a post never edited)."""
+    if flags.is_redacted(post.text) or not getattr(post, "edited", True):  # edited: selectors.posts_with_versions
+        return []
+    versions = [v for v in post.text_revisions.all() if not flags.is_redacted(v.text)]
+    return sorted(versions, key=lambda v: (v.received_at, v.pk), reverse=True)
+
+
+@register.filter
+def versions_heading(versions) -> str:
+    """ "Earlier versions", or "Other versions" when one is a newer text not applied."""
+    return "Other versions" if any(v.kind == "not_applied" for v in versions) else "Earlier versions"
 
 
 @register.filter

@@ -43,9 +43,9 @@ def test_an_officers_warning_names_the_manager_and_the_areas_director(client, of
     [(level, message)] = send_for_signoff(client, warning)
 
     assert level == messages.SUCCESS
-    assert "sent for sign-off by" in message
-    assert name(manager) in message
-    assert name(director) in message
+    assert "sent for sign-off to" in message
+    assert f"{name(manager)} (Communications manager)" in message
+    assert f"{name(director)} (Service director)" in message
     assert "nobody else" not in message
     warning.refresh_from_db()
     assert warning.status == WarningStatus.AWAITING_SIGNOFF
@@ -59,9 +59,9 @@ def test_a_managers_own_warning_nobody_else_can_decide_is_warned(client, manager
     [(level, message)] = send_for_signoff(client, warning)
 
     assert level == messages.WARNING
-    assert "nobody else can sign it off" in message
-    assert "no Service director" in message
-    assert "Ask an administrator to give someone else the role" in message
+    assert "nobody else can sign this off" in message
+    assert "no active Service director" in message
+    assert "Ask an administrator to give someone else the Communications manager role" in message
     assert name(manager) not in message.split(":", 1)[1]
     assert SignOff.objects.get(warning=warning).status == SignOffStatus.PENDING
 
@@ -73,4 +73,4 @@ def test_another_manager_is_named_for_a_managers_own_warning(client, manager, ot
     [(level, message)] = send_for_signoff(client, warning)
 
     assert level == messages.SUCCESS
-    assert f"sent for sign-off by {name(other_manager)} (the Communications manager" in message
+    assert f"sent for sign-off to {name(other_manager)} (Communications manager)." in message

@@ -165,7 +165,7 @@ class TestBlockSignOff:
         [email] = mailoutbox
         assert email.to == [md.email]
         assert "@angry_resident" in email.subject
-        assert "Started: 16 March 2027 14:30" in email.body
+        assert "Started: 16 March 2027, 14:30" in email.body
         assert "Appeals can be heard from: 16 March 2028" in email.body
         assert REASON in email.body
 

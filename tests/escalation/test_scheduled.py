@@ -224,7 +224,7 @@ class TestOverdueSignOffChase:
         assert email.to == [other_manager.email]  # not Maya, who asked; not the officer or the MD
         case_id = proposed_by_manager.case_id
         assert f"Overdue: block sign-off on case {case_id}" in email.subject
-        assert "was due by 16 March 2027 10:00" in email.body
+        assert "was due by 16 March 2027, 10:00" in email.body
         signoff = proposed_by_manager.signoffs.get()
         assert signoff.last_chased_at == at(16, 11)
         event = CaseEvent.objects.get(case=case_id, kind=EventKind.SIGNOFF_CHASED)

@@ -60,4 +60,4 @@ def test_a_case_nobody_acted_on_is_overdue_in_the_admin(client, officer):
         cell = due_cell(client, case)
     assert "Overdue" in cell
     assert "Responded" not in cell
-    assert "2 Mar 2027" in cell  # when it was due, in the product's one date format
+    assert "2 March 2027" in cell  # when it was due, in the product's one date format

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import re
 
 import pytest
 from django.urls import reverse
 
 from moderation import csvfiles, imports
+from moderation.models import Post
 from tests.moderation.test_csv_import import export, row, upload
 
 
@@ -128,6 +130,43 @@ class TestNulCharactersAreCounted:
         assert "3 NUL characters" in page
         clean = mapped(export(row(1)))
         assert "NUL character" not in detail(client, clean)
+
+
+    def test_the_completed_import_keeps_the_count_and_says_so(
+        self, client, officer, mapped, django_capture_on_commit_callbacks, caplog
+    ):
+        csv_import = mapped(export(row(1, text="Bins\x00 not\x00 collected"), row(2, text="\x00Hello")))
+        assert csv_import.nul_count == 3  # counted when the file was read, kept on the import
+        with caplog.at_level(logging.INFO, logger="moderation.imports"), django_capture_on_commit_callbacks(
+            execute=True
+        ):
+            imports.import_start(actor=officer, csv_import=csv_import)
+        csv_import.refresh_from_db()
+        assert csv_import.status == "completed"
+        assert csv_import.nul_count == 3
+        assert Post.objects.get(external_id="c1").text == "Bins not collected"
+        client.force_login(officer)
+        page = detail(client, csv_import)
+        assert "Import complete" in page
+        notice = page.split('id="nul-characters-removed"')[1].split("</div>")[0]
+        assert "3 NUL characters were removed from the file" in notice
+        [event] = [r.getMessage() for r in caplog.records if r.name == "moderation.imports"]
+        assert event == f"CSV import {csv_import.pk} completed: 2 new, 0 already stored, 0 repeated, 0 flagged; " + (
+            "3 NUL characters were removed from the file."
+        )
+
+    def test_a_completed_import_without_nul_characters_says_nothing_of_them(
+        self, client, officer, mapped, django_capture_on_commit_callbacks
+    ):
+        csv_import = mapped(export(row(1, text="\x00one"), row(2)))
+        rows_only = mapped(export(row(3), row(4)))
+        with django_capture_on_commit_callbacks(execute=True):
+            imports.import_start(actor=officer, csv_import=rows_only)
+        rows_only.refresh_from_db()
+        assert (rows_only.status, rows_only.nul_count) == ("completed", 0)
+        client.force_login(officer)
+        assert "NUL character" not in detail(client, rows_only)
+        assert imports.nul_characters_removed(csv_import) == "1 NUL character was removed from the file"
 
 
 class TestGuessingTheAuthorsHandle:

@@ -1,4 +1,4 @@
-"""The deadline's tooltip prints its date in the product's one format ("2 Dec 2027, 09:05")."""
+"""The deadline's tooltip prints its date in the product's one format ("2 December 2027, 09:05")."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ def test_the_tooltip_has_no_leading_zero(day):
     now = datetime(2027, 12, day, 10, 0, tzinfo=LONDON)
     with clock.travel_to(now):
         html = time_left(DUE)
-    assert 'title="Due 2 Dec 2027, 09:05 ' in html
+    assert 'title="Due 2 December 2027, 09:05 ' in html
     assert "02 Dec" not in html
 
 
@@ -33,5 +33,5 @@ def test_the_tooltip_uses_the_same_format_as_the_pages():
 def test_the_admins_dates_have_no_leading_zero():
     from escalation.admin import _when
 
-    assert _when(DUE) == "2 Dec 2027, 09:05"
+    assert _when(DUE) == "2 December 2027, 09:05"
     assert _when(None) == "—"

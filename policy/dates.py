@@ -1,0 +1,41 @@
+"""Dates and times as the product prints them, in London time: the one format of
+``config/formats/en_GB/formats.py`` ("2 December 2027"; "2 December 2027, 14:05"), read through
+Django's ``FORMAT_MODULE_PATH`` so that pages, emails, messages and the admin never disagree.
+
+Part of the base layer: every layer prints dates through it (the ``london`` template filters too).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.utils import formats, timezone
+
+
+def _local(value):
+    if isinstance(value, datetime) and timezone.is_aware(value):
+        return timezone.localtime(value)
+    return value
+
+
+def say_date(value: date | datetime | None, empty: str = "—") -> str:
+    """ "2 December 2027" (a time is read on the London clock first); ``empty`` for none."""
+    if value is None or value == "":
+        return empty
+    return formats.date_format(_local(value), "DATE_FORMAT")
+
+
+def say_datetime(value: datetime | None, empty: str = "—") -> str:
+    """ "2 December 2027, 14:05" on the London clock; a date alone as ``say_date``; ``empty`` for none."""
+    if value is None or value == "":
+        return empty
+    if not isinstance(value, datetime):
+        return say_date(value, empty)
+    return formats.date_format(_local(value), "DATETIME_FORMAT")
+
+
+def say_time(value: datetime | None, empty: str = "—") -> str:
+    """ "14:05" on the London clock; ``empty`` for none."""
+    if value is None or value == "":
+        return empty
+    return formats.time_format(_local(value), "TIME_FORMAT")
