@@ -21,6 +21,7 @@ from moderation.constants import EventKind
 from moderation.events import record_event
 from moderation.models import Case
 from moderation.services import clean_text, require_perm
+from policy.dates import say_date
 
 EVENT_KIND = {ReportedTo.PLATFORM: EventKind.PLATFORM_REPORTED, ReportedTo.AGENCY: EventKind.AGENCY_REPORTED}
 TEXT_MAX = 120
@@ -91,7 +92,7 @@ def describe(after: dict) -> str:
         parts.append(f"reference {after['reference']}")
     if after.get("reported_on"):
         try:
-            parts.append(f"reported {date.fromisoformat(after['reported_on']):%-d %B %Y}")
+            parts.append(f"reported {say_date(date.fromisoformat(after['reported_on']))}")
         except ValueError:
             pass
     return ", ".join(part for part in parts if part)

@@ -6,12 +6,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
-from django.utils import timezone
 
 from escalation import periods, routing
 from escalation.forms import CrisisEndForm, CrisisStartForm
 from escalation.models import CrisisPeriod
 from moderation.forms import apply_service_errors
+from policy.dates import say_time
 
 HISTORY = 10
 
@@ -32,7 +32,7 @@ def crisis(request):
                     started = periods.crisis_start(actor=request.user, reason=form.cleaned_data["reason"])
                     messages.success(
                         request,
-                        f"Crisis mode is on from {timezone.localtime(started.started_at):%H:%M}. "
+                        f"Crisis mode is on from {say_time(started.started_at)}. "
                         "The team has been emailed and the queue lists urgent work first.",
                     )
                 else:

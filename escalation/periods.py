@@ -31,6 +31,7 @@ from moderation.constants import CaseStatus, EventKind
 from moderation.events import actor_label, record_events_bulk
 from moderation.models import Case, CaseEvent, ElectionPeriod
 from moderation.services import clean_text, conflict, require_perm
+from policy.dates import say_datetime
 
 logger = logging.getLogger(__name__)
 
@@ -143,7 +144,7 @@ def crisis_start(*, actor: AbstractBaseUser, reason: str) -> CrisisPeriod:
                 crisis = CrisisPeriod.objects.create(reason=reason, started_by=actor, started_at=clock.now())
         except IntegrityError:
             running = CrisisPeriod.objects.filter(in_force=True).select_related("started_by").first()
-            since = f" since {timezone.localtime(running.started_at):%-d %B %Y, %H:%M}" if running else ""
+            since = f" since {say_datetime(running.started_at)}" if running else ""
             raise conflict(f"Crisis mode is already on{since}. Nothing was changed.") from None
         open_cases = Case.objects.filter(status=CaseStatus.OPEN).order_by("pk").values_list("pk", flat=True)
         _mark_cases(crisis, kind=EventKind.CRISIS_STARTED, actor=actor, note=reason, cases=open_cases)
@@ -172,7 +173,7 @@ def crisis_end(*, actor: AbstractBaseUser, crisis: CrisisPeriod, note: str = "")
             .order_by("pk")
             .values_list("pk", flat=True)
         )
-        text = f"Crisis mode on since {timezone.localtime(crisis.started_at):%-d %B %Y, %H:%M}: {crisis.reason}"
+        text = f"Crisis mode on since {say_datetime(crisis.started_at)}: {crisis.reason}"
         _mark_cases(crisis, kind=EventKind.CRISIS_ENDED, actor=actor, note=note or text, cases=during)
         _tell_the_team(crisis, started=False)
         forget_notices()

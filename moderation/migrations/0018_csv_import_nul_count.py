@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("moderation", "0015_indexes_for_removed_posts_and_recent_decisions"),
+        ("moderation", "0017_reports_to_platforms_and_agencies"),
     ]
 
     operations = [
