@@ -57,6 +57,6 @@ def flag_queue() -> QuerySet[Flag]:
     """Open flags, newest first, with the post, its channel and author, and the rule and its house rule."""
     return (
         Flag.objects.filter(status=FlagStatus.OPEN)
-        .select_related("post__channel", "post__account", "rule__house_rule")
+        .select_related("post__channel", "post__account", "post__case", "rule__house_rule")
         .order_by("-created_at", "-id")
     )
