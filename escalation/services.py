@@ -310,6 +310,9 @@ def signoff_decide(*, actor: AbstractBaseUser, signoff: SignOff, approve: bool, 
     signoff = _lock_pending_signoff(actor=actor, signoff=signoff, approve=approve, reason=reason)
     if signoff.kind == SignOffKind.APPEAL:
         raise ValidationError("Appeals are decided as upheld or overturned; use the appeal decision.")
+    if approve:  # refusing stops the ladder, so it stays open; approving waits for the safeguarding lead
+        noun = "a warning" if signoff.kind == SignOffKind.WARNING else "a block"
+        _refuse_under_safeguarding(Case.objects.select_for_update().get(pk=signoff.case_id), f"approve {noun}")
     now = clock.now()
     _stamp_decision(signoff, actor=actor, approve=approve, reason=reason, now=now)
     if signoff.kind == SignOffKind.WARNING:

@@ -177,6 +177,35 @@ class TestLadderHeld:
         assert warning_draft(actor=officer, case=held_case).pk
 
 
+class TestPendingSignOffs:
+    def test_a_sign_off_asked_before_the_marking_waits_for_the_lead_and_tops_the_inbox(
+        self, client, officer, manager, lead
+    ):
+        from escalation.constants import SignOffStatus, WarningStatus
+        from escalation.selectors import signoffs_for
+        from escalation.services import signoff_decide
+
+        older = factories.AwaitingSignoffWarningFactory(drafted_by=officer)
+        warning = factories.AwaitingSignoffWarningFactory(drafted_by=officer)
+        case_mark_safeguarding(actor=officer, case=warning.case, reason="A risk to a child.")
+        signoff = warning.signoffs.get()
+        assert list(signoffs_for(manager)) == [signoff, older.signoffs.get()]
+        client.force_login(manager)
+        page = client.get("/decisions/").content.decode()
+        assert page.index("app-safeguarding-tag") < page.index(f"/decisions/{older.signoffs.get().pk}/")
+        with pytest.raises(ValidationError) as error:
+            signoff_decide(actor=manager, signoff=signoff, approve=True)
+        assert "safeguarding lead" in str(error.value)
+        signoff.refresh_from_db()
+        warning.refresh_from_db()
+        assert signoff.status == SignOffStatus.PENDING
+        assert warning.status == WarningStatus.AWAITING_SIGNOFF
+        # refusing it stays open: it stops the ladder
+        signoff_decide(actor=manager, signoff=signoff, approve=False, reason="Safeguarding first.")
+        warning.refresh_from_db()
+        assert warning.status == WarningStatus.DRAFT
+
+
 class TestReferral:
     def test_a_lead_records_the_referral_at_a_weekend(self, held_case, lead):
         with clock.travel_to(SATURDAY_NIGHT):
