@@ -137,20 +137,36 @@ class Migration(migrations.Migration):
                 max_length=40,
             ),
         ),
-        migrations.AddConstraint(
-            model_name="case",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(
-                        ("safeguarding_at__isnull", True),
-                        ("safeguarding_decided_at__isnull", True),
-                        ("safeguarding_due_at__isnull", True),
+        # the cases table is big: the check is added NOT VALID here (no scan under the exclusive lock)
+        # and validated by 0018, outside this transaction, under a lock that lets reads and writes go on
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AddConstraint(
+                    model_name="case",
+                    constraint=models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(
+                                ("safeguarding_at__isnull", True),
+                                ("safeguarding_decided_at__isnull", True),
+                                ("safeguarding_due_at__isnull", True),
+                            ),
+                            models.Q(("safeguarding_at__isnull", False), ("safeguarding_due_at__isnull", False)),
+                            _connector="OR",
+                        ),
+                        name="case_safeguarding_is_stamped",
                     ),
-                    models.Q(("safeguarding_at__isnull", False), ("safeguarding_due_at__isnull", False)),
-                    _connector="OR",
                 ),
-                name="case_safeguarding_is_stamped",
-            ),
+            ],
+            database_operations=[
+                migrations.RunSQL(
+                    sql=(
+                        "ALTER TABLE moderation_case ADD CONSTRAINT case_safeguarding_is_stamped CHECK ("
+                        "(safeguarding_at IS NULL AND safeguarding_decided_at IS NULL AND safeguarding_due_at IS NULL)"
+                        " OR (safeguarding_at IS NOT NULL AND safeguarding_due_at IS NOT NULL)) NOT VALID;"
+                    ),
+                    reverse_sql="ALTER TABLE moderation_case DROP CONSTRAINT case_safeguarding_is_stamped;",
+                ),
+            ],
         ),
         migrations.AddField(
             model_name="safeguardingreferral",
