@@ -144,6 +144,30 @@ class TestCasePage:
             assert client.get(reverse("escalation:safeguarding_referral", args=[marked.pk])).status_code == 403
 
 
+class TestDecisionPages:
+    def test_warning_block_and_sign_off_pages_restrict_the_reason_and_text(self, client, officer, manager, lead):
+        case = factories.OpenCaseFactory(reason=REASON, posts=[])
+        factories.PostFactory(case=case, channel=case.channel, account=case.account, text=SECRET)
+        warning = factories.AwaitingSignoffWarningFactory(case=case, drafted_by=officer)
+        block = factories.ActiveBlockFactory(case=case, account=case.account, proposed_by=officer)
+        case_mark_safeguarding(actor=officer, case=case, reason="A risk to the author.")
+        pages = [
+            reverse("escalation:warning_detail", args=[warning.pk]),
+            reverse("escalation:block_detail", args=[block.pk]),
+            reverse("escalation:signoff_detail", args=[warning.signoffs.get().pk]),
+        ]
+        for user, readable in ((officer, pages[:2]), (manager, pages)):
+            client.force_login(user)
+            for url in readable:
+                response = client.get(url)
+                assert response.status_code == 200, url
+                page = response.content.decode()
+                assert "QUOTED-IN-REASON" not in page, url
+                assert SECRET not in page, url
+        client.force_login(lead)
+        assert "QUOTED-IN-REASON" in client.get(pages[0]).content.decode()
+
+
 class TestAccountPage:
     def test_the_account_page_tags_it(self, client, officer, marked):
         client.force_login(officer)
