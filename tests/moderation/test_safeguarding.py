@@ -299,3 +299,19 @@ class TestReferral:
         else:
             assert 0 < len(referral.reference) <= 100
             assert "\x00" not in referral.reference
+
+
+def test_a_policy_with_no_safeguarding_lead_is_a_warning(db, officer):
+    from escalation.checks import ladder_gaps
+
+    def gap():
+        return [g for g in ladder_gaps() if "safeguarding lead" in g]
+
+    assert gap() == [
+        "A safeguarding case alerts every safeguarding lead and waits for one to record the referral, and no "
+        "active user with an email address has that role."
+    ]
+    factories.SafeguardingLeadFactory(email="")
+    assert gap()  # a lead nobody can email is no lead to alert
+    factories.SafeguardingLeadFactory(email="lead@council.example")
+    assert gap() == []
