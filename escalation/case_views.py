@@ -218,6 +218,8 @@ def case_detail(request, pk: int):
             "standing": standing,
             "referrals": referrals,
             "is_safeguarding_lead": is_lead,
+            "can_read_text": routing.can_read_case_text(user, case),
+            "restricted_text": routing.RESTRICTED_TEXT,
             "blocked_everywhere": blocked_everywhere,
             "actions": actions,
             "primary": recommended if actions.get(recommended) else "",

@@ -42,6 +42,7 @@ from policy.roles import (  # noqa: F401 (the roles and permissions, read here a
     PERM_SAFEGUARDING_LEAD,
     PERM_SIGNOFF_WARNING_ANY,
     PERM_SIGNOFF_WARNING_AREA,
+    RESTRICTED_TEXT,
     ROLE_PERMISSIONS,
     ROLES,
     SAFEGUARDING_LEAD,

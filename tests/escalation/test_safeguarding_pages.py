@@ -168,6 +168,26 @@ class TestDecisionPages:
         assert "QUOTED-IN-REASON" in client.get(pages[0]).content.decode()
 
 
+class TestEvidence:
+    def test_a_screenshot_of_the_post_is_for_the_leads(self, client, officer, manager, lead, marked):
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        from moderation.models import Evidence
+
+        png = SimpleUploadedFile("post.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, content_type="image/png")
+        evidence = Evidence.objects.create(case=marked, file=png, description="the post: hurt myself", added_by=officer)
+        url = reverse("moderation:evidence_file", args=[marked.pk, evidence.pk])
+        for user in (officer, manager):
+            client.force_login(user)
+            assert client.get(url).status_code == 403
+            page = client.get(reverse("moderation:case_detail", args=[marked.pk])).content.decode()
+            assert url not in page
+            assert "hurt myself" not in page
+        client.force_login(lead)
+        assert client.get(url).status_code == 200
+        assert url in client.get(reverse("moderation:case_detail", args=[marked.pk])).content.decode()
+
+
 class TestAccountPage:
     def test_the_account_page_tags_it(self, client, officer, marked):
         client.force_login(officer)
