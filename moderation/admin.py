@@ -230,10 +230,14 @@ class EventInline(EventNoteMixin, admin.TabularInline):
         return False
 
 
-class EvidenceInline(admin.TabularInline):
+class EvidenceInline(SafeguardingTextAdminMixin, admin.TabularInline):
     model = Evidence
-    fields = ["description", "file_link", "url", "added_by", "added_at"]
+    fields = ["shown_description", "file_link", "url", "added_by", "added_at"]
     readonly_fields = fields
+
+    @admin.display(description="Description")
+    def shown_description(self, obj):
+        return self.shown(obj, obj.description)
 
     @admin.display(description="File")
     def file_link(self, obj):
@@ -605,11 +609,16 @@ class SafeguardingReferralAdmin(CaseReachAdminMixin, ReadOnlyCaseworkAdmin):
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(CaseReachAdminMixin, ReadOnlyCaseworkAdmin):
+class EvidenceAdmin(SafeguardingTextAdminMixin, CaseReachAdminMixin, ReadOnlyCaseworkAdmin):
     case_path = "case__"
-    list_display = ["case", "description", "file_link", "url", "added_by", "added_at"]
-    fields = ["case", "description", "file_link", "url", "added_by", "added_at"]
+    restricted_search = {"description": "case__"}
+    list_display = ["case", "shown_description", "file_link", "url", "added_by", "added_at"]
+    fields = ["case", "shown_description", "file_link", "url", "added_by", "added_at"]
     readonly_fields = fields
+
+    @admin.display(description="Description")
+    def shown_description(self, obj):
+        return self.shown(obj, obj.description)
 
     @admin.display(description="File")
     def file_link(self, obj):

@@ -376,6 +376,8 @@ class Evidence(models.Model):
         ]
 
     def __str__(self) -> str:
+        if self.case_id is not None and self.case.safeguarding_at is not None:
+            return f"Evidence {self.pk}"  # a safeguarding case's evidence may describe the post
         return self.description or self.url or self.file.name
 
 

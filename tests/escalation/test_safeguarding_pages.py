@@ -186,6 +186,17 @@ class TestEvidence:
         client.force_login(lead)
         assert client.get(url).status_code == 200
         assert url in client.get(reverse("moderation:case_detail", args=[marked.pk])).content.decode()
+        # in the admin too: the description is restricted, as the staff officer and as an administrator
+        for user in (staff(officer), factories.UserFactory(username="root", is_superuser=True, is_staff=True)):
+            client.force_login(user)
+            for admin_url in (
+                reverse("admin:moderation_evidence_changelist"),
+                reverse("admin:moderation_evidence_change", args=[evidence.pk]),
+                reverse("admin:moderation_case_change", args=[marked.pk]),
+            ):
+                response = client.get(admin_url)
+                assert response.status_code == 200
+                assert "hurt myself" not in response.content.decode(), admin_url
 
 
 class TestAccountPage:
