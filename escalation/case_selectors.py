@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import django_filters
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Case as DbCase
+from django.db.models import Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, When
 
 from escalation.constants import BlockStatus, SignOffKind, SignOffStatus, WarningStatus
 from escalation.models import Block, SignOff, Warning
@@ -20,6 +21,7 @@ from moderation.constants import CaseStatus, Visibility
 from moderation.forms import ChannelChoiceField, GovukFilterForm
 from moderation.models import Case, Channel, HouseRule, Post, ServiceArea
 from moderation.selectors import first_response_at, first_response_events
+from policy import roles as routing
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,8 @@ def case_stage(case: Case) -> Stage:
         return Stage("Undo the block on the platform", "red")
     if case.status == CaseStatus.CLOSED:
         return Stage(f"Closed: {case.get_outcome_display().lower()}", "grey")
+    if case.safeguarding_awaits_lead:
+        return Stage("Safeguarding: lead to decide", "red")
     if case.pending_signoff_kind == SignOffKind.APPEAL:
         return Stage("Appeal under review", "blue")
     if case.pending_signoff_kind:
@@ -133,6 +137,9 @@ class CaseFilter(django_filters.FilterSet):
         if not value:
             return queryset
         in_posts = Post.objects.filter(case=OuterRef("pk"), text__icontains=value)
+        if not routing.is_safeguarding_lead(self.user):
+            # a safeguarding case's text is for its leads: a search must not reveal what it says
+            in_posts = in_posts.filter(case__safeguarding_at__isnull=True)
         return queryset.filter(
             Q(account__handle__icontains=value) | Q(account__display_name__icontains=value) | Exists(in_posts)
         )
@@ -156,9 +163,33 @@ class CaseFilter(django_filters.FilterSet):
         return queryset
 
 
+def safeguarding_first(queryset: QuerySet[Case]) -> QuerySet[Case]:
+    """Open safeguarding cases at the top, those still waiting for a lead first (soonest decision due
+    first), then the queue in its own order."""
+    rank = DbCase(
+        When(status=CaseStatus.OPEN, safeguarding_at__isnull=False, safeguarding_decided_at__isnull=True, then=0),
+        When(status=CaseStatus.OPEN, safeguarding_at__isnull=False, then=1),
+        default=2,
+        output_field=IntegerField(),
+    )
+    ordering = list(queryset.query.order_by) or ["response_due_at", "pk"]
+    return queryset.annotate(safeguarding_rank=rank).order_by(
+        "safeguarding_rank", F("safeguarding_due_at").asc(nulls_last=True), *ordering
+    )
+
+
+class SafeguardingFirstFilter(CaseFilter):
+    """The queue's ``CaseFilter`` whose result puts safeguarding cases on top, whatever the sort."""
+
+    @property
+    def qs(self):
+        return safeguarding_first(super().qs)
+
+
 def case_queue(params, *, user) -> CaseFilter:
-    """The queue: filtered, searched and sorted cases (oldest deadline first by default)."""
-    filterset = CaseFilter(params, queryset=case_queryset(), user=user)
+    """The queue: filtered, searched and sorted cases (oldest deadline first by default), open
+    safeguarding cases always on top."""
+    filterset = SafeguardingFirstFilter(params, queryset=case_queryset(), user=user)
     if not params.get("sort"):
         if notices().crisis is not None:  # crisis mode: urgent work first, then by deadline
             filterset.queryset = filterset.queryset.order_by("priority", "response_due_at", "pk")

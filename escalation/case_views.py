@@ -133,7 +133,7 @@ def _event_detail(event) -> tuple[str, str]:
 def case_detail(request, pk: int):
     """The case file: summary, posts and their moderation, decisions, timeline, and what I may do now."""
     user = request.user
-    case = get_object_or_404(case_queryset().select_related("recorded_by"), pk=pk)
+    case = get_object_or_404(case_queryset().select_related("recorded_by", "safeguarding_by"), pk=pk)
     routing.require_case_reader(user, case)
     rules = list(case.rules.all())
     is_open = case.status == CaseStatus.OPEN
@@ -162,14 +162,20 @@ def case_detail(request, pk: int):
     blocked_everywhere = any(b.scope == BlockScope.ALL for b in live_blocks)
     blocked_here = blocked_everywhere or any(b.channel_id == case.channel_id for b in live_blocks)
     live_warning = next((w for w in warnings if w.status in LIVE_WARNING), None)
+    # a safeguarding case waits for a lead's decision: no ordinary ladder step is offered until then
+    ladder = is_open and not case.safeguarding_awaits_lead
+    is_lead = routing.is_safeguarding_lead(user)
+    referrals = list(case.safeguarding_referrals.select_related("recorded_by")) if case.is_safeguarding else []
     actions = {
-        "draft_warning": is_open and routing.holds(user, routing.PERM_DRAFT_WARNING) and live_warning is None,
-        "propose_block": is_open and routing.holds(user, routing.PERM_PROPOSE_BLOCK) and not blocked_everywhere,
-        "immediate_block": is_open and not blocked_everywhere and routing.may_block_at_once(user, case),
-        "channel_ban": is_open
+        "draft_warning": ladder and routing.holds(user, routing.PERM_DRAFT_WARNING) and live_warning is None,
+        "propose_block": ladder and routing.holds(user, routing.PERM_PROPOSE_BLOCK) and not blocked_everywhere,
+        "immediate_block": ladder and not blocked_everywhere and routing.may_block_at_once(user, case),
+        "channel_ban": ladder
         and routing.holds(user, routing.PERM_CHANNEL_BAN)
         and any(r.channel_only_ban for r in rules)
         and not blocked_here,
+        "safeguarding_referral": case.is_safeguarding and is_lead,
+        "mark_safeguarding": not case.is_safeguarding and routing.holds(user, routing.PERM_RECORD_CASE),
         "police_report": routing.holds(user, routing.PERM_REPORT_POLICE),
         "external_report": routing.holds(user, routing.PERM_MODERATE_POST),
         "add_evidence": routing.holds(user, routing.PERM_RECORD_CASE),
@@ -217,6 +223,10 @@ def case_detail(request, pk: int):
             "evidence": [(item, PurePath(item.file.name).name if item.file else item.url) for item in evidence],
             "timeline": [(event, *_event_detail(event)) for event in events],
             "standing": standing,
+            "referrals": referrals,
+            "is_safeguarding_lead": is_lead,
+            "can_read_text": routing.can_read_case_text(user, case),
+            "restricted_text": routing.RESTRICTED_TEXT,
             "blocked_everywhere": blocked_everywhere,
             "actions": actions,
             "primary": recommended if actions.get(recommended) else "",

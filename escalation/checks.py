@@ -56,6 +56,12 @@ def ladder_gaps() -> list[str]:
         gaps.append(f"The {version.title_head} acknowledges every block, and no active user has that role.")
     if version.appeals and nobody(SignOffKind.APPEAL):
         gaps.append(f"The {version.title_head} decides appeals, and no active user has that role.")
+    # any team member may mark a case safeguarding (issue 12): someone must be alerted and decide
+    if not routing.holders_of(routing.PERM_SAFEGUARDING_LEAD).filter(is_superuser=False).exclude(email="").exists():
+        gaps.append(
+            f"A safeguarding case alerts every {routing.SAFEGUARDING_LEAD.lower()} and waits for one to record the "
+            "referral, and no active user with an email address has that role."
+        )
     return gaps
 
 

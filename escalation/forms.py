@@ -464,3 +464,85 @@ class ExternalReportForm(GovukFormMixin, forms.Form):
 
     def clean_note(self):
         return _no_nul(self.cleaned_data["note"]).strip()
+
+# --- Safeguarding (issue 12): marking a case, and the lead's decision ------------------------------
+
+
+class SafeguardingMarkForm(GovukFormMixin, forms.Form):
+    reason = forms.CharField(
+        label="Why is this a safeguarding concern?",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=4000,
+        help_text="For example, a child at risk, a threat of self-harm or suicide, abuse or exploitation. "
+        "Do not copy the post's text: only safeguarding leads will read it.",
+        error_messages={"required": "Say why this is a safeguarding concern"},
+    )
+
+    def clean_reason(self):
+        return _no_nul(self.cleaned_data["reason"]).strip()
+
+
+class SafeguardingReferralForm(GovukFormMixin, forms.Form):
+    """The lead's decision. A referral needs the reference, who referred and when (now unless
+    changed); "no referral needed" needs the reason. The service checks the same and says so."""
+
+    mark_optional = False
+
+    agency = forms.ChoiceField(
+        label="Where did you refer the case?",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose where the case was referred, or that no referral is needed"},
+    )
+    reference = forms.CharField(
+        label="Reference",
+        max_length=100,
+        required=False,
+        help_text="The incident, crime or referral number the agency gave",
+    )
+    referred_by = forms.CharField(label="Who made the referral", max_length=200, required=False)
+    referred_on = GovukDateField(label="Date referred", noun="The date referred", required=False)
+    referred_time = forms.CharField(
+        label="Time referred", max_length=5, required=False, help_text="24-hour clock, for example 23:40"
+    )
+    no_referral_reason = forms.CharField(
+        label="If no referral is needed, why not?",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=4000,
+        required=False,
+    )
+    signposted_to = forms.CharField(
+        label="What was the person signposted to? (optional)",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        required=False,
+        help_text="For example, Samaritans on 116 123, Childline on 0800 1111, or 999 in an emergency",
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        from moderation.constants import SafeguardingAgency
+
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].choices = SafeguardingAgency.choices
+        now = timezone.localtime(clock.now())
+        self.fields["referred_on"].initial = [str(now.day), str(now.month), str(now.year)]
+        self.fields["referred_time"].initial = now.strftime("%H:%M")
+        if user is not None:
+            self.fields["referred_by"].initial = user.get_full_name() or user.get_username()
+        self.style_fields()
+
+    def clean_referred_time(self):
+        value = _no_nul(self.cleaned_data["referred_time"]).strip()
+        if not value:
+            return None
+        try:
+            return datetime.strptime(value, "%H:%M").time()  # noqa: DTZ007 - a wall-clock time, zoned below
+        except ValueError:
+            raise ValidationError("Enter the time as hours and minutes, for example 23:40") from None
+
+    def referred_at(self):
+        """The moment referred (London), or None for now."""
+        day, at = self.cleaned_data.get("referred_on"), self.cleaned_data.get("referred_time")
+        if day is None and at is None:
+            return None
+        now = timezone.localtime(clock.now())
+        return timezone.make_aware(datetime.combine(day or now.date(), at or now.time().replace(second=0)))

@@ -219,7 +219,8 @@ def signoffs_for(user: AbstractBaseUser) -> QuerySet[SignOff]:
         .exclude(warning__drafted_by=user)
         .exclude(block__proposed_by=user)
         .select_related("case__account", "case__channel", "requested_by", "warning", "block", "appeal")
-        .order_by("requested_at")
+        # safeguarding cases first (issue 12: the top of every queue), then oldest first
+        .order_by(F("case__safeguarding_at").asc(nulls_last=True), "requested_at")
     )
 
 

@@ -64,6 +64,16 @@ def _open_case(case: Case) -> Case:
     return case
 
 
+def _refuse_under_safeguarding(case: Case, action: str) -> None:
+    """The ordinary ladder waits on a safeguarding case until a lead has recorded their decision
+    (Cafcass: "Where safeguarding concerns are present, our ... child protection policies will be
+    followed"). ``case`` is the row locked by ``_open_case``."""
+    if case.safeguarding_awaits_lead:
+        raise conflict(
+            f"This is a safeguarding case: you cannot {action} until a safeguarding lead has recorded their decision."
+        )
+
+
 # --- Written warnings ------------------------------------------------------------------------
 
 
@@ -103,6 +113,7 @@ def warning_draft(*, actor: AbstractBaseUser, case: Case, text: str | None = Non
     """
     require_perm(actor, routing.PERM_DRAFT_WARNING, "draft warnings")
     case = _open_case(case)
+    _refuse_under_safeguarding(case, "draft a warning")
     live = case.warnings.filter(
         status__in=[WarningStatus.DRAFT, WarningStatus.AWAITING_SIGNOFF, WarningStatus.APPROVED]
     ).first()
@@ -156,7 +167,7 @@ def warning_submit(*, actor: AbstractBaseUser, warning: Warning) -> SignOff:
     if warning.status == WarningStatus.AWAITING_SIGNOFF:
         return warning.signoffs.get(status=SignOffStatus.PENDING)
     _check_move(warning, WARNING_TRANSITIONS, WarningStatus.AWAITING_SIGNOFF, "warning")
-    _open_case(warning.case)
+    _refuse_under_safeguarding(_open_case(warning.case), "send a warning for sign-off")
     _validate_warning_text(warning.text)
     now = clock.now()
     warning.status = WarningStatus.AWAITING_SIGNOFF
@@ -184,10 +195,11 @@ def warning_mark_sent(*, actor: AbstractBaseUser, warning: Warning) -> Warning:
         return warning
     before = warning.status
     if before == WarningStatus.DRAFT and not routing.warnings_need_signoff():
-        _open_case(warning.case)
+        _refuse_under_safeguarding(_open_case(warning.case), "send a warning")
         _validate_warning_text(warning.text)
     else:
         _check_move(warning, WARNING_TRANSITIONS, WarningStatus.SENT, "warning")
+        _refuse_under_safeguarding(Case.objects.select_for_update().get(pk=warning.case_id), "send a warning")
     warning.status, warning.sent_by, warning.sent_at = WarningStatus.SENT, actor, clock.now()
     warning.save(update_fields=["status", "sent_by", "sent_at"])
     record_event(
@@ -298,6 +310,9 @@ def signoff_decide(*, actor: AbstractBaseUser, signoff: SignOff, approve: bool, 
     signoff = _lock_pending_signoff(actor=actor, signoff=signoff, approve=approve, reason=reason)
     if signoff.kind == SignOffKind.APPEAL:
         raise ValidationError("Appeals are decided as upheld or overturned; use the appeal decision.")
+    if approve:  # refusing stops the ladder, so it stays open; approving waits for the safeguarding lead
+        noun = "a warning" if signoff.kind == SignOffKind.WARNING else "a block"
+        _refuse_under_safeguarding(Case.objects.select_for_update().get(pk=signoff.case_id), f"approve {noun}")
     now = clock.now()
     _stamp_decision(signoff, actor=actor, approve=approve, reason=reason, now=now)
     if signoff.kind == SignOffKind.WARNING:
@@ -446,6 +461,7 @@ def block_propose(
     (NHDC: the Communications Manager)."""
     require_perm(actor, routing.PERM_PROPOSE_BLOCK, "propose blocks")
     case = _open_case(case)
+    _refuse_under_safeguarding(case, "propose a block")
     _require_warning_first(case)
     now = clock.now()
     block = _create_block(
@@ -480,6 +496,7 @@ def block_immediate(
     if refusal:
         raise PermissionDenied(refusal)
     case = _open_case(case)
+    _refuse_under_safeguarding(case, "block")
     _require_warning_first(case)
     now = clock.now()
     block = _create_block(
@@ -514,6 +531,7 @@ def channel_ban(*, actor: AbstractBaseUser, case: Case, reason: str) -> Block:
     """
     require_perm(actor, routing.PERM_CHANNEL_BAN, "ban accounts from a channel")
     case = _open_case(case)
+    _refuse_under_safeguarding(case, "ban the account from the channel")
     if not case.rules.filter(channel_only_ban=True).exists():
         raise ValidationError("A channel ban is for misinformation: the case must cite that house rule.")
     _require_warning_first(case)  # a channel ban is a block: where the policy asks, a warning comes first

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from escalation import case_views, period_views, views
+from escalation import case_views, period_views, safeguarding_views, views
 
 app_name = "escalation"
 
@@ -15,6 +15,12 @@ urlpatterns = [
     path("blocks/<int:pk>/", views.block_detail, name="block_detail"),
     path("blocks/<int:pk>/acknowledge/", views.block_acknowledge, name="block_acknowledge"),
     path("cases/<int:case_pk>/police-reports/new/", views.police_report_create, name="police_report_create"),
+    path("cases/<int:case_pk>/safeguarding/", safeguarding_views.safeguarding_mark, name="safeguarding_mark"),
+    path(
+        "cases/<int:case_pk>/safeguarding/referral/",
+        safeguarding_views.safeguarding_referral,
+        name="safeguarding_referral",
+    ),
     path("appeals/", views.appeal_list, name="appeal_list"),
     path("blocks/<int:block_pk>/appeals/new/", views.appeal_create, name="appeal_create"),
     path("appeals/<int:pk>/", views.appeal_detail, name="appeal_detail"),

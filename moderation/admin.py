@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, Value
 from django.http import HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -15,7 +15,7 @@ from django.utils.safestring import mark_safe
 
 from moderation import flags, services
 from moderation.admin_actions import OptionalNoteForm, ReasonForm, error_text, form_action, run_per_row
-from moderation.constants import CaseOutcome, CaseStatus, FlagStatus, Platform, PostKind, Visibility
+from moderation.constants import CaseOutcome, CaseStatus, EventKind, FlagStatus, Platform, PostKind, Visibility
 from moderation.forms import PostedAtField
 from moderation.models import (
     Case,
@@ -30,6 +30,7 @@ from moderation.models import (
     ImportSource,
     Integration,
     Post,
+    SafeguardingReferral,
     ServiceArea,
 )
 from moderation.reach import CaseReachAdminMixin
@@ -49,6 +50,54 @@ def evidence_file_link(obj: Evidence):
 
 
 evidence_file_link.short_description = "File"
+
+
+class SafeguardingTextAdminMixin:
+    """On a safeguarding case, the posts' text and the case's reason are for its safeguarding leads
+    (``policy.roles.can_read_case_text``; an administrator is not one): each row is annotated
+    ``text_restricted`` for the signed-in user, the columns and fields showing that text read it, and
+    a search by that text finds no safeguarding case for anyone else.
+
+    ``restricted_case_path`` leads from the row to its case; ``restricted_search`` names the search
+    fields that hold restricted text, each with the path to the case it belongs to."""
+
+    restricted_case_path = "case__"
+    restricted_search: dict[str, str] = {}
+
+    def _lead(self, request) -> bool:
+        return routing.is_safeguarding_lead(request.user)
+
+    def restricted_condition(self) -> Q:
+        return Q(**{f"{self.restricted_case_path}safeguarding_at__isnull": False})
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if self._lead(request):
+            return queryset.annotate(text_restricted=Value(False, output_field=BooleanField()))
+        return queryset.annotate(
+            text_restricted=ExpressionWrapper(self.restricted_condition(), output_field=BooleanField())
+        )
+
+    def get_search_fields(self, request):
+        fields = super().get_search_fields(request)
+        if self._lead(request):
+            return fields
+        return [field for field in fields if field not in self.restricted_search]
+
+    def get_search_results(self, request, queryset, search_term):
+        results, duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip()
+        if term and self.restricted_search and not self._lead(request):
+            matches = Q()
+            for field, case_path in self.restricted_search.items():
+                matches |= Q(**{f"{field}__icontains": term, f"{case_path}safeguarding_at__isnull": True})
+            results = queryset.filter(pk__in=results.values("pk")) | queryset.filter(matches)
+            duplicates = True
+        return results, duplicates
+
+    @staticmethod
+    def shown(obj, text: str) -> str:
+        return routing.RESTRICTED_TEXT if getattr(obj, "text_restricted", True) else text
 
 
 class ReadOnlyCaseworkAdmin(admin.ModelAdmin):
@@ -144,10 +193,14 @@ class SocialAccountAdmin(CaseReachAdminMixin, ReadOnlyCaseworkAdmin):
     search_fields = ["handle", "display_name", "platform_user_id"]
 
 
-class PostInline(admin.TabularInline):
+class PostInline(SafeguardingTextAdminMixin, admin.TabularInline):
     model = Post
-    fields = ["kind", "text", "url", "posted_at", "visibility", "visibility_changed_by", "visibility_changed_at"]
+    fields = ["kind", "shown_text", "url", "posted_at", "visibility", "visibility_changed_by", "visibility_changed_at"]
     readonly_fields = fields
+
+    @admin.display(description="Text")
+    def shown_text(self, obj):
+        return self.shown(obj, obj.text)
     extra = 0
     can_delete = False
     show_change_link = True
@@ -156,10 +209,21 @@ class PostInline(admin.TabularInline):
         return False
 
 
-class EventInline(admin.TabularInline):
+class EventNoteMixin(SafeguardingTextAdminMixin):
+    """"Case recorded" carries the case's reason in its note: restricted on a safeguarding case."""
+
+    def restricted_condition(self) -> Q:
+        return super().restricted_condition() & Q(kind=EventKind.CASE_RECORDED)
+
+    @admin.display(description="Note")
+    def shown_note(self, obj):
+        return self.shown(obj, obj.note)
+
+
+class EventInline(EventNoteMixin, admin.TabularInline):
     model = CaseEvent
     verbose_name_plural = "Timeline"
-    fields = ["at", "kind", "actor_label", "note"]
+    fields = ["at", "kind", "actor_label", "shown_note"]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -169,10 +233,14 @@ class EventInline(admin.TabularInline):
         return False
 
 
-class EvidenceInline(admin.TabularInline):
+class EvidenceInline(SafeguardingTextAdminMixin, admin.TabularInline):
     model = Evidence
-    fields = ["description", "file_link", "url", "added_by", "added_at"]
+    fields = ["shown_description", "file_link", "url", "added_by", "added_at"]
     readonly_fields = fields
+
+    @admin.display(description="Description")
+    def shown_description(self, obj):
+        return self.shown(obj, obj.description)
 
     @admin.display(description="File")
     def file_link(self, obj):
@@ -214,8 +282,10 @@ class CaseRecordForm(forms.ModelForm):
 
 
 # Registered by escalation.admin, which adds the account's standing and the warning and block actions.
-class CaseAdmin(CaseReachAdminMixin, admin.ModelAdmin):
+class CaseAdmin(SafeguardingTextAdminMixin, CaseReachAdminMixin, admin.ModelAdmin):
     case_path = ""
+    restricted_case_path = ""
+    restricted_search = {"posts__text": "", "reason": ""}
     list_display = [
         "id",
         "account",
@@ -245,7 +315,8 @@ class CaseAdmin(CaseReachAdminMixin, admin.ModelAdmin):
         "account_link",
         "channel",
         "rules_list",
-        "reason",
+        "shown_reason",
+        "safeguarding",
         "status",
         "outcome",
         "priority",
@@ -356,6 +427,19 @@ class CaseAdmin(CaseReachAdminMixin, admin.ModelAdmin):
     def rule_titles(self, obj):
         return ", ".join(r.title for r in obj.rules.all())
 
+    @admin.display(description="Why it is unacceptable")
+    def shown_reason(self, obj):
+        return self.shown(obj, obj.reason)
+
+    @admin.display(description="Safeguarding")
+    def safeguarding(self, obj):
+        if obj.safeguarding_at is None:
+            return "No"
+        decided = "; awaiting a lead"
+        if obj.safeguarding_decided_at:
+            decided = f"; decided {london(obj.safeguarding_decided_at)}"
+        return f"Marked {london(obj.safeguarding_at)}: {obj.safeguarding_reason}{decided}"
+
     @admin.display(description="Rules broken")
     def rules_list(self, obj):
         return format_html_join("", "<div>{}</div>", ((r.title,) for r in obj.rules.all()))
@@ -448,9 +532,34 @@ class EvidenceForm(forms.Form):
 
 
 @admin.register(Post)
-class PostAdmin(CaseReachAdminMixin, ReadOnlyCaseworkAdmin):
+class PostAdmin(SafeguardingTextAdminMixin, CaseReachAdminMixin, ReadOnlyCaseworkAdmin):
     case_path = "case__"
+    restricted_search = {"text": "case__"}
     list_display = ["id", "account", "channel", "kind", "short_text", "posted_at", "visibility", "case_link"]
+    fields = [
+        "channel",
+        "account",
+        "case",
+        "external_id",
+        "url",
+        "shown_text",
+        "versions",
+        "kind",
+        "posted_at",
+        "visibility",
+        "visibility_changed_at",
+        "visibility_changed_by",
+        "in_reply_to",
+        "ingested_by",
+        "imported_from",
+        "created_at",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description="Text")
+    def shown_text(self, obj):
+        return self.shown(obj, obj.text)
+
     list_filter = ["visibility", "kind", "channel", "ingested_by"]
     list_select_related = ["account", "channel"]
     search_fields = ["text", "account__handle", "external_id", "url"]
@@ -462,13 +571,15 @@ class PostAdmin(CaseReachAdminMixin, ReadOnlyCaseworkAdmin):
 
     @admin.display(description="Text")
     def short_text(self, obj):
-        return obj.text if len(obj.text) <= 80 else obj.text[:77] + "…"
-
-    readonly_fields = ["versions"]
+        text = self.shown(obj, obj.text)
+        return text if len(text) <= 80 else text[:77] + "…"
 
     @admin.display(description="Earlier versions")
     def versions(self, obj):
-        """Every other version of the text, newest first (none once the post was redacted)."""
+        """Every other version of the text, newest first (none once the post was redacted; restricted, as
+        the text is, on a safeguarding case)."""
+        if getattr(obj, "text_restricted", True):
+            return routing.RESTRICTED_TEXT
         found = earlier_versions(obj)
         if not found:
             return "—"
@@ -507,12 +618,28 @@ class PostAdmin(CaseReachAdminMixin, ReadOnlyCaseworkAdmin):
         self._moderate(request, queryset, Visibility.RESTORED, "restored.")
 
 
-@admin.register(Evidence)
-class EvidenceAdmin(CaseReachAdminMixin, ReadOnlyCaseworkAdmin):
+@admin.register(SafeguardingReferral)
+class SafeguardingReferralAdmin(CaseReachAdminMixin, ReadOnlyCaseworkAdmin):
+    """The safeguarding leads' decisions: read-only (recorded on the case page by a lead)."""
+
     case_path = "case__"
-    list_display = ["case", "description", "file_link", "url", "added_by", "added_at"]
-    fields = ["case", "description", "file_link", "url", "added_by", "added_at"]
+    list_display = ["case", "agency", "reference", "referred_by", "referred_at", "recorded_by", "recorded_at"]
+    list_filter = ["agency"]
+    list_select_related = ["case__account", "recorded_by"]
+    search_fields = ["reference", "referred_by", "case__account__handle"]
+
+
+@admin.register(Evidence)
+class EvidenceAdmin(SafeguardingTextAdminMixin, CaseReachAdminMixin, ReadOnlyCaseworkAdmin):
+    case_path = "case__"
+    restricted_search = {"description": "case__"}
+    list_display = ["case", "shown_description", "file_link", "url", "added_by", "added_at"]
+    fields = ["case", "shown_description", "file_link", "url", "added_by", "added_at"]
     readonly_fields = fields
+
+    @admin.display(description="Description")
+    def shown_description(self, obj):
+        return self.shown(obj, obj.description)
 
     @admin.display(description="File")
     def file_link(self, obj):
@@ -524,12 +651,26 @@ class EvidenceAdmin(CaseReachAdminMixin, ReadOnlyCaseworkAdmin):
 
 
 @admin.register(CaseEvent)
-class CaseEventAdmin(CaseReachAdminMixin, ReadOnlyCaseworkAdmin):
+class CaseEventAdmin(EventNoteMixin, CaseReachAdminMixin, ReadOnlyCaseworkAdmin):
     """The audit trail: read-only (PostgreSQL refuses changes anyway)."""
 
     case_path = "case__"
+    restricted_search = {"note": "case__"}
+    fields = [
+        "case",
+        "kind",
+        "actor",
+        "actor_label",
+        "at",
+        "subject_type",
+        "subject_id",
+        "before",
+        "after",
+        "shown_note",
+    ]
+    readonly_fields = fields
 
-    list_display = ["at", "case", "kind", "actor_label", "subject_type", "subject_id", "note"]
+    list_display = ["at", "case", "kind", "actor_label", "subject_type", "subject_id", "shown_note"]
     list_filter = ["kind", "subject_type", ("actor", admin.EmptyFieldListFilter)]
     list_select_related = ["case__account"]
     search_fields = ["actor_label", "note", "case__account__handle"]
@@ -674,14 +815,16 @@ class FlagRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Flag)
-class FlagAdmin(CaseReachAdminMixin, ReadOnlyCaseworkAdmin):
+class FlagAdmin(SafeguardingTextAdminMixin, CaseReachAdminMixin, ReadOnlyCaseworkAdmin):
     """Flags are read-only; "not a problem" is an action calling ``flag_dismiss``."""
 
     case_path = "post__case__"
+    restricted_case_path = "post__case__"
+    restricted_search = {"post__text": "post__case__"}
 
     list_display = ["post", "rule", "reason", "status", "created_at", "dismissed_by", "dismissed_at"]
     list_filter = ["status", "rule"]
-    list_select_related = ["post__account", "rule", "dismissed_by"]
+    list_select_related = ["post__account", "post__case", "rule", "dismissed_by"]
     search_fields = ["post__text", "post__account__handle", "reason"]
     actions = ["dismiss_flags"]
 

@@ -93,6 +93,19 @@ class EventKind(models.TextChoices):
     FLAG_DISMISSED = "flag_dismissed", "Automatic flag dismissed: not a problem"
     CRISIS_STARTED = "crisis_started", "Crisis mode switched on"
     CRISIS_ENDED = "crisis_ended", "Crisis mode switched off"
+    SAFEGUARDING_MARKED = "safeguarding_marked", "Marked as a safeguarding case"
+    SAFEGUARDING_LEADS_ALERTED = "safeguarding_leads_alerted", "Safeguarding leads alerted"
+    SAFEGUARDING_REFERRAL = "safeguarding_referral", "Safeguarding decision recorded"
+
+
+class SafeguardingAgency(models.TextChoices):
+    """Where a safeguarding lead refers a case (or that no referral is needed, with the reason)."""
+
+    POLICE = "police", "Police"
+    LA_CHILDREN = "la_children", "Local authority children's services"
+    LA_ADULTS = "la_adults", "Local authority adult services"
+    PLATFORM = "platform", "The platform's safety team"
+    NONE = "none", "No referral needed"
 
 
 class FlagKind(models.TextChoices):

@@ -22,10 +22,12 @@ from moderation.constants import (
     Platform,
     PostKind,
     Priority,
+    SafeguardingAgency,
     Severity,
     Visibility,
 )
 from policy import dates
+from policy.roles import RESTRICTED_TEXT
 from policy.titles import titles
 
 
@@ -171,6 +173,17 @@ class Case(models.Model):
         "policy.PolicyVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
     )
     closed_at = models.DateTimeField(null=True, blank=True)
+    # safeguarding (Cafcass, HMPPS, Hart): marked once, never unmarked; the ordinary ladder waits for
+    # a safeguarding lead's decision (``safeguarding_decided_at``), due within the policy's hours
+    safeguarding_at = models.DateTimeField(null=True, blank=True, editable=False)
+    safeguarding_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
+    safeguarding_reason = models.TextField(blank=True, editable=False)
+    safeguarding_due_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="A safeguarding lead's decision is due by then (clock hours)."
+    )
+    safeguarding_decided_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-recorded_at"]
@@ -178,6 +191,7 @@ class Case(models.Model):
             ("record_case", "Can record a case"),
             ("manage_case", "Can assign, close and reopen cases"),
             ("moderate_post", "Can hide, delete and restore posts"),
+            ("lead_safeguarding", "Can lead on safeguarding: read restricted text, record the referral"),
         ]
         indexes = [
             models.Index(fields=["status", "response_due_at"], name="case_status_due_idx"),
@@ -188,10 +202,60 @@ class Case(models.Model):
                 | Q(status=CaseStatus.CLOSED, closed_at__isnull=False) & ~Q(outcome=""),
                 name="case_closed_has_outcome",
             ),
+            models.CheckConstraint(
+                condition=Q(
+                    safeguarding_at__isnull=True, safeguarding_due_at__isnull=True, safeguarding_decided_at__isnull=True
+                )
+                | Q(safeguarding_at__isnull=False, safeguarding_due_at__isnull=False),
+                name="case_safeguarding_is_stamped",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"Case {self.pk} — {self.account}"
+
+    @property
+    def is_safeguarding(self) -> bool:
+        return self.safeguarding_at is not None
+
+    @property
+    def safeguarding_awaits_lead(self) -> bool:
+        """Marked safeguarding and no lead has decided yet: the ordinary ladder waits."""
+        return self.safeguarding_at is not None and self.safeguarding_decided_at is None
+
+
+class SafeguardingReferral(models.Model):
+    """A safeguarding lead's decision on a safeguarding case: the referral made (agency, reference, who
+    referred and when) or that none was needed (with the reason), and what the person was signposted
+    to. Written only by ``moderation.safeguarding.safeguarding_referral_record``; never edited."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="safeguarding_referrals")
+    agency = models.CharField(max_length=20, choices=SafeguardingAgency.choices)
+    reference = models.CharField(max_length=100, blank=True)
+    referred_by = models.CharField(max_length=200, blank=True, help_text="Who made the referral.")
+    referred_at = models.DateTimeField(null=True, blank=True)
+    no_referral_reason = models.TextField(blank=True)
+    signposted_to = models.TextField(blank=True, help_text="Where the person was directed for help.")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["recorded_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(agency=SafeguardingAgency.NONE, reference="") & ~Q(no_referral_reason="")
+                | ~Q(agency=SafeguardingAgency.NONE)
+                & ~Q(reference="")
+                & ~Q(referred_by="")
+                & Q(referred_at__isnull=False),
+                name="safeguarding_referral_complete",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        if self.agency == SafeguardingAgency.NONE:
+            return "No referral needed"
+        return f"{self.get_agency_display()}, reference {self.reference}"
 
 
 class Post(models.Model):
@@ -258,6 +322,10 @@ class Post(models.Model):
         ]
 
     def __str__(self) -> str:
+        # a post of a safeguarding case never shows its text where no reader is known (admin lists,
+        # pickers, logs): the pages that know the reader use ``policy.roles.case_text_for``
+        if self.case_id is not None and self.case.safeguarding_at is not None:
+            return f"{self.get_kind_display()} by {self.account}: {RESTRICTED_TEXT}"
         text = self.text if len(self.text) <= 60 else self.text[:57] + "…"
         return f"{self.get_kind_display()} by {self.account}: {text}"
 
@@ -313,6 +381,8 @@ class Evidence(models.Model):
         ]
 
     def __str__(self) -> str:
+        if self.case_id is not None and self.case.safeguarding_at is not None:
+            return f"Evidence {self.pk}"  # a safeguarding case's evidence may describe the post
         return self.description or self.url or self.file.name
 
 

@@ -76,7 +76,7 @@ def flag_queue() -> QuerySet[Flag]:
     """Open flags, newest first, with the post, its channel and author, and the rule and its house rule."""
     return (
         Flag.objects.filter(status=FlagStatus.OPEN)
-        .select_related("post__channel", "post__account", "rule__house_rule")
+        .select_related("post__channel", "post__account", "post__case", "rule__house_rule")
         .annotate(post_edited=Exists(PostTextRevision.objects.filter(post=OuterRef("post_id"))))
         .order_by("-created_at", "-id")
     )

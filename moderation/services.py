@@ -21,7 +21,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import URLValidator
 from django.db import DatabaseError, IntegrityError, connection, transaction
 
-from moderation import clock, flags, intake
+from moderation import clock, flags, intake, safeguarding
 from moderation.constants import CaseOutcome, CaseStatus, EventKind, Platform, PostKind, Priority, Visibility
 from moderation.deadlines import due_after
 from moderation.events import record_event
@@ -204,6 +204,14 @@ def case_record(
         },
         note=reason,
     )
+    marked_by = safeguarding.safeguarding_rules(rules)
+    if marked_by:  # a house rule marked safeguarding: the case is one from the start, its leads alerted
+        safeguarding.safeguarding_mark(
+            actor=actor,
+            case=case,
+            reason="Recorded under a house rule marked safeguarding: " + "; ".join(r.title for r in marked_by) + ".",
+            now=now,
+        )
     return RecordResult(case=case, created=True, existing_posts=existing)
 
 

@@ -309,6 +309,8 @@ def evidence_file(request, pk: int, evidence_pk: int):
     """An evidence file, to those who may read the case; its type is what its bytes show."""
     evidence = get_object_or_404(Evidence.objects.select_related("case"), pk=evidence_pk, case_id=pk)
     routing.require_case_reader(request.user, evidence.case)
+    if not routing.can_read_case_text(request.user, evidence.case):
+        raise PermissionDenied("This is a safeguarding case: only safeguarding leads open its evidence.")
     if not evidence.file:
         raise Http404("This evidence is a link, not a file.")
     handle = evidence.file.open("rb")

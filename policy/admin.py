@@ -106,6 +106,7 @@ class PolicyVersionAdmin(admin.ModelAdmin):
                     "acknowledgement_due_working_days",
                     "warning_lookback_months",
                     "police_force",
+                    "safeguarding_response_hours",
                 ]
             },
         ),

@@ -229,6 +229,14 @@ class PolicyVersion(models.Model):
         help_text="A warning within this many months makes a block the recommended next step.",
     )
     police_force = models.CharField(max_length=200, help_text="The force a police report names unless changed.")
+    safeguarding_response_hours = models.PositiveSmallIntegerField(
+        "Safeguarding response target (hours)",
+        default=4,
+        validators=[MinValueValidator(1), MaxValueValidator(72)],
+        help_text="A safeguarding lead records a decision within this many hours of a case being marked "
+        "safeguarding: clock hours, every day and night, weekends and bank holidays included (Cafcass: "
+        "'Where safeguarding concerns are present, our ... child protection policies will be followed').",
+    )
 
     # --- sessions (issue 9: the idle timeout is set in the policy)
     session_idle_minutes = models.PositiveSmallIntegerField(

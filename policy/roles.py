@@ -17,6 +17,9 @@ MANAGER = "Communications manager"
 SERVICE_DIRECTOR = "Service director"
 MANAGING_DIRECTOR = "Managing director"
 ROLES = (OFFICER, MANAGER, SERVICE_DIRECTOR, MANAGING_DIRECTOR)
+# A role held beside another (an officer or a manager is also a safeguarding lead): the organisation
+# names its leads in the admin (People › a person › Groups, or the permission on its own).
+SAFEGUARDING_LEAD = "Safeguarding lead"
 
 # Permissions (app_label.codename) that carry the routing table.
 PERM_RECORD_CASE = "moderation.record_case"
@@ -35,6 +38,9 @@ PERM_REPORT_POLICE = "escalation.report_police"
 PERM_RECORD_APPEAL = "escalation.record_appeal"
 PERM_DECIDE_APPEAL = "escalation.decide_appeal"
 PERM_DECLARE_CRISIS = "escalation.declare_crisis"  # crisis mode on and off (Hart's crisis communications)
+
+# Reads the text of a safeguarding case's posts, records the referral decision, is alerted at once.
+PERM_SAFEGUARDING_LEAD = "moderation.lead_safeguarding"
 
 # Which permission a role's group holds (the migration grants these, the tests walk them).
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
@@ -65,6 +71,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     ),
     SERVICE_DIRECTOR: (PERM_SIGNOFF_WARNING_AREA,),
     MANAGING_DIRECTOR: (PERM_ACKNOWLEDGE_BLOCK, PERM_DECIDE_APPEAL),
+    SAFEGUARDING_LEAD: (PERM_SAFEGUARDING_LEAD,),
 }
 
 
@@ -90,6 +97,7 @@ CASE_READERS = (
     PERM_APPROVE_BLOCK,
     PERM_ACKNOWLEDGE_BLOCK,
     PERM_DECIDE_APPEAL,
+    PERM_SAFEGUARDING_LEAD,
 )
 
 
@@ -115,6 +123,29 @@ def can_read_case(user: AbstractBaseUser, case) -> bool:
 def can_read_accounts(user: AbstractBaseUser) -> bool:
     """Whether ``user`` opens account pages (``/accounts/N/``: every case of the account)."""
     return holds(user, PERM_RECORD_CASE) or bool(getattr(user, "is_superuser", False) and user.is_active)
+
+
+# --- Safeguarding (Cafcass, HMPPS, Hart): once a case is marked, only its leads read the posts' text
+
+RESTRICTED_TEXT = "Safeguarding case — text restricted"
+
+
+def is_safeguarding_lead(user: AbstractBaseUser) -> bool:
+    return holds(user, PERM_SAFEGUARDING_LEAD)
+
+
+def can_read_case_text(user: AbstractBaseUser, case) -> bool:
+    """Whether ``user`` reads the text of ``case``'s posts and the reason it was recorded: everyone who
+    reads the case, until it is marked safeguarding; from then on its safeguarding leads only (a
+    superuser, who holds no casework permission, included)."""
+    if case is None or getattr(case, "safeguarding_at", None) is None:
+        return True
+    return is_safeguarding_lead(user)
+
+
+def case_text_for(user: AbstractBaseUser, case, text: str) -> str:
+    """``text`` (a post's text, the case's reason) as ``user`` may read it."""
+    return text if can_read_case_text(user, case) else RESTRICTED_TEXT
 
 
 # Roles that open the appeal pages (the list and each appeal).

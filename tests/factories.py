@@ -65,6 +65,17 @@ class ManagingDirectorFactory(UserFactory):
     role = _role(routing.MANAGING_DIRECTOR)
 
 
+class SafeguardingLeadFactory(UserFactory):
+    """A Communications officer who is also a safeguarding lead (a role held beside another)."""
+
+    role = _role(routing.OFFICER)
+
+    @factory.post_generation
+    def lead(self, create, extracted, **kwargs):
+        if create:
+            self.groups.add(Group.objects.get(name=routing.SAFEGUARDING_LEAD))
+
+
 class ServiceAreaFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = ServiceArea

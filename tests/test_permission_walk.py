@@ -56,6 +56,9 @@ GET_ACCESS = {
     "escalation:appeal_detail": ({"pk": "appeal"}, (OK, OK, FORBIDDEN, OK)),
     "escalation:crisis": ({}, (FORBIDDEN, OK, FORBIDDEN, FORBIDDEN)),
     "escalation:external_report_create": ({"case_pk": "case"}, (OK, OK, FORBIDDEN, FORBIDDEN)),
+    "escalation:safeguarding_mark": ({"case_pk": "case"}, (OK, OK, FORBIDDEN, FORBIDDEN)),
+    # only a safeguarding lead (a role beside these: tests/escalation/test_safeguarding_pages.py)
+    "escalation:safeguarding_referral": ({"case_pk": "case"}, (FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN)),
 }
 # Extra query strings that change who may open a page.
 VARIANTS = {

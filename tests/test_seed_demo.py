@@ -1,6 +1,7 @@
 import json
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
 from escalation.constants import AppealStatus, BlockStatus, WarningStatus
@@ -40,6 +41,15 @@ def test_demo_data_has_every_stage_and_loads_once(demo_settings, capsys):
     } <= flagged
     assert not any(handle == "happy_resident" for handle, _ in flagged)
     assert Block.objects.filter(status=BlockStatus.LIFTED, undone_on_platform_at__isnull=False).exists()
+    # one safeguarding case waiting for the lead, Sophie, who was alerted (issue 12)
+    waiting = Case.objects.get(safeguarding_at__isnull=False)
+    assert waiting.safeguarding_decided_at is None
+    from escalation import routing
+    from moderation.models import OutboxMessage
+
+    sophie = get_user_model().objects.get(username="sophie")
+    assert routing.is_safeguarding_lead(sophie)
+    assert OutboxMessage.objects.get(kind="safeguarding_alert", case_id=waiting.pk).recipients == [sophie.email]
     # the blocks whose window opened are flagged by the scheduled task, the 13-month-old one among them
     flagged = appeal_windows_flag()
     thirteen_months = Block.objects.get(account__handle="repeat_offender_99", status=BlockStatus.ACTIVE)
@@ -86,6 +96,9 @@ def test_the_demo_runs_under_each_organisations_policy(demo_settings, capsys, sl
         assert Channel.objects.filter(handle=channel["handle"], platform=channel["platform"]).exists()
     for area in preset.demo.get("service_areas", [])[:4]:
         assert ServiceArea.objects.filter(name=area, cases__isnull=False).exists() or area
+    # every policy's demo has its safeguarding case: under its safeguarding rule where it has one
+    waiting = Case.objects.get(safeguarding_at__isnull=False)
+    assert waiting.rules.filter(safeguarding=True).exists() == any(rule.safeguarding for rule in preset.rules)
     if slug == "cafcass":
         assert not Appeal.objects.exists()
         assert not Warning.objects.filter(signoffs__isnull=False).exists()

@@ -28,6 +28,7 @@ from moderation.models import (
     Flag,
     FlagRule,
     Post,
+    SafeguardingReferral,
     SocialAccount,
 )
 from tests import factories
@@ -107,6 +108,7 @@ def admin_urls(canary: Case) -> list[str]:
         Flag: Flag.objects.filter(post__case=canary).first(),
         PoliceReport: None,
         ExternalReport: ExternalReport.objects.filter(case=canary).first(),
+        SafeguardingReferral: None,
     }
     urls = [reverse("admin:index")]
     app_labels = set()
@@ -227,7 +229,7 @@ def test_a_director_given_the_admin_by_mistake_still_reads_only_their_areas(rf, 
         else:
             path = model_admin.case_path.removesuffix("__")
             assert not rows.filter(**{path: canary}).exists(), model
-            if model not in (CaseEvent, PoliceReport):  # none made in this world
+            if model not in (CaseEvent, PoliceReport, SafeguardingReferral):  # none made in this world
                 assert rows.exists(), f"{model.__name__}: the director's own area is empty"
 
 

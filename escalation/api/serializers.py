@@ -6,6 +6,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from escalation import routing
 from escalation.case_selectors import case_stage
 from escalation.constants import Recommendation
 from escalation.models import Appeal, Block
@@ -30,6 +31,12 @@ class StageSerializer(serializers.Serializer):
     colour = serializers.CharField()
 
 
+class SafeguardingSerializer(serializers.Serializer):
+    marked_at = serializers.DateTimeField()
+    decision_due_at = serializers.DateTimeField()
+    decided_at = serializers.DateTimeField(allow_null=True)
+
+
 class CaseSerializer(serializers.ModelSerializer):
     account = AccountSummarySerializer()
     channel = ChannelSummarySerializer()
@@ -37,6 +44,8 @@ class CaseSerializer(serializers.ModelSerializer):
     service_area = serializers.SerializerMethodField()
     assignee = serializers.SerializerMethodField()
     stage = serializers.SerializerMethodField()
+    reason = serializers.SerializerMethodField()
+    safeguarding = serializers.SerializerMethodField()
 
     class Meta:
         model = Case
@@ -49,6 +58,7 @@ class CaseSerializer(serializers.ModelSerializer):
             "priority",
             "rules",
             "reason",
+            "safeguarding",
             "service_area",
             "assignee",
             "recorded_at",
@@ -56,6 +66,24 @@ class CaseSerializer(serializers.ModelSerializer):
             "closed_at",
             "stage",
         ]
+
+    def get_reason(self, case) -> str:
+        """On a safeguarding case, for its leads only (an integration is none)."""
+        return routing.case_text_for(self._reader(), case, case.reason)
+
+    @extend_schema_field(SafeguardingSerializer(allow_null=True))
+    def get_safeguarding(self, case) -> dict | None:
+        if case.safeguarding_at is None:
+            return None
+        return {
+            "marked_at": case.safeguarding_at,
+            "decision_due_at": case.safeguarding_due_at,
+            "decided_at": case.safeguarding_decided_at,
+        }
+
+    def _reader(self):
+        request = self.context.get("request")
+        return getattr(request, "user", None)
 
     def get_rules(self, case) -> list[str]:
         return [rule.code for rule in case.rules.all()]

@@ -78,3 +78,59 @@ def person(user, empty="—"):
     if user is None:
         return empty
     return user.get_full_name() or user.get_username()
+
+
+# --- Safeguarding: the text of a marked case's posts, and its reason, for its leads only -----------------
+
+
+def _reader(context):
+    request = context.get("request")
+    return getattr(request, "user", None)
+
+
+@register.simple_tag(takes_context=True)
+def case_text(context, case, text):
+    """``text`` (a post's text, the case's reason) as the signed-in user may read it: on a safeguarding
+    case, only safeguarding leads read it (``policy.roles.can_read_case_text``); others see that it is
+    restricted."""
+    from policy.roles import RESTRICTED_TEXT, can_read_case_text
+
+    if can_read_case_text(_reader(context), case):
+        return text
+    return format_html('<strong class="govuk-tag govuk-tag--red app-restricted">{}</strong>', RESTRICTED_TEXT)
+
+
+@register.simple_tag(takes_context=True)
+def event_note(context, event, case):
+    """An event's note as the user may read it: "case recorded" carries the case's reason."""
+    from moderation.constants import EventKind
+    from policy.roles import RESTRICTED_TEXT, can_read_case_text
+
+    if event.kind == EventKind.CASE_RECORDED and not can_read_case_text(_reader(context), case):
+        return RESTRICTED_TEXT
+    return event.note
+
+
+@register.simple_tag
+def hours_left(due):
+    """Clock time left to a safeguarding decision (every hour counts: nights, weekends)."""
+    if due is None:
+        return "—"
+    left = due - clock.now()
+    title = f"Due {london(due)} (clock hours, day and night)"
+    minutes = int(abs(left.total_seconds()) // 60)
+    hours, minutes = divmod(minutes, 60)
+    text = " ".join(p for p in (f"{hours}h" if hours else "", f"{minutes}m" if minutes or not hours else "") if p)
+    if left.total_seconds() < 0:
+        return format_html('<span class="app-overdue" title="{}">Overdue by {}</span>', title, text)
+    return format_html('<span title="{}">{} left</span>', title, text)
+
+
+@register.simple_tag(takes_context=True)
+def may_read_text(context, post, case=None):
+    """Whether the signed-in user reads ``post``'s text (its earlier versions too): not a safeguarding
+    case's, unless a safeguarding lead (``policy.roles.can_read_case_text``)."""
+    from policy.roles import can_read_case_text
+
+    case = case if case is not None else (post.case if post.case_id else None)
+    return case is None or can_read_case_text(_reader(context), case)

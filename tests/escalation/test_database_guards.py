@@ -178,6 +178,8 @@ def test_the_roles_migrations_match_the_routing_table(db):
         frozen[role].add("moderation.import_posts")
     for role in importlib.import_module("escalation.migrations.0009_crisis_mode").ROLES:
         frozen[role].add("escalation.declare_crisis")
+    lead = importlib.import_module("moderation.migrations.0020_safeguarding_lead_role")
+    frozen[lead.ROLE] = set(lead.PERMISSIONS)
     assert frozen == {role: set(perms) for role, perms in routing.ROLE_PERMISSIONS.items()}
     for role, perms in routing.ROLE_PERMISSIONS.items():
         held = {

@@ -196,6 +196,7 @@ class TestLadderGaps:
         from escalation.checks import ladder_can_be_walked
 
         superuser = factories.UserFactory(username="root.admin", is_superuser=True, is_staff=True)
+        factories.SafeguardingLeadFactory()  # safeguarding cases need a lead too (issue 12)
         assert ladder_can_be_walked(None) == []
         md.is_active = False
         md.save()

@@ -29,7 +29,7 @@ from django.utils import timezone
 from escalation import routing
 from escalation import services as esc
 from escalation.constants import BlockScope
-from moderation import clock
+from moderation import clock, safeguarding
 from moderation import services as mod
 from moderation.constants import CaseOutcome, FlagKind, Platform, PostKind, Priority, Visibility
 from moderation.deadlines import office_hours
@@ -44,7 +44,10 @@ USERS = [
     ("maya", "Maya", "Mistry", routing.MANAGER),
     ("sam", "Sam", "Sutherland", routing.SERVICE_DIRECTOR),
     ("martha", "Martha", "Marsh", routing.MANAGING_DIRECTOR),
+    ("sophie", "Sophie", "Shah", routing.OFFICER),
 ]
+# roles held beside the one above: Sophie is also the safeguarding lead (alerted, reads, refers)
+EXTRA_ROLES = {"sophie": (routing.SAFEGUARDING_LEAD,)}
 CHANNELS = [
     (Platform.FACEBOOK, "North Herts Council (Facebook)", "northhertsdc", "https://www.facebook.com/northhertsdc"),
     (Platform.X, "North Herts Council (X)", "north_herts", "https://x.com/north_herts"),
@@ -98,6 +101,7 @@ class Command(BaseCommand):
         else:
             with transaction.atomic():
                 self.cases(users, channels, areas)
+                self.safeguarding(users, channels)
                 self.flagged_posts(users, channels)
             self.stdout.write(self.style.SUCCESS(f"Loaded {Case.objects.count()} demo cases."))
         self.print_logins()
@@ -128,8 +132,9 @@ class Command(BaseCommand):
             user.is_superuser = role is None
             user.set_password(passwords[username])
             user.save()
-            if role:
-                user.groups.add(Group.objects.get(name=role))
+            for name in (role, *EXTRA_ROLES.get(username, ())):
+                if name:
+                    user.groups.add(Group.objects.get(name=name))
             users[username] = user
         self._passwords = passwords
         return users
@@ -193,7 +198,8 @@ class Command(BaseCommand):
         site = os.environ.get("SITE_URL", "http://127.0.0.1:8000/")
         self.stdout.write(f"\nDemo sign-ins (local only) at {site} (the admin at {site}admin/)")
         for username, _first, _last, role in USERS:
-            self.stdout.write(f"  {username:8} {self._passwords[username]:14} {role or 'Administrator (superuser)'}")
+            roles = " + ".join((role, *EXTRA_ROLES.get(username, ()))) if role else "Administrator (superuser)"
+            self.stdout.write(f"  {username:8} {self._passwords[username]:14} {roles}")
         self.stdout.write("")
 
     # --- cases at every stage, made through the services with the clock moved back
@@ -486,6 +492,28 @@ class Command(BaseCommand):
                 )
             with clock.travel_to(now - timedelta(days=18)):
                 esc.block_undone_on_platform(actor=u["olivia"], block=block)
+
+    def safeguarding(self, u, ch) -> None:
+        """A safeguarding case recorded half an hour ago (whatever the day or hour), waiting for the
+        lead: recorded under the policy's safeguarding rule where it has one (Cafcass, HMPPS, Hart),
+        else marked by the officer after recording (NHDC's rules have none)."""
+        marked_by_rule = [rule for rule in HouseRule.objects.filter(is_active=True) if rule.safeguarding][:1]
+        with self.step("Safeguarding case waiting for the lead"):
+            case = self.record(
+                clock.now() - timedelta(minutes=30),
+                u["olivia"],
+                ch[Platform.FACEBOOK],
+                "@quiet_one_17",
+                "nobody would notice if I wasn't here anymore. I've been saving my tablets",
+                [rule.code for rule in marked_by_rule] or ["abusive"],
+                "Reply to our mental-health awareness post: a risk to the author.",
+                name="Quiet One",
+            )
+            if not marked_by_rule:
+                with clock.travel_to(clock.now() - timedelta(minutes=28)):
+                    safeguarding.case_mark_safeguarding(
+                        actor=u["olivia"], case=case, reason="The author says they may end their life."
+                    )
 
     def flagged_posts(self, u, ch) -> None:
         """Automatic flag rules, and posts pushed by a social-media tool that they flag."""
