@@ -41,6 +41,10 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+# one JSON object per log line, for the platform's log collector (config/requestlog.py)
+LOG_FORMAT = env("LOG_FORMAT", default="json")
+LOGGING = logging_settings(LOG_FORMAT)  # noqa: F405
+
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=587)

@@ -41,3 +41,5 @@ if os.environ.get("TEST_SHARED_CACHE_URL"):
             "KEY_PREFIX": os.environ.get("TEST_CACHE_PREFIX", "test"),
         }
     }
+# Tasks run inline here: their outcomes are not counted in Redis unless a test asks (tests/test_metrics.py).
+METRICS_COUNT_TASK_OUTCOMES = env.bool("METRICS_COUNT_TASK_OUTCOMES", default=False)  # noqa: F405
