@@ -202,6 +202,55 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / ".local" / "media")
 
+
+def file_storage() -> dict:
+    """Where evidence files and CSV uploads are kept: an S3 bucket (AWS, or any S3-compatible store)
+    when ``AWS_STORAGE_BUCKET_NAME`` is set, so that no instance keeps files of its own; otherwise
+    ``MEDIA_ROOT`` on this machine (make run, a single host).
+
+    Objects are private: no ACL is sent (the bucket's owner alone may read them; block public access
+    on the bucket), and nothing links to the store: evidence is streamed by the app after the case
+    reader check (``/cases/N/evidence/M/``). Credentials come from ``AWS_ACCESS_KEY_ID`` and
+    ``AWS_SECRET_ACCESS_KEY`` or, unset, from the platform (an instance role, workload identity)."""
+    bucket = env("AWS_STORAGE_BUCKET_NAME", default="")
+    if not bucket:
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    from botocore.config import Config
+
+    endpoint = env("AWS_S3_ENDPOINT_URL", default="") or None
+    timeout = env.int("AWS_S3_TIMEOUT", default=10)
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            # a prefix inside the bucket: one bucket shared by several organisations' instances
+            "location": env("AWS_S3_LOCATION", default=""),
+            "endpoint_url": endpoint,
+            "region_name": env("AWS_S3_REGION_NAME", default="") or None,
+            "access_key": env("AWS_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env("AWS_SECRET_ACCESS_KEY", default="") or None,
+            "default_acl": None,
+            "file_overwrite": False,
+            "querystring_auth": True,
+            "querystring_expire": 60,
+            "client_config": Config(
+                # an S3-compatible store on its own host name (MinIO …) is addressed by path
+                s3={"addressing_style": "path" if endpoint else "auto"},
+                signature_version="s3v4",
+                connect_timeout=min(timeout, 5),
+                read_timeout=timeout,
+                # an unreachable store refuses an upload within seconds, not after minutes of retries
+                retries={"max_attempts": 2, "mode": "standard"},
+            ),
+        },
+    }
+
+
+STORAGES = {
+    "default": file_storage(),
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
 LOGIN_URL = "sign_in"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "sign_in"

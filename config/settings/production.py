@@ -37,7 +37,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # an S3 bucket when AWS_STORAGE_BUCKET_NAME is set, else MEDIA_ROOT (config.settings.base.file_storage)
+    "default": file_storage(),  # noqa: F405
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
