@@ -33,6 +33,9 @@ if os.environ.get("TEST_MEDIA_ROOT"):
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": os.environ["TEST_MEDIA_ROOT"]},
     }
+# … or in an S3 bucket, when the environment names one (tests/integration/test_two_instances.py)
+if os.environ.get("AWS_STORAGE_BUCKET_NAME"):
+    STORAGES["default"] = file_storage()  # noqa: F405
 if os.environ.get("TEST_SHARED_CACHE_URL"):
     CACHES = {
         "default": {
