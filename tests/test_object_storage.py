@@ -142,3 +142,74 @@ def test_readyz_checks_the_bucket(bucket, client, settings):
         assert response.json() == {"status": "unavailable", "failed": ["storage"]}
     finally:
         bucket["client"].create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-west-2"})
+
+
+@pytest.fixture
+def unreachable_store(settings, monkeypatch, tmp_path):
+    """The bucket's endpoint is a closed port: the store does not answer."""
+    for name, value in {
+        "AWS_STORAGE_BUCKET_NAME": BUCKET,
+        "AWS_S3_ENDPOINT_URL": f"http://127.0.0.1:{free_port()}",
+        "AWS_S3_REGION_NAME": "eu-west-2",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+    }.items():
+        monkeypatch.setenv(name, value)
+    media = tmp_path / "media"
+    media.mkdir()
+    settings.MEDIA_ROOT = str(media)
+    settings.STORAGES = {**settings.STORAGES, "default": file_storage()}
+    return media
+
+
+@pytest.mark.django_db
+class TestTheStoreNotAnswering:
+    def test_the_case_is_recorded_without_the_file_saying_so(self, unreachable_store, client, officer, channel):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from moderation import clock
+        from moderation.constants import EventKind, Priority
+        from moderation.models import Case
+
+        client.force_login(officer)
+        response = client.post(
+            reverse("moderation:case_create"),
+            {
+                "channel": channel.pk,
+                "handle": "@StoreDown",
+                "display_name": "Sam Example",
+                "text": "Recorded while the file store is down.",
+                "url": "https://facebook.com/northhertsdc/posts/3?comment=1",
+                "posted_at": f"{timezone.localtime(clock.now() - timedelta(hours=1)):%d/%m/%Y %H:%M}",
+                "kind": "comment",
+                "rules": [factories.rule("abusive").pk],
+                "reason": "Recorded while the file store is down.",
+                "service_area": "",
+                "priority": Priority.NORMAL,
+                "evidence": SimpleUploadedFile("shot.png", PNG),
+            },
+            follow=True,
+        )
+        case = Case.objects.get()
+        assert response.redirect_chain[-1][0] == reverse("moderation:case_detail", args=[case.pk])
+        page = response.content.decode()
+        assert f"Case {case.pk} is recorded without its evidence file: the file store is not answering." in page
+        assert not Evidence.objects.exists()
+        assert set(case.events.values_list("kind", flat=True)) == {EventKind.CASE_RECORDED}
+        assert list(unreachable_store.rglob("*")) == []
+
+    def test_adding_evidence_is_refused_with_a_clear_message(self, unreachable_store, client, officer):
+        case = factories.OpenCaseFactory()
+        client.force_login(officer)
+        response = client.post(
+            reverse("moderation:evidence_add", args=[case.pk]),
+            {"file": SimpleUploadedFile("shot.png", PNG), "description": "A screenshot"},
+        )
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert "govuk-error-summary" in page
+        assert "The evidence file could not be stored: the file store is not answering." in page
+        assert not Evidence.objects.exists()
+        assert not case.events.filter(kind="evidence_added").exists()
