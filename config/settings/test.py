@@ -17,7 +17,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 # Unit tests run tasks inline; the integration suite sends them through a real worker.
-CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_ALWAYS_EAGER = env.bool("TEST_CELERY_EAGER", default=True)  # noqa: F405  (False: web instances of the integration tests)
 CELERY_TASK_EAGER_PROPAGATES = True
 
 # Parallel runs on one server (e.g. two checkouts) can name their own test database.
