@@ -132,6 +132,7 @@ class HealthMiddleware:
     def __call__(self, request):
         path = request.path_info
         if path in (HEALTH_PATH, READY_PATH, "/metrics"):
+            request.endpoint_name = path.lstrip("/")  # the request log's and the latency metric's "view"
             if request.method not in ("GET", "HEAD"):
                 response = _json({"status": "method not allowed"}, status=405)
                 response["Allow"] = "GET, HEAD"

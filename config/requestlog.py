@@ -59,7 +59,7 @@ class RequestIdFilter(logging.Filter):
 def _view_name(request) -> str:
     match = getattr(request, "resolver_match", None)
     if match is None:
-        return "<unresolved>"
+        return getattr(request, "endpoint_name", "<unresolved>")
     return match.view_name or match._func_path
 
 
