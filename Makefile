@@ -72,6 +72,7 @@ bench-scale-check: install
 lint: install
 	$(PY) -m ruff check .
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/hadolint Dockerfile
 	$(PY) manage.py makemigrations --check --dry-run
 
 db-stop: install

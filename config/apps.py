@@ -19,6 +19,7 @@ class SecurityConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        from config import audit, dbroles, sessions  # noqa: F401  (connect their receivers)
+        # connect their receivers (metrics and requestlog: Celery's, in the web process and the worker)
+        from config import audit, dbroles, metrics, requestlog, sessions  # noqa: F401
 
         post_migrate.connect(dbroles.after_migrate, sender=self, dispatch_uid="config.dbroles.after_migrate")

@@ -9,6 +9,7 @@ refused call changes nothing.
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -40,6 +41,8 @@ from moderation.models import (
 )
 from policy import roles as routing
 from policy import services as policy
+
+logger = logging.getLogger(__name__)
 
 
 def require_perm(actor: AbstractBaseUser, perm: str, action: str) -> None:
@@ -453,7 +456,15 @@ def evidence_add(
         case=case, file=file or "", url=url, description=clean_text(description), added_by=actor, added_at=clock.now()
     )
     evidence.full_clean()
-    evidence.save()
+    try:
+        # a savepoint: when the file store fails, the caller's transaction (a case being recorded) goes on
+        with transaction.atomic():
+            evidence.save()  # the file is written to the storage here
+    except DatabaseError:
+        raise
+    except STORAGE_ERRORS as error:
+        logger.warning("evidence for case %s not stored: the file storage failed: %r", case.pk, error)
+        raise EvidenceNotStored(EVIDENCE_NOT_STORED) from error
     record_event(
         case=case,
         kind=EventKind.EVIDENCE_ADDED,
@@ -463,6 +474,31 @@ def evidence_add(
         note=evidence.description,
     )
     return evidence
+
+
+class EvidenceNotStored(Exception):
+    """The file store did not take an evidence file (unreachable, refusing): nothing was recorded of it."""
+
+
+EVIDENCE_NOT_STORED = (
+    "The evidence file could not be stored: the file store is not answering. Nothing was lost but the "
+    "file: add it again in a few minutes."
+)
+
+
+def _storage_errors() -> tuple[type[BaseException], ...]:
+    """What a storage backend raises when its store fails: OSError (a disk), botocore's (an S3 bucket)."""
+    errors: list[type[BaseException]] = [OSError]
+    try:
+        from botocore.exceptions import BotoCoreError, ClientError
+    except ImportError:  # pragma: no cover (django-storages[s3] is a dependency)
+        pass
+    else:
+        errors += [BotoCoreError, ClientError]
+    return tuple(errors)
+
+
+STORAGE_ERRORS = _storage_errors()
 
 
 # --- Integrations and the ingest API ----------------------------------------------------------

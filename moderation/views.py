@@ -156,10 +156,15 @@ def _record_case(request, form: CaseRecordForm, token: str):
                 service_area=data["service_area"],
                 priority=data["priority"],
             )
+            evidence_lost = False
             if evidence:
-                services.evidence_add(
-                    actor=request.user, case=result.case, file=evidence, description="Recorded with the case"
-                )
+                try:
+                    services.evidence_add(
+                        actor=request.user, case=result.case, file=evidence, description="Recorded with the case"
+                    )
+                except services.EvidenceNotStored:
+                    # the file store failed: the case is recorded all the same, without the file
+                    evidence_lost = True
     except ValidationError as error:
         apply_service_errors(form, error, aliases={"posts": "text", "file": "evidence"})
         return None
@@ -174,8 +179,14 @@ def _record_case(request, form: CaseRecordForm, token: str):
     if result.created:
         messages.success(request, f"Case {case.pk} recorded: @{case.account.handle} on {channel.name}.")
     else:
-        added = " Your evidence was added to it." if evidence else ""
+        added = " Your evidence was added to it." if evidence and not evidence_lost else ""
         messages.info(request, f"That post is already on case {case.pk}.{added}")
+    if evidence_lost:
+        messages.error(
+            request,
+            f"Case {case.pk} is recorded without its evidence file: the file store is not answering. "
+            "Add the file again from the case page in a few minutes.",
+        )
     return redirect(_case_url(case))
 
 
@@ -298,6 +309,8 @@ def evidence_add(request, pk: int):
             apply_service_errors(form, error)
         except PermissionDenied as error:
             form.add_error(None, _messages_of(error))
+        except services.EvidenceNotStored as error:
+            form.add_error("file", str(error))
         else:
             messages.success(request, f"Evidence added to case {case.pk}.")
             return redirect(_case_url(case, "evidence"))

