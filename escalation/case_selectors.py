@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import django_filters
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
 
 from escalation.constants import BlockStatus, SignOffKind, SignOffStatus, WarningStatus
 from escalation.models import Block, SignOff, Warning
-from moderation import clock
+from moderation import clock, search
 from moderation.constants import CaseStatus, Visibility
 from moderation.forms import ChannelChoiceField, GovukFilterForm
 from moderation.models import Case, Channel, HouseRule, Post, ServiceArea
@@ -90,7 +90,7 @@ class ChannelFilter(django_filters.ModelChoiceFilter):
 class CaseFilter(django_filters.FilterSet):
     """The queue's filters; they live in the URL so a view can be bookmarked and shared."""
 
-    q = django_filters.CharFilter(method="search", label="Search handle or post text")
+    q = django_filters.CharFilter(method="search", label="Search handle, post text or case number")
     status = django_filters.ChoiceFilter(
         choices=[*CaseStatus.choices, ("all", "All")], method="filter_status", empty_label=None, label="Status"
     )
@@ -128,13 +128,8 @@ class CaseFilter(django_filters.FilterSet):
         self.user = user
 
     def search(self, queryset, name, value):
-        value = value.replace("\x00", "").strip().lstrip("@")
-        if not value:
-            return queryset
-        in_posts = Post.objects.filter(case=OuterRef("pk"), text__icontains=value)
-        return queryset.filter(
-            Q(account__handle__icontains=value) | Q(account__display_name__icontains=value) | Exists(in_posts)
-        )
+        # full-text on post text, trigram-indexed parts of handles and names, a case's reference exactly
+        return queryset.filter(search.cases_matching(value))
 
     def filter_status(self, queryset, name, value):
         return queryset if value == "all" else queryset.filter(status=value)

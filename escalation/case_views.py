@@ -20,10 +20,11 @@ from escalation.case_selectors import account_history, case_queryset, case_queue
 from escalation.constants import BlockScope, BlockStatus, SignOffStatus, WarningStatus
 from escalation.models import Appeal, Block, SignOff
 from escalation.selectors import account_standing
-from moderation import services
+from moderation import search, services
 from moderation.constants import CaseOutcome, CaseStatus, EventKind
 from moderation.forms import AssignForm, CloseForm, ReopenForm
 from moderation.models import Post, SocialAccount
+from moderation.search import CappedPaginator
 from moderation.selectors import team_members
 from moderation.views import PAGE_SIZE, VISIBILITY_BUTTONS
 
@@ -34,7 +35,9 @@ def case_list(request):
     """The queue: open cases with their deadline, filterable, searchable, sortable, paginated."""
     filterset = case_queue(request.GET, user=request.user)
     cases = filterset.qs if filterset.is_valid() else filterset.queryset.none()
-    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    # a search is never counted past 1,000 matches ("more than 1,000 cases")
+    searching = filterset.is_valid() and search.clean(filterset.form.cleaned_data.get("q") or "")
+    page = (CappedPaginator if searching else Paginator)(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [(case, case_stage(case)) for case in page.object_list]
     selected = (
         [

@@ -23,6 +23,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.humanize",
+    "django.contrib.postgres",  # full-text search and trigram indexes (moderation.search)
     "whitenoise.runserver_nostatic",
     "config.apps.StaticFilesConfig",
     "django.forms",
