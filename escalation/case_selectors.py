@@ -49,32 +49,55 @@ def case_stage(case: Case) -> Stage:
     return Stage("New", "light-blue")
 
 
-def case_queryset() -> QuerySet[Case]:
-    """Cases with what a list of them shows: account, channel, assignee, rules, stage annotations."""
+def case_list_queryset() -> QuerySet[Case]:
+    """Cases with what a list of them shows but their stage: account, channel, assignee, rules.
+
+    Lists filter, order and slice this, then read the stage of the page's rows alone
+    (``staged``): the stage's subqueries run for those 25 rows, never over a whole table.
+    """
+    return Case.objects.select_related("account", "channel", "assignee", "service_area").prefetch_related(
+        Prefetch("rules", queryset=HouseRule.objects.order_by("position"))
+    )
+
+
+def with_stage(queryset: QuerySet[Case]) -> QuerySet[Case]:
+    """``queryset`` with the annotations ``case_stage`` reads and the first response."""
     latest_warning = Warning.objects.filter(case=OuterRef("pk")).order_by("-drafted_at")
     latest_block = Block.objects.filter(case=OuterRef("pk")).order_by("-proposed_at")
-    return (
-        Case.objects.select_related("account", "channel", "assignee", "service_area")
-        .prefetch_related(Prefetch("rules", queryset=HouseRule.objects.order_by("position")))
-        .annotate(
-            pending_signoff_kind=Subquery(
-                SignOff.objects.filter(case=OuterRef("pk"), status=SignOffStatus.PENDING)
-                .order_by("requested_at")
-                .values("kind")[:1]
-            ),
-            has_removed_post=Exists(
-                Post.objects.filter(case=OuterRef("pk"), visibility__in=[Visibility.HIDDEN, Visibility.DELETED])
-            ),
-            warning_status=Subquery(latest_warning.values("status")[:1]),
-            block_status=Subquery(latest_block.values("status")[:1]),
-            responded_at=first_response_at(),
-            block_to_undo=Exists(
-                Block.objects.filter(
-                    case=OuterRef("pk"), status=BlockStatus.LIFTED, undone_on_platform_at__isnull=True
-                )
-            ),
-        )
+    return queryset.annotate(
+        pending_signoff_kind=Subquery(
+            SignOff.objects.filter(case=OuterRef("pk"), status=SignOffStatus.PENDING)
+            .order_by("requested_at")
+            .values("kind")[:1]
+        ),
+        has_removed_post=Exists(
+            Post.objects.filter(case=OuterRef("pk"), visibility__in=[Visibility.HIDDEN, Visibility.DELETED])
+        ),
+        warning_status=Subquery(latest_warning.values("status")[:1]),
+        block_status=Subquery(latest_block.values("status")[:1]),
+        responded_at=first_response_at(),
+        block_to_undo=Exists(
+            Block.objects.filter(case=OuterRef("pk"), status=BlockStatus.LIFTED, undone_on_platform_at__isnull=True)
+        ),
     )
+
+
+def case_queryset() -> QuerySet[Case]:
+    """Cases with what a list of them shows: account, channel, assignee, rules, stage annotations."""
+    return with_stage(case_list_queryset())
+
+
+def staged(rows) -> list[Case]:
+    """The cases of one page with their stage, in the page's order, in one query whose subqueries
+    run for those rows only (issue 13: over a whole list they were hashed over every removed post
+    and lifted block). ``rows``: a sliced, ordered queryset (``WHERE id IN (… LIMIT 25)``), or the
+    cases of a page already read."""
+    if isinstance(rows, QuerySet):
+        ordering = rows.query.order_by or Case._meta.ordering
+        return list(case_queryset().filter(pk__in=rows.values("pk")).order_by(*ordering))
+    ids = [case.pk for case in rows]
+    found = {case.pk: case for case in case_queryset().filter(pk__in=ids).order_by()} if ids else {}
+    return [found[pk] for pk in ids if pk in found]
 
 
 class ChannelFilterField(django_filters.fields.ModelChoiceField):
@@ -152,7 +175,7 @@ class CaseFilter(django_filters.FilterSet):
 
 def case_queue(params, *, user) -> CaseFilter:
     """The queue: filtered, searched and sorted cases (oldest deadline first by default)."""
-    filterset = CaseFilter(params, queryset=case_queryset(), user=user)
+    filterset = CaseFilter(params, queryset=case_list_queryset(), user=user)
     if not params.get("sort"):
         filterset.queryset = filterset.queryset.order_by("response_due_at", "pk")
     return filterset

@@ -16,7 +16,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 
 from escalation import routing
-from escalation.case_selectors import account_history, case_queryset, case_queue, case_stage
+from escalation.case_selectors import account_history, case_queryset, case_queue, case_stage, staged
 from escalation.constants import BlockScope, BlockStatus, SignOffStatus, WarningStatus
 from escalation.models import Appeal, Block, SignOff
 from escalation.selectors import account_standing
@@ -38,7 +38,7 @@ def case_list(request):
     # a search is never counted past 1,000 matches ("more than 1,000 cases")
     searching = filterset.is_valid() and search.clean(filterset.form.cleaned_data.get("q") or "")
     page = (CappedPaginator if searching else Paginator)(cases, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [(case, case_stage(case)) for case in page.object_list]
+    rows = [(case, case_stage(case)) for case in staged(page.object_list)]
     selected = (
         [
             (filterset.form.fields[name].label, _choice_label(filterset, name, value), _without(request.GET, name))

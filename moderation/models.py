@@ -184,6 +184,8 @@ class Case(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "response_due_at"], name="case_status_due_idx"),
+            # the queue's default order with status=all (and the API's): read in order, never sorted
+            models.Index(fields=["response_due_at", "id"], name="case_due_id_idx"),
         ]
         constraints = [
             models.CheckConstraint(
