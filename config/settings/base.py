@@ -120,7 +120,7 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     # first: refuses a locked-out username from this address before any password is checked
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "config.permissions.OneQueryModelBackend",  # ModelBackend, permissions in one query
     # single sign-on (config/oidc.py): answers only its own callback, and only when OIDC_RP_CLIENT_ID is set
     "config.oidc.OIDCBackend",
 ]
