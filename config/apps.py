@@ -19,6 +19,6 @@ class SecurityConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        from config import audit, dbroles, sessions  # noqa: F401  (connect their receivers)
+        from config import audit, dbroles, navigation, sessions  # noqa: F401  (connect their receivers)
 
         post_migrate.connect(dbroles.after_migrate, sender=self, dispatch_uid="config.dbroles.after_migrate")
