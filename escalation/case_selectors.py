@@ -181,13 +181,23 @@ def case_queue(params, *, user) -> CaseFilter:
     return filterset
 
 
-def account_history(account) -> dict:
-    """Every case, warning, block and appeal of an account, newest first (five queries)."""
+ACCOUNT_CASES_PAGE_SIZE = 25
+
+
+def account_history(account, *, page=None) -> dict:
+    """The account's cases (one page of them, newest first, 25 a page: ``cases_page``), and every
+    warning, block and appeal, newest first (six queries)."""
+    from django.core.paginator import Paginator
+
     from escalation.models import Appeal
 
-    cases = list(case_queryset().filter(account=account).order_by("-recorded_at"))
+    # newest first along the index (account, recorded_at DESC, id DESC): case_account_recent_idx
+    cases_page = Paginator(
+        Case.objects.filter(account=account).order_by("-recorded_at", "-id"), ACCOUNT_CASES_PAGE_SIZE
+    ).get_page(page)
     return {
-        "cases": [(case, case_stage(case)) for case in cases],
+        "cases_page": cases_page,
+        "cases": [(case, case_stage(case)) for case in staged(cases_page.object_list)],
         "warnings": list(
             Warning.objects.filter(case__account=account)
             .select_related("drafted_by", "sent_by")

@@ -87,7 +87,7 @@ def _without(params, name: str) -> str:
 def account_detail(request, pk: int):
     """The account's standing across all channels, its whole history, and the advised next step."""
     account = get_object_or_404(SocialAccount, pk=pk)
-    history = account_history(account)
+    history = account_history(account, page=request.GET.get("page"))
     return render(
         request,
         "moderation/account_detail.html",

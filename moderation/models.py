@@ -186,6 +186,8 @@ class Case(models.Model):
             models.Index(fields=["status", "response_due_at"], name="case_status_due_idx"),
             # the queue's default order with status=all (and the API's): read in order, never sorted
             models.Index(fields=["response_due_at", "id"], name="case_due_id_idx"),
+            # an account's cases, newest first, a page at a time (the account page)
+            models.Index(fields=["account", "-recorded_at", "-id"], name="case_account_recent_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -49,3 +49,12 @@ def person(user, empty="—"):
     if user is None:
         return empty
     return user.get_full_name() or user.get_username()
+
+
+@register.simple_tag(takes_context=True)
+def page_query(context, param, number):
+    """This page's query string with ``param`` (a list's page parameter) set to ``number``: one page
+    can carry several paginated lists (``includes/pagination.html``)."""
+    query = context["request"].GET.copy()
+    query[param or "page"] = number
+    return "?" + query.urlencode()
