@@ -192,7 +192,9 @@ class Command(BaseCommand):
             if budget is not None and len(captured) > budget:
                 self.overruns.append(f"{label} ({url}): {len(captured)} queries, budget {budget}")
             if budget is not None and len(first) > budget + COLD_EXTRA:
-                self.overruns.append(f"{label} ({url}), first request: {len(first)} queries, budget {budget + COLD_EXTRA}")
+                self.overruns.append(
+                    f"{label} ({url}), first request: {len(first)} queries, budget {budget + COLD_EXTRA}"
+                )
             sizes[label] = len(response.content)
         for _ in range(rounds):
             for label, client, url in targets:
