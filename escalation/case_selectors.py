@@ -11,12 +11,12 @@ from dataclasses import dataclass
 
 import django_filters
 from django.db.models import Case as DbCase
-from django.db.models import Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, When
+from django.db.models import Exists, F, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, When
 
 from escalation.constants import BlockStatus, SignOffKind, SignOffStatus, WarningStatus
 from escalation.models import Block, SignOff, Warning
 from escalation.periods import notices
-from moderation import clock
+from moderation import clock, search
 from moderation.constants import CaseStatus, Visibility
 from moderation.forms import ChannelChoiceField, GovukFilterForm
 from moderation.models import Case, Channel, HouseRule, Post, ServiceArea
@@ -54,32 +54,55 @@ def case_stage(case: Case) -> Stage:
     return Stage("New", "light-blue")
 
 
-def case_queryset() -> QuerySet[Case]:
-    """Cases with what a list of them shows: account, channel, assignee, rules, stage annotations."""
+def case_list_queryset() -> QuerySet[Case]:
+    """Cases with what a list of them shows but their stage: account, channel, assignee, rules.
+
+    Lists filter, order and slice this, then read the stage of the page's rows alone
+    (``staged``): the stage's subqueries run for those 25 rows, never over a whole table.
+    """
+    return Case.objects.select_related("account", "channel", "assignee", "service_area").prefetch_related(
+        Prefetch("rules", queryset=HouseRule.objects.order_by("position"))
+    )
+
+
+def with_stage(queryset: QuerySet[Case]) -> QuerySet[Case]:
+    """``queryset`` with the annotations ``case_stage`` reads and the first response."""
     latest_warning = Warning.objects.filter(case=OuterRef("pk")).order_by("-drafted_at")
     latest_block = Block.objects.filter(case=OuterRef("pk")).order_by("-proposed_at")
-    return (
-        Case.objects.select_related("account", "channel", "assignee", "service_area")
-        .prefetch_related(Prefetch("rules", queryset=HouseRule.objects.order_by("position")))
-        .annotate(
-            pending_signoff_kind=Subquery(
-                SignOff.objects.filter(case=OuterRef("pk"), status=SignOffStatus.PENDING)
-                .order_by("requested_at")
-                .values("kind")[:1]
-            ),
-            has_removed_post=Exists(
-                Post.objects.filter(case=OuterRef("pk"), visibility__in=[Visibility.HIDDEN, Visibility.DELETED])
-            ),
-            warning_status=Subquery(latest_warning.values("status")[:1]),
-            block_status=Subquery(latest_block.values("status")[:1]),
-            responded_at=first_response_at(),
-            block_to_undo=Exists(
-                Block.objects.filter(
-                    case=OuterRef("pk"), status=BlockStatus.LIFTED, undone_on_platform_at__isnull=True
-                )
-            ),
-        )
+    return queryset.annotate(
+        pending_signoff_kind=Subquery(
+            SignOff.objects.filter(case=OuterRef("pk"), status=SignOffStatus.PENDING)
+            .order_by("requested_at")
+            .values("kind")[:1]
+        ),
+        has_removed_post=Exists(
+            Post.objects.filter(case=OuterRef("pk"), visibility__in=[Visibility.HIDDEN, Visibility.DELETED])
+        ),
+        warning_status=Subquery(latest_warning.values("status")[:1]),
+        block_status=Subquery(latest_block.values("status")[:1]),
+        responded_at=first_response_at(),
+        block_to_undo=Exists(
+            Block.objects.filter(case=OuterRef("pk"), status=BlockStatus.LIFTED, undone_on_platform_at__isnull=True)
+        ),
     )
+
+
+def case_queryset() -> QuerySet[Case]:
+    """Cases with what a list of them shows: account, channel, assignee, rules, stage annotations."""
+    return with_stage(case_list_queryset())
+
+
+def staged(rows) -> list[Case]:
+    """The cases of one page with their stage, in the page's order, in one query whose subqueries
+    run for those rows only (issue 13: over a whole list they were hashed over every removed post
+    and lifted block). ``rows``: a sliced, ordered queryset (``WHERE id IN (… LIMIT 25)``), or the
+    cases of a page already read."""
+    if isinstance(rows, QuerySet):
+        ordering = rows.query.order_by or Case._meta.ordering
+        return list(case_queryset().filter(pk__in=rows.values("pk")).order_by(*ordering))
+    ids = [case.pk for case in rows]
+    found = {case.pk: case for case in case_queryset().filter(pk__in=ids).order_by()} if ids else {}
+    return [found[pk] for pk in ids if pk in found]
 
 
 class ChannelFilterField(django_filters.fields.ModelChoiceField):
@@ -95,7 +118,7 @@ class ChannelFilter(django_filters.ModelChoiceFilter):
 class CaseFilter(django_filters.FilterSet):
     """The queue's filters; they live in the URL so a view can be bookmarked and shared."""
 
-    q = django_filters.CharFilter(method="search", label="Search handle or post text")
+    q = django_filters.CharFilter(method="search", label="Search handle, post text or case number")
     status = django_filters.ChoiceFilter(
         choices=[*CaseStatus.choices, ("all", "All")], method="filter_status", empty_label=None, label="Status"
     )
@@ -133,15 +156,10 @@ class CaseFilter(django_filters.FilterSet):
         self.user = user
 
     def search(self, queryset, name, value):
-        value = value.replace("\x00", "").strip().lstrip("@")
-        if not value:
-            return queryset
-        in_posts = Post.objects.filter(case=OuterRef("pk"), text__icontains=value)
-        if not routing.is_safeguarding_lead(self.user):
-            # a safeguarding case's text is for its leads: a search must not reveal what it says
-            in_posts = in_posts.filter(case__safeguarding_at__isnull=True)
+        # full-text on post text, trigram-indexed parts of handles and names, a case's reference exactly;
+        # a safeguarding case's text is for its leads: a search must not reveal what it says
         return queryset.filter(
-            Q(account__handle__icontains=value) | Q(account__display_name__icontains=value) | Exists(in_posts)
+            search.cases_matching(value, safeguarding_text=routing.is_safeguarding_lead(self.user))
         )
 
     def filter_status(self, queryset, name, value):
@@ -173,9 +191,9 @@ def safeguarding_first(queryset: QuerySet[Case]) -> QuerySet[Case]:
         output_field=IntegerField(),
     )
     ordering = list(queryset.query.order_by) or ["response_due_at", "pk"]
-    return queryset.annotate(safeguarding_rank=rank).order_by(
-        "safeguarding_rank", F("safeguarding_due_at").asc(nulls_last=True), *ordering
-    )
+    # ordered by the expressions themselves, not an annotation, so ``staged`` can apply the same order
+    # when it reads the page's rows again with their stage
+    return queryset.order_by(rank.asc(), F("safeguarding_due_at").asc(nulls_last=True), *ordering)
 
 
 class SafeguardingFirstFilter(CaseFilter):
@@ -189,7 +207,7 @@ class SafeguardingFirstFilter(CaseFilter):
 def case_queue(params, *, user) -> CaseFilter:
     """The queue: filtered, searched and sorted cases (oldest deadline first by default), open
     safeguarding cases always on top."""
-    filterset = SafeguardingFirstFilter(params, queryset=case_queryset(), user=user)
+    filterset = SafeguardingFirstFilter(params, queryset=case_list_queryset(), user=user)
     if not params.get("sort"):
         if notices().crisis is not None:  # crisis mode: urgent work first, then by deadline
             filterset.queryset = filterset.queryset.order_by("priority", "response_due_at", "pk")
@@ -198,13 +216,23 @@ def case_queue(params, *, user) -> CaseFilter:
     return filterset
 
 
-def account_history(account) -> dict:
-    """Every case, warning, block and appeal of an account, newest first (five queries)."""
+ACCOUNT_CASES_PAGE_SIZE = 25
+
+
+def account_history(account, *, page=None) -> dict:
+    """The account's cases (one page of them, newest first, 25 a page: ``cases_page``), and every
+    warning, block and appeal, newest first (six queries)."""
+    from django.core.paginator import Paginator
+
     from escalation.models import Appeal
 
-    cases = list(case_queryset().filter(account=account).order_by("-recorded_at"))
+    # newest first along the index (account, recorded_at DESC, id DESC): case_account_recent_idx
+    cases_page = Paginator(
+        Case.objects.filter(account=account).order_by("-recorded_at", "-id"), ACCOUNT_CASES_PAGE_SIZE
+    ).get_page(page)
     return {
-        "cases": [(case, case_stage(case)) for case in cases],
+        "cases_page": cases_page,
+        "cases": [(case, case_stage(case)) for case in staged(cases_page.object_list)],
         "warnings": list(
             Warning.objects.filter(case__account=account)
             .select_related("drafted_by", "sent_by")

@@ -13,19 +13,21 @@ from pathlib import PurePath
 
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
+from django.db.models import OuterRef
 from django.shortcuts import get_object_or_404, render
 
 from escalation import routing
-from escalation.case_selectors import account_history, case_queryset, case_queue, case_stage
+from escalation.case_selectors import account_history, case_queryset, case_queue, case_stage, staged
 from escalation.constants import BlockScope, BlockStatus, SignOffStatus, WarningStatus
 from escalation.external_reports import describe as describe_external_report
-from escalation.models import Appeal, Block, SignOff
+from escalation.models import Appeal, Block, PoliceReport, SignOff, Warning
 from escalation.selectors import account_standing
-from moderation import services
+from moderation import search, services
 from moderation.constants import CaseOutcome, CaseStatus, EventKind
 from moderation.forms import AssignForm, CloseForm, ReopenForm
-from moderation.models import Post, SocialAccount
-from moderation.selectors import posts_with_versions, team_members
+from moderation.models import Evidence, Post, SocialAccount
+from moderation.search import CappedPaginator
+from moderation.selectors import from_json_rows, json_rows, posts_with_versions, team_members
 from moderation.views import PAGE_SIZE, VISIBILITY_BUTTONS
 
 
@@ -35,8 +37,10 @@ def case_list(request):
     """The queue: open cases with their deadline, filterable, searchable, sortable, paginated."""
     filterset = case_queue(request.GET, user=request.user)
     cases = filterset.qs if filterset.is_valid() else filterset.queryset.none()
-    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [(case, case_stage(case)) for case in page.object_list]
+    # a search is never counted past 1,000 matches ("more than 1,000 cases")
+    searching = filterset.is_valid() and search.clean(filterset.form.cleaned_data.get("q") or "")
+    page = (CappedPaginator if searching else Paginator)(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [(case, case_stage(case)) for case in staged(page.object_list)]
     selected = (
         [
             (filterset.form.fields[name].label, _choice_label(filterset, name, value), _without(request.GET, name))
@@ -84,18 +88,29 @@ def _without(params, name: str) -> str:
 def account_detail(request, pk: int):
     """The account's standing across all channels, its whole history, and the advised next step."""
     account = get_object_or_404(SocialAccount, pk=pk)
-    history = account_history(account)
+    history = account_history(account, page=request.GET.get("page"))
     return render(
         request,
         "moderation/account_detail.html",
         {
             "account": account,
-            "standing": account_standing(account),
+            # the account's blocks and warnings as read for the history: two queries fewer
+            "standing": account_standing(account, blocks=history["blocks"], warnings=history["warnings"]),
             **history,
         },
     )
 
 
+# What the case page shows of its police reports, evidence and appeals, read with the case and blocks.
+REPORT_FIELDS = (
+    "id", "case", "block", "force", "reference", "reported_on", "recorded_at",
+    "recorded_by__id", "recorded_by__username", "recorded_by__first_name", "recorded_by__last_name",
+)  # fmt: skip
+EVIDENCE_FIELDS = (
+    "id", "case", "file", "url", "description", "added_at",
+    "added_by__id", "added_by__username", "added_by__first_name", "added_by__last_name",
+)  # fmt: skip
+APPEAL_FIELDS = ("id", "block", "status", "received_at", "window_opens_at")
 # Who reads any case file; a Service Director reads those of their own service areas.
 LIVE_WARNING = (WarningStatus.DRAFT, WarningStatus.AWAITING_SIGNOFF, WarningStatus.APPROVED)
 LIVE_BLOCK = (BlockStatus.AWAITING_SIGNOFF, BlockStatus.ACTIVE)
@@ -133,7 +148,20 @@ def _event_detail(event) -> tuple[str, str]:
 def case_detail(request, pk: int):
     """The case file: summary, posts and their moderation, decisions, timeline, and what I may do now."""
     user = request.user
-    case = get_object_or_404(case_queryset().select_related("recorded_by", "safeguarding_by"), pk=pk)
+    case = get_object_or_404(
+        case_queryset()
+        .select_related("recorded_by", "safeguarding_by")
+        .annotate(
+            report_rows=json_rows(
+                PoliceReport.objects.filter(case=OuterRef("pk")).order_by("-reported_on", "-id"),
+                *REPORT_FIELDS,
+            ),
+            evidence_rows=json_rows(
+                Evidence.objects.filter(case=OuterRef("pk")).order_by("added_at", "id"), *EVIDENCE_FIELDS
+            ),
+        ),
+        pk=pk,
+    )
     routing.require_case_reader(user, case)
     rules = list(case.rules.all())
     is_open = case.status == CaseStatus.OPEN
@@ -145,19 +173,38 @@ def case_detail(request, pk: int):
         case.posts.select_related("channel", "visibility_changed_by").order_by("posted_at", "pk")
     )
     post_rows = [(post, _moves(post) if can_moderate else []) for post in posts]
-    warnings = list(case.warnings.select_related("drafted_by").order_by("-drafted_at"))
-    blocks = list(case.blocks.select_related("channel", "proposed_by").order_by("-proposed_at"))
-    appeals = list(Appeal.objects.filter(block__case=case).select_related("block").order_by("-received_at"))
-    reports = list(case.police_reports.select_related("recorded_by").order_by("-reported_on"))
+    # the account's warnings and blocks once: this case's, the live ones and the standing's (issue 13)
+    account_warnings = list(
+        Warning.objects.filter(case__account_id=case.account_id).select_related("drafted_by").order_by("-drafted_at")
+    )
+    account_blocks = list(
+        Block.objects.filter(account_id=case.account_id)
+        .select_related("channel", "proposed_by")
+        .annotate(
+            appeal_rows=json_rows(
+                Appeal.objects.filter(block=OuterRef("pk"), block__case=case.pk).order_by("-received_at"),
+                *APPEAL_FIELDS,
+            )
+        )
+        .order_by("-proposed_at")
+    )
+    warnings = [w for w in account_warnings if w.case_id == case.pk]
+    blocks = [b for b in account_blocks if b.case_id == case.pk]
+    appeals = sorted(
+        (a for b in blocks for a in from_json_rows(Appeal, b.appeal_rows)), key=lambda a: a.received_at, reverse=True
+    )
+    reports = from_json_rows(PoliceReport, case.report_rows)
     pending = list(
         SignOff.objects.filter(case=case, status=SignOffStatus.PENDING)
         .select_related("warning", "block", "appeal", "requested_by")
         .order_by("requested_at")
     )
-    live_blocks = list(Block.objects.filter(account_id=case.account_id, status__in=LIVE_BLOCK))
+    live_blocks = [b for b in account_blocks if b.status in LIVE_BLOCK]
     events = list(case.events.order_by("-at", "-id"))
-    evidence = list(case.evidence.select_related("added_by").order_by("added_at", "pk"))
-    standing = account_standing(case.account, case=case)
+    evidence = from_json_rows(Evidence, case.evidence_rows)
+    standing = account_standing(
+        case.account, case=case, blocks=account_blocks, warnings=account_warnings, cases=[case]
+    )
 
     blocked_everywhere = any(b.scope == BlockScope.ALL for b in live_blocks)
     blocked_here = blocked_everywhere or any(b.channel_id == case.channel_id for b in live_blocks)

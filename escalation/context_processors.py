@@ -8,6 +8,7 @@ from django.urls import reverse
 from escalation import routing
 from escalation.periods import notices
 from escalation.selectors import decisions_waiting
+from moderation import navcache
 from moderation.constants import FlagStatus
 from moderation.models import Flag
 from moderation.reach import admin_allowed
@@ -23,20 +24,36 @@ DECIDER_PERMS = (
 )
 
 
-def navigation_for(user, current_path: str) -> list[dict]:
+def _counts(user) -> dict:
+    """What waits for ``user``, and their roles: cached per user until a write changes them
+    (``moderation.navcache``)."""
+    counts = {"roles": list(user.groups.values_list("name", flat=True))}
+    if routing.holds(user, routing.PERM_RECORD_CASE):
+        counts["open_flags"] = Flag.objects.filter(status=FlagStatus.OPEN).count()
+    if any(routing.holds(user, p) for p in DECIDER_PERMS):
+        # sign-offs, appeals and blocks to acknowledge (/decisions/ lists the same)
+        counts["waiting"] = decisions_waiting(user)
+    return counts
+
+
+def navigation_counts(user) -> dict:
+    return navcache.cached(user.pk, lambda: _counts(user))
+
+
+def navigation_for(user, current_path: str, counts: dict | None = None) -> list[dict]:
     if not user.is_authenticated:
         return []
+    counts = counts if counts is not None else navigation_counts(user)
     items = []
     if routing.holds(user, routing.PERM_RECORD_CASE):
         items.append({"text": "Cases", "href": reverse("moderation:case_list")})
         items.append({"text": "Record a case", "href": reverse("moderation:case_create")})
-        open_flags = Flag.objects.filter(status=FlagStatus.OPEN).count()
+        open_flags = counts.get("open_flags", 0)
         items.append({"text": "Flagged posts", "href": reverse("moderation:flag_list"), "count": open_flags})
     if routing.holds(user, routing.PERM_IMPORT_POSTS):
         items.append({"text": "Import posts", "href": reverse("moderation:import_list")})
     if any(routing.holds(user, p) for p in DECIDER_PERMS):
-        # what waits for them there: sign-offs, appeals and blocks to acknowledge (/decisions/ lists the same)
-        waiting = decisions_waiting(user)
+        waiting = counts.get("waiting", 0)
         items.append({"text": "Decisions", "href": reverse("escalation:decision_list"), "count": waiting})
     if policy.current().appeals and any(routing.holds(user, p) for p in routing.APPEAL_READERS):
         items.append({"text": "Appeals", "href": reverse("escalation:appeal_list")})
@@ -68,12 +85,13 @@ def workspace(request) -> dict:
     # an integration's token (the API) is not a person: it has no role and no workspace
     if user is None or not user.is_authenticated or not hasattr(user, "groups") or request.path.startswith("/admin/"):
         return context
-    roles = [role_titles.for_role(name) for name in user.groups.values_list("name", flat=True) if name in routing.ROLES]
+    counts = navigation_counts(user)
+    roles = [role_titles.for_role(name) for name in counts["roles"] if name in routing.ROLES]
     context["user_role"] = ", ".join(roles) or ("Administrator" if user.is_superuser else "")
     # half signed in (the second step not yet passed): no navigation to pages that would only send them back
     verified = getattr(user, "is_verified", None)
     if not settings.MFA_REQUIRED or verified is None or verified():
-        context["navigation"] = navigation_for(user, request.path)
+        context["navigation"] = navigation_for(user, request.path, counts)
         if context["navigation"]:  # a person with work to do: the periods in force change it
             context["period_notices"] = notices()
             context["can_declare_crisis"] = routing.holds(user, routing.PERM_DECLARE_CRISIS)

@@ -105,6 +105,12 @@ class Block(models.Model):
                 condition=Q(status="active", appeal_window_flagged_at__isnull=True),
                 name="block_appeal_window_due_idx",
             ),
+            # "undo the block on the platform" in the lists' stage: only the few such blocks are indexed
+            models.Index(
+                fields=["case"],
+                condition=Q(status="lifted", undone_on_platform_at__isnull=True),
+                name="block_to_undo_case_idx",
+            ),
         ]
         constraints = [
             # one live block (proposed or active) per account and scope

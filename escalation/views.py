@@ -59,6 +59,7 @@ from policy.titles import titles
 
 PAGE_SIZE = 25
 INBOX_PAGE_SIZE = 50
+LIST_PAGE_SIZE = 25  # the decisions page's other lists: appeals, blocks to acknowledge, recently decided
 
 # Who has a decisions inbox: anyone who signs off, acknowledges or decides appeals.
 DECIDER_PERMS = (
@@ -195,10 +196,16 @@ def decision_list(request):
     page = None
     if signs_off:
         page = Paginator(pending.exclude(kind=SignOffKind.APPEAL), INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
-    appeals = list(pending.filter(kind=SignOffKind.APPEAL)) if routing.holds(user, routing.PERM_DECIDE_APPEAL) else None
-    to_acknowledge = None
+    # every list of the page is paginated (issue 13: the Managing Director's page ran to 342 KB)
+    appeals = appeals_page = None
+    if routing.holds(user, routing.PERM_DECIDE_APPEAL):
+        appeals_page = Paginator(pending.filter(kind=SignOffKind.APPEAL), LIST_PAGE_SIZE).get_page(
+            request.GET.get("appeals_page")
+        )
+        appeals = list(appeals_page.object_list)
+    to_acknowledge = acknowledge_page = None
     if routing.holds(user, routing.PERM_ACKNOWLEDGE_BLOCK):
-        blocks = list(
+        acknowledge_page = Paginator(
             blocks_to_acknowledge()
             .select_related("account", "channel", "case", "proposed_by")
             .prefetch_related(
@@ -208,26 +215,34 @@ def decision_list(request):
                     to_attr="approvals",
                 )
             )
-            .order_by("started_at", "pk")
-        )
+            .order_by("started_at", "pk"),
+            LIST_PAGE_SIZE,
+        ).get_page(request.GET.get("acknowledge_page"))
+        blocks = list(acknowledge_page.object_list)
         for block in blocks:
             # who blocked: the manager who approved the sign-off; an immediate block or a ban, who made it
             block.blocked_by = block.approvals[0].decided_by if block.approvals else block.proposed_by
         acknowledgement_days = policy.current().acknowledgement_due_working_days
         to_acknowledge = [(block, due_after(block.started_at, acknowledgement_days)) for block in blocks]
-    recent = list(
+    # read newest first along the index (decided_by, decided_at DESC), signoff_decider_recent_idx
+    recent_page = Paginator(
         SignOff.objects.filter(decided_by=user)
         .select_related("case__account", "block__channel", "appeal")
-        .order_by("-decided_at")[:5]
-    )
+        .order_by("-decided_at", "-id"),
+        LIST_PAGE_SIZE,
+    ).get_page(request.GET.get("recent_page"))
+    recent = list(recent_page.object_list)
     return render(
         request,
         "escalation/decision_list.html",
         {
             "page": page,
             "appeals": appeals,
+            "appeals_page": appeals_page,
             "to_acknowledge": to_acknowledge,
+            "acknowledge_page": acknowledge_page,
             "recent": [(s, _subject_label(s)) for s in recent],
+            "recent_page": recent_page,
             "back": request.get_full_path(),
         },
     )

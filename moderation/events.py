@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import models, transaction
 
-from moderation import clock
+from moderation import clock, navcache
 from moderation.constants import EventKind
 from moderation.models import Case, CaseEvent
 
@@ -35,6 +35,7 @@ def record_event(
     """Append one event to ``case``'s timeline. Must run inside the service's transaction."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("record_event must be called inside the service's transaction")
+    navcache.changed()  # what waits for people may have changed: their navigation counts again
     return CaseEvent.objects.create(
         case_id=case if isinstance(case, int) else case.pk,
         kind=kind,
@@ -53,4 +54,5 @@ def record_events_bulk(events: list[CaseEvent]) -> list[CaseEvent]:
     """Append many events in one INSERT (set-based services). Same rules as ``record_event``."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("record_events_bulk must be called inside the service's transaction")
+    navcache.changed()
     return CaseEvent.objects.bulk_create(events)

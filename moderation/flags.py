@@ -21,7 +21,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from moderation import clock
+from moderation import clock, navcache
 from moderation.constants import PERSONAL_DATA_KINDS, EventKind, FlagKind, FlagStatus
 from moderation.events import record_event
 from moderation.models import ElectionPeriod, Flag, FlagRule, Post
@@ -172,11 +172,13 @@ def flags_evaluate(*, posts: list[Post]) -> list[Flag]:
         flag.created_at = now
     if flags:
         Flag.objects.bulk_create(flags, ignore_conflicts=True)
+        navcache.changed()  # the navigation's count of open flags
     return flags
 
 
 def flags_confirm(*, posts: list[Post]) -> int:
     """A case was recorded for ``posts``: their open flags become confirmed. Returns how many."""
+    navcache.changed()
     return Flag.objects.filter(post__in=[p.pk for p in posts], status=FlagStatus.OPEN).update(
         status=FlagStatus.CONFIRMED
     )
@@ -228,6 +230,7 @@ def flag_dismiss(*, actor: AbstractBaseUser, flag: Flag, note: str = "") -> Flag
     flag.note = clean_text(note).strip()
     flag.full_clean(validate_unique=False, validate_constraints=True)
     flag.save(update_fields=["status", "dismissed_by", "dismissed_at", "note"])
+    navcache.changed()  # an uncased post's flag writes no event
     if flag.post.case_id is not None:
         record_event(
             case=flag.post.case_id,

@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, Upper
 
 from moderation import clock
 from moderation.constants import (
@@ -96,6 +98,12 @@ class SocialAccount(models.Model):
 
     class Meta:
         ordering = ["platform", "handle"]
+        indexes = [
+            # the queue's and the API's search: a part of a handle or name (trigrams, pg_trgm), on the
+            # same UPPER(…) expression Django's ``icontains`` compares
+            GinIndex(OpClass(Upper("handle"), name="gin_trgm_ops"), name="account_handle_trgm_idx"),
+            GinIndex(OpClass(Upper("display_name"), name="gin_trgm_ops"), name="account_name_trgm_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["platform", "handle"], name="account_unique_platform_handle"),
             models.CheckConstraint(condition=~Q(handle=""), name="account_handle_not_blank"),
@@ -195,6 +203,10 @@ class Case(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "response_due_at"], name="case_status_due_idx"),
+            # the queue's default order with status=all (and the API's): read in order, never sorted
+            models.Index(fields=["response_due_at", "id"], name="case_due_id_idx"),
+            # an account's cases, newest first, a page at a time (the account page)
+            models.Index(fields=["account", "-recorded_at", "-id"], name="case_account_recent_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -302,6 +314,8 @@ class Post(models.Model):
     class Meta:
         ordering = ["posted_at"]
         indexes = [
+            # the queue's search of post text: English full-text search (``moderation.search``)
+            GinIndex(SearchVector("text", config="english"), name="post_text_search_idx"),
             # "is a post of this case removed?" (the queue's stage with status=all, the API): only the
             # few removed posts are indexed, so the lookup never scans the posts table
             models.Index(

@@ -157,6 +157,15 @@ def policy_read_afresh(request):
     forget_notices()
 
 
+@pytest.fixture(autouse=True)
+def navigation_counted_afresh():
+    """Each test starts with no navigation counts cached (moderation.navcache): user ids repeat
+    across tests whose sequences are reset."""
+    from moderation import navcache
+
+    navcache._move_on()
+
+
 @pytest.fixture
 def block_in_state(db):
     """Make a block in a given status: ``make(status, **factory_kwargs)``.

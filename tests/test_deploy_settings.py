@@ -46,3 +46,17 @@ def test_an_old_postgresql_is_refused(db, monkeypatch):
     monkeypatch.setattr(connection, "pg_version", 140005)
     [error] = postgresql_version(None, databases=["default"])
     assert error.id == "moderation.E002"
+
+
+def test_production_reads_each_template_once_per_process():
+    """The cached template loader in production (Django's default when no loaders are named)."""
+    code = (
+        "import django; django.setup(); from django.template import engines; "
+        "print([type(x).__name__ + ':' + type(x).__module__ for x in engines['django'].engine.template_loaders])"
+    )
+    clean = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV and k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env={**clean, **PRODUCTION_ENV}, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "['Loader:django.template.loaders.cached']"

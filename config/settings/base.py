@@ -23,6 +23,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.humanize",
+    "django.contrib.postgres",  # full-text search and trigram indexes (moderation.search)
     "whitenoise.runserver_nostatic",
     "config.apps.StaticFilesConfig",
     "django.forms",
@@ -125,7 +126,7 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     # first: refuses a locked-out username from this address before any password is checked
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "config.permissions.OneQueryModelBackend",  # ModelBackend, permissions in one query
     # single sign-on (config/oidc.py): answers only its own callback, and only when OIDC_RP_CLIENT_ID is set
     "config.oidc.OIDCBackend",
 ]

@@ -4,11 +4,11 @@ the API pages with a cursor, newest first)."""
 from __future__ import annotations
 
 import django_filters
-from django.db.models import Q
 
 from escalation.case_selectors import CaseFilter
 from escalation.constants import AppealStatus, BlockKind, BlockScope, BlockStatus
 from escalation.models import Appeal, Block
+from moderation import search
 from moderation.constants import Platform
 from moderation.models import Channel, SocialAccount
 
@@ -30,10 +30,11 @@ class AccountFilter(django_filters.FilterSet):
         fields = ["q", "platform"]
 
     def search(self, queryset, name, value):
-        value = value.replace("\x00", "").strip().lstrip("@")
+        value = search.clean(value)
         if not value:
             return queryset
-        return queryset.filter(Q(handle__icontains=value) | Q(display_name__icontains=value))
+        # any part of a handle or name, answered by the trigram indexes (moderation.search)
+        return queryset.filter(pk__in=search.accounts_matching(value).values("pk"))
 
 
 class BlockFilter(django_filters.FilterSet):

@@ -12,7 +12,7 @@ from rest_framework.pagination import CursorPagination
 
 from escalation.api.filters import AccountFilter, ApiCaseFilter, AppealFilter, BlockFilter
 from escalation.api.serializers import AccountSerializer, AppealSerializer, BlockSerializer, CaseSerializer
-from escalation.case_selectors import case_queryset
+from escalation.case_selectors import staged
 from escalation.models import Appeal, Block
 from escalation.selectors import account_standings
 from moderation.api.permissions import integration_of
@@ -66,10 +66,15 @@ class CaseList(ScopedList):
     filter_backends = [CaseFilterBackend]
 
     def base_queryset(self):
-        return case_queryset()
+        return Case.objects.all()
 
     def scope(self, queryset, channels):
         return queryset.filter(channel__in=channels)
+
+    def paginate_queryset(self, queryset):
+        # the page's cases first, then their stage and what they show for those rows alone (issue 13)
+        page = super().paginate_queryset(queryset)
+        return None if page is None else staged(page)
 
 
 @extend_schema(

@@ -134,3 +134,11 @@ def may_read_text(context, post, case=None):
 
     case = case if case is not None else (post.case if post.case_id else None)
     return case is None or can_read_case_text(_reader(context), case)
+
+@register.simple_tag(takes_context=True)
+def page_query(context, param, number):
+    """This page's query string with ``param`` (a list's page parameter) set to ``number``: one page
+    can carry several paginated lists (``includes/pagination.html``)."""
+    query = context["request"].GET.copy()
+    query[param or "page"] = number
+    return "?" + query.urlencode()

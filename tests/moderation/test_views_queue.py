@@ -172,9 +172,11 @@ class TestAccountPage:
         client.force_login(officer)
         url = reverse("moderation:account_detail", args=[account.pk])
         bulk_cases(20, channel=channel, recorded_by=officer, account=account)
+        client.get(url)  # a person's first page also counts their navigation (then cached: moderation.navcache)
         small = count_queries(client, url)
         bulk_cases(480, channel=channel, recorded_by=officer, account=account)
         assert count_queries(client, url) == small
+        assert small <= 12
 
     @pytest.mark.parametrize("role", ["director", "md"])
     def test_only_the_communications_team_opens_it(self, client, request, role):
