@@ -316,6 +316,7 @@ class CaseAdmin(SafeguardingTextAdminMixin, CaseReachAdminMixin, admin.ModelAdmi
         "channel",
         "rules_list",
         "shown_reason",
+        "reported_by",
         "safeguarding",
         "status",
         "outcome",

@@ -348,6 +348,14 @@ class CaseRecordForm(StripNulMixin, GovukFormMixin, forms.Form):
         error_messages={"required": "Say why the post is unacceptable"},
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    reported_by = forms.CharField(
+        label="Who reported it to us (optional)",
+        max_length=200,
+        required=False,
+        help_text="If someone told us about the post, for example “a member of the public, by direct message”. "
+        "Leave it empty if we found it ourselves.",
+        error_messages={"max_length": "Who reported it must be 200 characters or fewer"},
+    )
     service_area = forms.ModelChoiceField(
         queryset=None,
         label="Service area",

@@ -162,6 +162,12 @@ class Case(models.Model):
     channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="cases")
     rules = models.ManyToManyField(HouseRule, related_name="cases")
     reason = models.TextField()
+    reported_by = models.CharField(
+        "Reported to us by",
+        max_length=200,
+        blank=True,
+        help_text="Who told us about the post, if someone did (HMPPS: the public report comments by direct message).",
+    )
     status = models.CharField(max_length=20, choices=CaseStatus.choices, default=CaseStatus.OPEN)
     outcome = models.CharField(max_length=30, choices=CaseOutcome.choices, blank=True)
     priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.NORMAL)

@@ -112,6 +112,9 @@ def _find_post(data: PostData) -> Post | None:
     return None
 
 
+REPORTED_BY_MAX = 200
+
+
 @transaction.atomic
 def case_record(
     *,
@@ -124,6 +127,7 @@ def case_record(
     reason: str,
     service_area: ServiceArea | None = None,
     priority: int = Priority.NORMAL,
+    reported_by: str = "",
 ) -> RecordResult:
     """Record an incident: the account, its post(s), the house rules broken and why.
 
@@ -141,6 +145,9 @@ def case_record(
         errors["rules"] = "Select at least one house rule that was broken."
     if not reason:
         errors["reason"] = "Say why the post is unacceptable."
+    reported_by = clean_text(reported_by or "").strip()
+    if len(reported_by) > REPORTED_BY_MAX:
+        errors["reported_by"] = f"Who reported it must be {REPORTED_BY_MAX} characters or fewer."
     channels = {p.channel.platform for p in posts}
     if len(channels) > 1 or (posts and platform not in channels):
         errors["posts"] = "All the posts of a case must be on channels of the account's platform."
@@ -179,6 +186,7 @@ def case_record(
         account=account,
         channel=posts[0].channel,
         reason=reason,
+        reported_by=reported_by,
         service_area=service_area,
         priority=priority,
         recorded_by=actor,

@@ -153,6 +153,7 @@ def _record_case(request, form: CaseRecordForm, token: str):
                 ],
                 rules=list(data["rules"]),
                 reason=data["reason"],
+                reported_by=data.get("reported_by", ""),
                 service_area=data["service_area"],
                 priority=data["priority"],
             )

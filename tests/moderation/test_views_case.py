@@ -94,6 +94,24 @@ class TestRecordCase:
         assert timezone.localtime(post.posted_at, LONDON).strftime("%d/%m/%Y %H:%M") == form_data["posted_at"]
         assert list(case.events.values_list("kind", flat=True)) == [EventKind.CASE_RECORDED]
 
+    def test_who_reported_it_is_recorded_and_shown_on_the_case(self, client, officer, form_data):
+        client.force_login(officer)
+        form_data["reported_by"] = "  A member of the public, by direct message  "
+        page = client.post(CREATE, form_data, follow=True).content.decode()
+        case = Case.objects.get()
+        assert case.reported_by == "A member of the public, by direct message"
+        assert "Reported to us by" in page
+        assert "A member of the public, by direct message" in page
+
+    def test_who_reported_it_is_optional_and_too_long_is_refused_in_the_form(self, client, officer, form_data):
+        client.force_login(officer)
+        page = client.post(CREATE, {**form_data, "reported_by": "x" * 201}).content.decode()
+        assert "Who reported it must be 200 characters or fewer" in page
+        assert not Case.objects.exists()
+        client.post(CREATE, form_data)
+        assert Case.objects.get().reported_by == ""
+        assert "Reported to us by" not in client.get(case_url(Case.objects.get())).content.decode()
+
     def test_a_post_already_recorded_leads_to_its_existing_case(self, client, officer, channel, form_data):
         existing = factories.OpenCaseFactory(channel=channel, posts=[])
         factories.PostFactory(
