@@ -93,6 +93,14 @@ class EventKind(models.TextChoices):
     FLAG_DISMISSED = "flag_dismissed", "Automatic flag dismissed: not a problem"
     CRISIS_STARTED = "crisis_started", "Crisis mode switched on"
     CRISIS_ENDED = "crisis_ended", "Crisis mode switched off"
+    ENQUIRY_RECORDED = "enquiry_recorded", "Recorded as an enquiry"
+    ENQUIRY_REPLIED = "enquiry_replied", "Reply sent"
+    ENQUIRY_HOLDING_REPLY = "enquiry_holding_reply", "Holding reply sent"
+    ENQUIRY_SIGNPOSTED = "enquiry_signposted", "Signposted"
+    ENQUIRY_CLARIFICATION_ASKED = "enquiry_clarification_asked", "Asked to clarify the request (clock paused)"
+    ENQUIRY_CLARIFIED = "enquiry_clarified", "Clarification received (clock restarted)"
+    ENQUIRY_HANDED_ON = "enquiry_handed_on", "Enquiry handed on"
+    ENQUIRY_ANSWERED = "enquiry_answered", "Enquiry answered"
 
 
 class FlagKind(models.TextChoices):
