@@ -257,7 +257,7 @@ def enquiry_record_from_post(
 
 
 def _locked(enquiry: Enquiry) -> Enquiry:
-    return Enquiry.objects.select_for_update().select_related("case__policy_version").get(pk=enquiry.pk)
+    return Enquiry.objects.select_for_update(of=("self",)).select_related("case__policy_version").get(pk=enquiry.pk)
 
 
 def _require_open(enquiry: Enquiry) -> None:
