@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import PurePath
 
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 
@@ -21,10 +22,10 @@ from escalation.constants import BlockScope, BlockStatus, SignOffStatus, Warning
 from escalation.external_reports import describe as describe_external_report
 from escalation.models import Appeal, Block, SignOff
 from escalation.selectors import account_standing
-from moderation import services
+from moderation import enquiries, services
 from moderation.constants import CaseOutcome, CaseStatus, EventKind
 from moderation.forms import AssignForm, CloseForm, ReopenForm
-from moderation.models import Post, SocialAccount
+from moderation.models import Case, Post, SocialAccount
 from moderation.selectors import team_members
 from moderation.views import PAGE_SIZE, VISIBILITY_BUTTONS
 
@@ -107,6 +108,17 @@ RECOMMENDED_ACTION = {
     "immediate_block": "immediate_block",
 }
 
+ENQUIRY_EVENTS = frozenset(kind for kind in EventKind if kind.startswith("enquiry_"))
+
+
+def _enquiry(case: Case):
+    """The case's enquiry (joined by ``case_queryset``), or None."""
+    try:
+        return case.enquiry
+    except ObjectDoesNotExist:
+        return None
+
+
 def _moves(post: Post) -> list[tuple]:
     """The visibility buttons a post offers now: (target, label, past tense, button style)."""
     allowed = services.VISIBILITY_MOVES[post.visibility]
@@ -124,6 +136,8 @@ def _event_detail(event) -> tuple[str, str]:
         return "", f"post-{event.subject_id}"
     if event.kind in (EventKind.PLATFORM_REPORTED, EventKind.AGENCY_REPORTED):
         return describe_external_report(after), ""
+    if event.kind in ENQUIRY_EVENTS:
+        return enquiries.describe(event.kind, after), ""
     if event.kind == EventKind.EVIDENCE_ADDED:
         return (PurePath(after["file"]).name if after.get("file") else after.get("url", "")), ""
     return "", ""
@@ -155,6 +169,8 @@ def case_detail(request, pk: int):
     events = list(case.events.order_by("-at", "-id"))
     evidence = list(case.evidence.select_related("added_by").order_by("added_at", "pk"))
     standing = account_standing(case.account, case=case)
+    enquiry = _enquiry(case)
+    enquiry_open = enquiry is not None and enquiry.status != "answered"
 
     blocked_everywhere = any(b.scope == BlockScope.ALL for b in live_blocks)
     blocked_here = blocked_everywhere or any(b.channel_id == case.channel_id for b in live_blocks)
@@ -169,6 +185,7 @@ def case_detail(request, pk: int):
         and not blocked_here,
         "police_report": routing.holds(user, routing.PERM_REPORT_POLICE),
         "external_report": routing.holds(user, routing.PERM_MODERATE_POST),
+        "record_enquiry": can_moderate and enquiry is None,
         "add_evidence": routing.holds(user, routing.PERM_RECORD_CASE),
         "assign": is_open and can_manage,
         "assign_to_me": is_open
@@ -224,5 +241,8 @@ def case_detail(request, pk: int):
             "assign_form": AssignForm(initial={"assignee": case.assignee_id}) if actions["assign"] else None,
             "close_form": CloseForm() if actions["close"] else None,
             "reopen_form": ReopenForm() if actions["reopen"] else None,
+            "enquiry": enquiry,
+            "enquiry_open": enquiry_open,
+            "saved_reply": enquiries.saved_reply(enquiry.kind) if enquiry_open and can_moderate else None,
         },
     )
