@@ -17,13 +17,16 @@ import pytest
 from django.contrib import admin
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from escalation.models import Appeal, Block, PoliceReport, SignOff, Warning
-from moderation import reach, services
+from moderation import clock, reach, services
 from moderation.constants import FlagKind
+from moderation.enquiries import enquiry_record
 from moderation.models import (
     Case,
     CaseEvent,
+    Enquiry,
     Evidence,
     Flag,
     FlagRule,
@@ -63,6 +66,8 @@ def world(officer, manager, director, md, service_area, other_director):
     Flag.objects.create(post=canary.posts.first(), rule=flag_rule, reason="matched ‘canary’")
     Flag.objects.create(post=in_area.posts.first(), rule=flag_rule, reason="matched")
     Evidence.objects.create(case=in_area, url="https://example.org/post/1", description="Link", added_by=officer)
+    for case in (in_area, canary):
+        enquiry_record(actor=officer, case=case, kind="complaint", received_on=timezone.localdate(clock.now()))
 
     own_channel = in_area.channel
     integration, token = services.integration_create(actor=None, name="Social inbox", channels=[own_channel])
@@ -97,6 +102,7 @@ def admin_urls(canary: Case) -> list[str]:
         Appeal: Appeal.objects.filter(block__case=canary).first(),
         Flag: Flag.objects.filter(post__case=canary).first(),
         PoliceReport: None,
+        Enquiry: Enquiry.objects.filter(case=canary).first(),
     }
     urls = [reverse("admin:index")]
     app_labels = set()
