@@ -96,6 +96,12 @@ def due_on_for(enquiry: Enquiry) -> date | None:
     return None
 
 
+def _one_line(value: str) -> str:
+    """A name or reference on one line (it goes into an email's subject): runs of spaces and line ends
+    become one space."""
+    return " ".join(clean_text(value or "").split())
+
+
 # --- recording --------------------------------------------------------------------------------------
 
 
@@ -124,8 +130,7 @@ def _validate(
             )
         if not correspondence_address:
             errors["correspondence_address"] = (
-                "A Freedom of Information request needs an address for correspondence: give an email or postal "
-                "address."
+                "A Freedom of Information request needs an address for correspondence: give an email or postal address."
             )
         if not description:
             errors["description"] = (
@@ -148,7 +153,7 @@ def enquiry_record(
 ) -> Enquiry:
     """Turn a case into an enquiry of ``kind``, with its deadline and its timeline event."""
     require_perm(actor, routing.PERM_MODERATE_POST, "record enquiries")
-    requester_name = clean_text(requester_name or "").strip()
+    requester_name = _one_line(requester_name)
     correspondence_address = clean_text(correspondence_address or "").strip()
     description = clean_text(description or "").strip()
     errors = _validate(
@@ -216,7 +221,7 @@ def enquiry_record_from_post(
     errors = _validate(
         kind=kind,
         received_on=received_on,
-        requester_name=clean_text(requester_name or "").strip(),
+        requester_name=_one_line(requester_name),
         correspondence_address=clean_text(correspondence_address or "").strip(),
         description=clean_text(description or "").strip(),
         case=None,
@@ -396,9 +401,9 @@ def enquiry_hand_on(
 ) -> Enquiry:
     """Hand the enquiry on to the team that owns it; its email, if given, is told once this commits."""
     require_perm(actor, routing.PERM_MODERATE_POST, "hand enquiries on")
-    team = clean_text(team or "").strip()
+    team = _one_line(team)
     email = clean_text(email or "").strip()
-    reference = clean_text(reference or "").strip()
+    reference = _one_line(reference)
     note = clean_text(note or "").strip()
     errors = {}
     if not team:
@@ -426,9 +431,7 @@ def enquiry_hand_on(
         enquiry.handed_on_at = now
         if enquiry.status == EnquiryStatus.OPEN:
             enquiry.status = EnquiryStatus.HANDED_ON
-        enquiry.save(
-            update_fields=["handed_to_team", "handed_to_email", "handed_reference", "handed_on_at", "status"]
-        )
+        enquiry.save(update_fields=["handed_to_team", "handed_to_email", "handed_reference", "handed_on_at", "status"])
         event = record_event(
             case=enquiry.case_id,
             kind=EventKind.ENQUIRY_HANDED_ON,
@@ -546,8 +549,7 @@ SAVED_REPLIES = {
     ),
     EnquiryKind.QUESTION: (
         "contact_url",
-        "Thank you for your question. You can find the answer, or the best way to reach the right team, "
-        "here: {url}",
+        "Thank you for your question. You can find the answer, or the best way to reach the right team, here: {url}",
     ),
 }
 URL_LABELS = {

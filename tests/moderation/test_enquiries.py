@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
+from hypothesis.extra.django import TestCase as HypothesisTestCase
 
 from escalation.case_selectors import case_queue
 from moderation import clock
@@ -245,3 +246,52 @@ def test_saved_replies_come_from_the_policys_signposting_urls():
     assert "formal complaints procedure" in saved_reply("complaint")["text"]
     assert saved_reply("foi")["url"] == "https://www.hart.gov.uk/foi"
     assert saved_reply("question") == {"missing": "Contact page URL"}
+
+
+class TestAnyText(HypothesisTestCase):
+    @settings(max_examples=30, deadline=None)
+    @given(
+        name=st.text(max_size=260),
+        address=st.text(max_size=4100),
+        description=st.text(max_size=4100),
+        team=st.text(max_size=160),
+    )
+    def test_any_text_is_stored_or_refused_with_a_message_never_an_error(self, name, address, description, team):
+        officer = factories.OfficerFactory()
+        case = factories.OpenCaseFactory()
+        refused: set[str] = set()
+        try:
+            enquiry = foi(
+                officer, case, today(), requester_name=name, correspondence_address=address, description=description
+            )
+        except ValidationError as error:
+            refused = set(error.message_dict)
+        if refused:
+            assert refused <= {"requester_name", "correspondence_address", "description"}
+            assert not Enquiry.objects.filter(case=case).exists()
+            return
+        enquiry.refresh_from_db()
+        assert "\x00" not in enquiry.requester_name + enquiry.correspondence_address + enquiry.description
+        assert all((enquiry.requester_name, enquiry.correspondence_address, enquiry.description))
+        try:
+            enquiry_hand_on(actor=officer, enquiry=enquiry, team=team)
+        except ValidationError as error:
+            refused = set(error.message_dict)
+        if refused:
+            assert refused == {"team"}
+            assert not CaseEvent.objects.filter(case=case, kind=EventKind.ENQUIRY_HANDED_ON).exists()
+        else:
+            enquiry.refresh_from_db()
+            assert 0 < len(enquiry.handed_to_team) <= 120
+
+
+def test_a_team_or_reference_over_several_lines_is_kept_on_one_line_for_the_emails_subject(
+    officer, django_capture_on_commit_callbacks
+):
+    enquiry = foi(officer, factories.OpenCaseFactory(), today())
+    with django_capture_on_commit_callbacks():
+        enquiry_hand_on(actor=officer, enquiry=enquiry, team="FOI\nteam", email="foi@hart.example", reference="A\r\nB")
+    message = OutboxMessage.objects.get(kind="enquiry_handed_on")
+    assert "\n" not in message.subject
+    assert "FOI team" in message.subject
+    assert "A B" in message.subject
