@@ -69,6 +69,8 @@ def test_an_foi_request_from_a_post_shows_its_20_working_day_deadline_and_is_han
     assert "Recorded as a freedom of information request. Answer due by 20 January 2027." in page
     assert "Wednesday 20 January 2027" in page
     assert "20 working days from receipt" in page
+    assert "House rules broken" not in page  # an enquiry breaks no rule
+    assert "Why it was recorded" in page
     assert "Reply to copy" in page
     assert "https://www.hart.gov.uk/foi" in page
     enquiry = Enquiry.objects.get()
