@@ -153,3 +153,40 @@ def test_the_admin_lists_enquiries_read_only_within_the_case_reach(client, offic
     director.save(update_fields=["is_staff"])
     client.force_login(director)
     assert client.get(url).status_code in (302, 403)
+
+
+def test_asking_to_clarify_pauses_the_clock_on_the_case_page_and_their_reply_moves_the_date(client, officer):
+    policy.revise(reason="England and Wales.", bank_holidays="ENG")
+    start = datetime(2027, 3, 1, 10, tzinfo=LONDON)  # a Monday: due 31 March (Good Friday, Easter Monday)
+    with clock.travel_to(start):
+        case = factories.OpenCaseFactory()
+        enquiry = enquiry_record(
+            actor=officer,
+            case=case,
+            kind="foi",
+            received_on=start.date(),
+            requester_name="Sam Jones",
+            correspondence_address="1 High Street, Fleet",
+            description="Parking fines issued in 2026.",
+        )
+    client.force_login(officer)
+    case_url = reverse("moderation:case_detail", args=[case.pk])
+    with clock.travel_to(datetime(2027, 3, 2, 10, tzinfo=LONDON)):
+        client.post(
+            reverse("escalation:enquiry_step", args=[enquiry.pk, "clarify"]),
+            {"asked_on_day": "2", "asked_on_month": "3", "asked_on_year": "2027"},
+        )
+        page = client.get(case_url).content.decode()
+    assert "Clock paused" in page
+    assert "Wednesday 31 March 2027" in page
+    with clock.travel_to(datetime(2027, 3, 5, 10, tzinfo=LONDON)):
+        response = client.post(
+            reverse("escalation:enquiry_step", args=[enquiry.pk, "clarified"]),
+            {"replied_on_day": "5", "replied_on_month": "3", "replied_on_year": "2027"},
+            follow=True,
+        )
+    page = response.content.decode()
+    assert "The clock restarted." in page
+    assert "Monday 5 April 2027" in page
+    assert "plus 3 working days paused to clarify" in page
+    assert "Clock paused" not in page
