@@ -19,7 +19,7 @@ from escalation.periods import notices
 from moderation import clock, search
 from moderation.constants import CaseStatus, Visibility
 from moderation.forms import ChannelChoiceField, GovukFilterForm
-from moderation.models import Case, Channel, HouseRule, Post, ServiceArea
+from moderation.models import Case, Channel, EnquiryKind, HouseRule, Post, ServiceArea
 from moderation.selectors import first_response_at, first_response_events
 from policy import roles as routing
 
@@ -60,7 +60,7 @@ def case_list_queryset() -> QuerySet[Case]:
     Lists filter, order and slice this, then read the stage of the page's rows alone
     (``staged``): the stage's subqueries run for those 25 rows, never over a whole table.
     """
-    return Case.objects.select_related("account", "channel", "assignee", "service_area").prefetch_related(
+    return Case.objects.select_related("account", "channel", "assignee", "service_area", "enquiry").prefetch_related(
         Prefetch("rules", queryset=HouseRule.objects.order_by("position"))
     )
 
@@ -135,6 +135,9 @@ class CaseFilter(django_filters.FilterSet):
     service_area = django_filters.ModelChoiceFilter(
         queryset=ServiceArea.objects.all(), label="Service area", empty_label="All areas"
     )
+    kind = django_filters.ChoiceFilter(  # enquiries by kind (issue 12); one join, on the case's enquiry
+        choices=EnquiryKind.choices, field_name="enquiry__kind", label="Enquiry", empty_label="Any case"
+    )
     overdue = django_filters.BooleanFilter(
         method="filter_overdue", label="Overdue only", widget=django_filters.widgets.BooleanWidget
     )
@@ -146,7 +149,7 @@ class CaseFilter(django_filters.FilterSet):
 
     class Meta:
         model = Case
-        fields = ["q", "status", "channel", "rule", "assignee", "service_area", "overdue"]
+        fields = ["q", "status", "channel", "rule", "assignee", "service_area", "kind", "overdue"]
         form = GovukFilterForm
 
     def __init__(self, data=None, *args, user=None, **kwargs):

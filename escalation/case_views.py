@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import PurePath
 
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.paginator import Paginator
 from django.db.models import OuterRef
 from django.shortcuts import get_object_or_404, render
@@ -22,10 +23,10 @@ from escalation.constants import BlockScope, BlockStatus, SignOffStatus, Warning
 from escalation.external_reports import describe as describe_external_report
 from escalation.models import Appeal, Block, PoliceReport, SignOff, Warning
 from escalation.selectors import account_standing
-from moderation import search, services
+from moderation import enquiries, search, services
 from moderation.constants import CaseOutcome, CaseStatus, EventKind
 from moderation.forms import AssignForm, CloseForm, ReopenForm
-from moderation.models import Evidence, Post, SocialAccount
+from moderation.models import Case, Evidence, Post, SocialAccount
 from moderation.search import CappedPaginator
 from moderation.selectors import from_json_rows, json_rows, posts_with_versions, team_members
 from moderation.views import PAGE_SIZE, VISIBILITY_BUTTONS
@@ -122,6 +123,17 @@ RECOMMENDED_ACTION = {
     "immediate_block": "immediate_block",
 }
 
+ENQUIRY_EVENTS = frozenset(kind for kind in EventKind if kind.startswith("enquiry_"))
+
+
+def _enquiry(case: Case):
+    """The case's enquiry (joined by ``case_queryset``), or None."""
+    try:
+        return case.enquiry
+    except ObjectDoesNotExist:
+        return None
+
+
 def _moves(post: Post) -> list[tuple]:
     """The visibility buttons a post offers now: (target, label, past tense, button style)."""
     allowed = services.VISIBILITY_MOVES[post.visibility]
@@ -139,6 +151,8 @@ def _event_detail(event) -> tuple[str, str]:
         return "", f"post-{event.subject_id}"
     if event.kind in (EventKind.PLATFORM_REPORTED, EventKind.AGENCY_REPORTED):
         return describe_external_report(after), ""
+    if event.kind in ENQUIRY_EVENTS:
+        return enquiries.describe(event.kind, after), ""
     if event.kind == EventKind.EVIDENCE_ADDED:
         return (PurePath(after["file"]).name if after.get("file") else after.get("url", "")), ""
     return "", ""
@@ -205,6 +219,8 @@ def case_detail(request, pk: int):
     standing = account_standing(
         case.account, case=case, blocks=account_blocks, warnings=account_warnings, cases=[case]
     )
+    enquiry = _enquiry(case)
+    enquiry_open = enquiry is not None and enquiry.status != "answered"
 
     blocked_everywhere = any(b.scope == BlockScope.ALL for b in live_blocks)
     blocked_here = blocked_everywhere or any(b.channel_id == case.channel_id for b in live_blocks)
@@ -225,6 +241,7 @@ def case_detail(request, pk: int):
         "mark_safeguarding": not case.is_safeguarding and routing.holds(user, routing.PERM_RECORD_CASE),
         "police_report": routing.holds(user, routing.PERM_REPORT_POLICE),
         "external_report": routing.holds(user, routing.PERM_MODERATE_POST),
+        "record_enquiry": can_moderate and enquiry is None,
         "add_evidence": routing.holds(user, routing.PERM_RECORD_CASE),
         "assign": is_open and can_manage,
         "assign_to_me": is_open
@@ -284,5 +301,8 @@ def case_detail(request, pk: int):
             "assign_form": AssignForm(initial={"assignee": case.assignee_id}) if actions["assign"] else None,
             "close_form": CloseForm() if actions["close"] else None,
             "reopen_form": ReopenForm() if actions["reopen"] else None,
+            "enquiry": enquiry,
+            "enquiry_open": enquiry_open,
+            "saved_reply": enquiries.saved_reply(enquiry.kind) if enquiry_open and can_moderate else None,
         },
     )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from escalation import case_views, period_views, safeguarding_views, views
+from escalation import case_views, enquiry_views, period_views, safeguarding_views, views
 
 app_name = "escalation"
 
@@ -8,6 +8,14 @@ urlpatterns = [
     path("decisions/", views.decision_list, name="decision_list"),
     path("crisis/", period_views.crisis, name="crisis"),
     path("cases/<int:case_pk>/reports/new/", period_views.external_report_create, name="external_report_create"),
+    path("cases/<int:case_pk>/enquiry/new/", enquiry_views.enquiry_create, name="enquiry_create"),
+    path("posts/<int:post_pk>/enquiry/new/", enquiry_views.enquiry_from_post, name="enquiry_from_post"),
+    path(
+        "enquiries/<int:pk>/saved-reply-sent/",
+        enquiry_views.enquiry_saved_reply_sent,
+        name="enquiry_saved_reply_sent",
+    ),
+    path("enquiries/<int:pk>/<slug:step>/", enquiry_views.enquiry_step, name="enquiry_step"),
     path("decisions/<int:pk>/", views.signoff_detail, name="signoff_detail"),
     path("cases/<int:case_pk>/warnings/new/", views.warning_create, name="warning_create"),
     path("warnings/<int:pk>/", views.warning_detail, name="warning_detail"),

@@ -23,6 +23,7 @@ from moderation.models import (
     Channel,
     CsvImport,
     ElectionPeriod,
+    Enquiry,
     Evidence,
     Flag,
     FlagRule,
@@ -649,6 +650,18 @@ class EvidenceAdmin(SafeguardingTextAdminMixin, CaseReachAdminMixin, ReadOnlyCas
     list_filter = ["added_at", "added_by"]
     list_select_related = ["case__account", "added_by"]
     search_fields = ["description", "url", "case__account__handle"]
+
+
+@admin.register(Enquiry)
+class EnquiryAdmin(CaseReachAdminMixin, ReadOnlyCaseworkAdmin):
+    """Enquiries (issue 12), read-only: they are recorded, handed on and answered from the case page."""
+
+    case_path = "case__"
+    list_display = ["case", "kind", "status", "received_on", "due_on", "handed_to_team", "handed_reference"]
+    list_filter = ["kind", "status", "received_on"]
+    list_select_related = ["case__account"]
+    search_fields = ["handed_reference", "handed_to_team", "case__account__handle"]
+    date_hierarchy = "received_on"
 
 
 @admin.register(CaseEvent)

@@ -96,6 +96,14 @@ class EventKind(models.TextChoices):
     SAFEGUARDING_MARKED = "safeguarding_marked", "Marked as a safeguarding case"
     SAFEGUARDING_LEADS_ALERTED = "safeguarding_leads_alerted", "Safeguarding leads alerted"
     SAFEGUARDING_REFERRAL = "safeguarding_referral", "Safeguarding decision recorded"
+    ENQUIRY_RECORDED = "enquiry_recorded", "Recorded as an enquiry"
+    ENQUIRY_REPLIED = "enquiry_replied", "Reply sent"
+    ENQUIRY_HOLDING_REPLY = "enquiry_holding_reply", "Holding reply sent"
+    ENQUIRY_SIGNPOSTED = "enquiry_signposted", "Signposted"
+    ENQUIRY_CLARIFICATION_ASKED = "enquiry_clarification_asked", "Asked to clarify the request (clock paused)"
+    ENQUIRY_CLARIFIED = "enquiry_clarified", "Clarification received (clock restarted)"
+    ENQUIRY_HANDED_ON = "enquiry_handed_on", "Enquiry handed on"
+    ENQUIRY_ANSWERED = "enquiry_answered", "Enquiry answered"
 
 
 class SafeguardingAgency(models.TextChoices):

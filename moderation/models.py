@@ -779,3 +779,6 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} ({self.key})"
+
+
+from moderation.enquiry_models import Enquiry, EnquiryKind, EnquiryStatus  # noqa: E402, F401  (issue 12)

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from escalation.constants import BlockStatus
+from moderation import clock
+from moderation.enquiries import enquiry_record
 from moderation.models import CaseEvent
 from tests import factories
 
@@ -59,6 +62,10 @@ GET_ACCESS = {
     "escalation:safeguarding_mark": ({"case_pk": "case"}, (OK, OK, FORBIDDEN, FORBIDDEN)),
     # only a safeguarding lead (a role beside these: tests/escalation/test_safeguarding_pages.py)
     "escalation:safeguarding_referral": ({"case_pk": "case"}, (FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN)),
+    "escalation:enquiry_create": ({"case_pk": "case"}, (OK, OK, FORBIDDEN, FORBIDDEN)),
+    "escalation:enquiry_from_post": ({"post_pk": "flagged_post"}, (OK, OK, FORBIDDEN, FORBIDDEN)),
+    "escalation:enquiry_step": ({"pk": "enquiry", "step": "step_hand_on"}, (OK, OK, FORBIDDEN, FORBIDDEN)),
+    "escalation:enquiry_saved_reply_sent": ({"pk": "enquiry"}, (NOT_ALLOWED, NOT_ALLOWED, FORBIDDEN, FORBIDDEN)),
 }
 # Extra query strings that change who may open a page.
 VARIANTS = {
@@ -87,6 +94,18 @@ POST_FORBIDDEN = {
         },
         ("director", "md"),
     ),
+    "escalation:enquiry_create": (
+        {"case_pk": "case"},
+        {"kind": "question", "received_on_day": "1", "received_on_month": "1", "received_on_year": "2026"},
+        ("director", "md"),
+    ),
+    "escalation:enquiry_from_post": (
+        {"post_pk": "flagged_post"},
+        {"kind": "question", "received_on_day": "1", "received_on_month": "1", "received_on_year": "2026"},
+        ("director", "md"),
+    ),
+    "escalation:enquiry_step": ({"pk": "enquiry", "step": "step_hand_on"}, {"team": "FOI team"}, ("director", "md")),
+    "escalation:enquiry_saved_reply_sent": ({"pk": "enquiry"}, {}, ("director", "md")),
 }
 
 
@@ -135,6 +154,11 @@ def world(officer, manager, director, md, service_area):
         "evidence": evidence.pk,
         "flag": flag.pk,
         "csv_import": csv_import.pk,
+        "flagged_post": flag.post_id,
+        "enquiry": enquiry_record(
+            actor=officer, case=other_case, kind="complaint", received_on=timezone.localdate(clock.now())
+        ).pk,
+        "step_hand_on": "hand_on",
     }
     assert block.status == BlockStatus.ACTIVE
     return users, objects

@@ -17,13 +17,16 @@ import pytest
 from django.contrib import admin
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from escalation.models import Appeal, Block, ExternalReport, PoliceReport, SignOff, Warning
 from moderation import clock, reach, services
 from moderation.constants import FlagKind
+from moderation.enquiries import enquiry_record
 from moderation.models import (
     Case,
     CaseEvent,
+    Enquiry,
     Evidence,
     Flag,
     FlagRule,
@@ -73,6 +76,8 @@ def world(officer, manager, director, md, service_area, other_director):
             reported_on=clock.now().date(),
             recorded_by=officer,
         )
+    for case in (in_area, canary):
+        enquiry_record(actor=officer, case=case, kind="complaint", received_on=timezone.localdate(clock.now()))
 
     own_channel = in_area.channel
     integration, token = services.integration_create(actor=None, name="Social inbox", channels=[own_channel])
@@ -109,6 +114,7 @@ def admin_urls(canary: Case) -> list[str]:
         PoliceReport: None,
         ExternalReport: ExternalReport.objects.filter(case=canary).first(),
         SafeguardingReferral: None,
+        Enquiry: Enquiry.objects.filter(case=canary).first(),
     }
     urls = [reverse("admin:index")]
     app_labels = set()
