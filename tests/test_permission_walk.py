@@ -56,6 +56,7 @@ GET_ACCESS = {
     "escalation:appeal_detail": ({"pk": "appeal"}, (OK, OK, FORBIDDEN, OK)),
     "escalation:crisis": ({}, (FORBIDDEN, OK, FORBIDDEN, FORBIDDEN)),
     "escalation:external_report_create": ({"case_pk": "case"}, (OK, OK, FORBIDDEN, FORBIDDEN)),
+    "escalation:notification_preferences": ({}, (OK, OK, OK, OK)),  # each person's own: no id in the URL
 }
 # Extra query strings that change who may open a page.
 VARIANTS = {
