@@ -129,6 +129,15 @@ def signoff_path(signoff: SignOff) -> str:
     return reverse("escalation:signoff_detail", args=[signoff.pk])
 
 
+def subject_path(signoff: SignOff) -> str:
+    """The page of what was asked about (the asker may not open the decision page, only what it decides)."""
+    if signoff.kind == SignOffKind.WARNING:
+        return reverse("escalation:warning_detail", args=[signoff.warning_id])
+    if signoff.kind == SignOffKind.BLOCK:
+        return reverse("escalation:block_detail", args=[signoff.block_id])
+    return reverse("escalation:appeal_detail", args=[signoff.appeal_id])
+
+
 def signoff_requested(signoff: SignOff, *, authors: set[int]) -> list[Notification]:
     """A decision waits: the people who may decide it, but ``authors`` (the asker, the drafter or
     proposer). An appeal also goes to the head of the organisation."""
@@ -157,7 +166,7 @@ def signoff_refused(signoff: SignOff) -> list[Notification]:
         key=f"signoff-refused:{signoff.pk}",
         template="signoff_refused",
         context={"signoff": signoff},
-        path=signoff_path(signoff),
+        path=subject_path(signoff),
         case_id=signoff.case_id,
     )
 

@@ -143,7 +143,7 @@ class TestASignOffRequested:
 
 class TestARefusal:
     def test_the_person_who_asked_hears_and_the_decider_does_not(
-        self, officer, manager, area_case, mailoutbox, django_capture_on_commit_callbacks
+        self, client, officer, manager, area_case, mailoutbox, django_capture_on_commit_callbacks
     ):
         signoff = submit_warning(officer, area_case, django_capture_on_commit_callbacks)
         mailoutbox.clear()
@@ -154,6 +154,10 @@ class TestARefusal:
         [email] = mailoutbox
         assert email.to == [officer.email]
         assert "Too strongly worded." in email.body
+        # the link opens for the officer: the warning's page, not the decision's (a manager's page)
+        assert f"http://testserver.example/warnings/{signoff.warning_id}/" in email.body
+        client.force_login(officer)
+        assert client.get(f"/warnings/{signoff.warning_id}/").status_code == 200
 
     def test_an_approval_tells_nobody(
         self, officer, manager, area_case, mailoutbox, django_capture_on_commit_callbacks
