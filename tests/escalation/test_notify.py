@@ -9,8 +9,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+from hypothesis.extra.django import TestCase as HypothesisTestCase
 
 from escalation import notify, services
 from escalation.constants import BlockScope
@@ -340,3 +345,21 @@ class TestYourNotificationsPage:
         client.force_login(officer)
         page = client.get(reverse("escalation:notification_preferences")).content.decode()
         assert "Nothing yet." in page
+
+
+class TestAnyChoice(HypothesisTestCase):
+    @hypothesis_settings(max_examples=40, deadline=None)
+    @given(choice=st.one_of(st.sampled_from(NotificationChoice.values), st.text(max_size=40)))
+    def test_a_choice_is_stored_or_refused_with_a_message_never_an_error(self, choice):
+        user = factories.OfficerFactory()
+        client = Client()
+        client.force_login(user)
+        response = client.post(reverse("escalation:notification_preferences"), {"choice": choice})
+        stored = NotificationPreference.objects.filter(user=user).values_list("choice", flat=True).first()
+        if choice in NotificationChoice.values:
+            assert response.status_code == 302
+            assert stored == choice
+        else:
+            assert response.status_code == 200
+            assert "govuk-error-summary" in response.content.decode()
+            assert stored is None
