@@ -86,6 +86,7 @@ class TestWrittenWithTheDecision:
         message = OutboxMessage.objects.get()
         assert (message.key, message.kind) == (f"block-notice:{block.pk}", "block_notice")
         assert message.recipients == [md.email]
+        assert list(message.recipient_users.all()) == [md]  # where it went: the people, not only addresses
         assert (message.status, message.attempts, message.sent_at) == (OutboxStatus.SENT, 1, MONDAY)
         assert message.case_id == case.pk
         [email] = mailoutbox
