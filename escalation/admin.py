@@ -807,3 +807,20 @@ class CrisisPeriodAdmin(ReadOnlyCaseworkAdmin):
     list_select_related = ["started_by", "ended_by"]
     date_hierarchy = "started_at"
     search_fields = ["reason", "end_note"]
+
+
+# --- Notifications (escalation/notify.py): who was told of what, and how -------------------------
+from escalation.models import Notification  # noqa: E402
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyCaseworkAdmin):
+    """Every notification, read-only: who, what, how (their choice), and the email that carried it."""
+
+    list_display = ["created_at", "user", "kind", "subject", "delivery", "outbox"]
+    list_filter = ["delivery", "kind"]
+    search_fields = ["key", "subject", "user__username", "user__email"]
+    list_select_related = ["user", "outbox"]
+    date_hierarchy = "created_at"
+    fields = ["created_at", "user", "kind", "key", "subject", "url", "case", "delivery", "outbox"]
+    readonly_fields = fields

@@ -333,3 +333,64 @@ class ExternalReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recipient} {self.reference}".strip()
+
+
+class NotificationChoice(models.TextChoices):
+    EACH = "each", "An email for each event"
+    DIGEST = "digest", "One email a day listing them (a daily digest)"
+    NONE = "none", "No emails"
+
+
+class NotificationPreference(models.Model):
+    """How one person wants to hear of what waits for them (``escalation.notify``). No row: each event."""
+
+    user = models.OneToOneField(USER, on_delete=models.CASCADE, related_name="notification_preference")
+    choice = models.CharField(max_length=10, choices=NotificationChoice.choices, default=NotificationChoice.EACH)
+    updated_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        verbose_name = "notification preference"
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.get_choice_display()}"
+
+
+class NotificationDelivery(models.TextChoices):
+    EMAIL = "email", "Emailed"
+    DIGEST = "digest", "In the daily digest"
+    SKIPPED = "skipped", "Not sent: emails turned off"
+    NO_ADDRESS = "no_address", "Not sent: no email address"
+
+
+class Notification(models.Model):
+    """One person told (or, by their choice, not told) of one event: who, what, where it went.
+
+    Written in the transaction of the decision (``escalation.notify``); ``key`` is the event's
+    idempotency key, unique per person. ``outbox`` is the email that carried it: the event's own, or
+    the daily digest once that is written (empty while the digest waits, and when nothing is sent).
+    """
+
+    user = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="notifications")
+    key = models.CharField(max_length=200)
+    kind = models.CharField(max_length=60)
+    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    subject = models.CharField(max_length=250)
+    url = models.CharField(max_length=500, blank=True, help_text="The page it is about (a path on this site).")
+    created_at = models.DateTimeField(default=clock.now)
+    delivery = models.CharField(max_length=12, choices=NotificationDelivery.choices)
+    outbox = models.ForeignKey(
+        "moderation.OutboxMessage", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="notification_user_recent_idx"),
+            models.Index(
+                fields=["user"], name="notification_digest_due_idx", condition=Q(delivery="digest", outbox__isnull=True)
+            ),
+        ]
+        constraints = [models.UniqueConstraint(fields=["key", "user"], name="notification_once_per_person")]
+
+    def __str__(self) -> str:
+        return f"{self.subject} → {self.user}"

@@ -35,6 +35,21 @@ def managing_director_emails() -> list[str]:
     return emails_of_role_holders(routing.PERM_ACKNOWLEDGE_BLOCK)
 
 
+def managing_directors() -> tuple[list[str], list[int]]:
+    """The Managing Directors' addresses and user ids (the outbox row records both)."""
+    app_label, codename = routing.PERM_ACKNOWLEDGE_BLOCK.split(".")
+    permission = Permission.objects.get(content_type__app_label=app_label, codename=codename)
+    rows = (
+        get_user_model()
+        .objects.filter(Q(groups__permissions=permission) | Q(user_permissions=permission), is_active=True)
+        .exclude(email="")
+        .values_list("pk", "email")
+        .distinct()
+    )
+    rows = sorted(set(rows))
+    return sorted({email for _, email in rows}), [pk for pk, _ in rows]
+
+
 def render(template: str, context: dict) -> tuple[str, str]:
     """``escalation/email/<template>.txt`` rendered: (subject, body); its first line is the subject."""
     version = policy.current()
@@ -56,6 +71,7 @@ def queue(
     key: str,
     case_id: int | None = None,
     on_sent: str = "",
+    users: list[int] | None = None,
 ) -> OutboxMessage | None:
     """Write the email to the outbox, in the caller's transaction; sent once that commits.
 
@@ -66,7 +82,14 @@ def queue(
         return None
     subject, body = render(template, context)
     return outbox_add(
-        key=key, kind=template, subject=subject, body=body, recipients=recipients, case_id=case_id, on_sent=on_sent
+        key=key,
+        kind=template,
+        subject=subject,
+        body=body,
+        recipients=recipients,
+        case_id=case_id,
+        on_sent=on_sent,
+        users=users,
     )
 
 
@@ -75,11 +98,13 @@ def queue(
 
 def block_notice_queue(block) -> OutboxMessage:
     """In the transaction that starts ``block``: the notice to the Managing Director(s)."""
+    emails, users = managing_directors()
     return queue(
         "block_notice",
-        managing_director_emails(),
+        emails,
         {"block": block},
         key=f"block-notice:{block.pk}",
+        users=users,
         case_id=block.case_id,
         on_sent="escalation.notifications.block_notice_sent",
     )
@@ -117,11 +142,13 @@ def block_notice_sent(message: OutboxMessage) -> None:
 
 def police_report_queue(report) -> OutboxMessage:
     """In the transaction that records ``report``: the notice to the Managing Director(s)."""
+    emails, users = managing_directors()
     return queue(
         "police_report",
-        managing_director_emails(),
+        emails,
         {"report": report},
         key=f"police-report:{report.pk}",
+        users=users,
         case_id=report.case_id,
         on_sent="escalation.notifications.police_report_sent",
     )

@@ -18,7 +18,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from escalation import routing
+from escalation import notify, routing
 from escalation.constants import (
     APPEAL_TRANSITIONS,
     BLOCK_TRANSITIONS,
@@ -243,8 +243,8 @@ def warning_withdraw(*, actor: AbstractBaseUser, warning: Warning, reason: str) 
 
 
 def _request_signoff(kind: str, *, case_id: int, actor: AbstractBaseUser, now: datetime, **subject) -> SignOff:
-    """Ask for a decision, due the policy's sign-off target (working days) from now."""
-    return SignOff.objects.create(
+    """Ask for a decision, due the policy's sign-off target (working days) from now; its deciders are told."""
+    signoff = SignOff.objects.create(
         kind=kind,
         case_id=case_id,
         requested_by=actor,
@@ -252,6 +252,8 @@ def _request_signoff(kind: str, *, case_id: int, actor: AbstractBaseUser, now: d
         due_at=due_after(now, policy.current().signoff_due_working_days),
         **subject,
     )
+    notify.signoff_requested(signoff, authors=signoff_authors(signoff))
+    return signoff
 
 
 def signoff_authors(signoff: SignOff) -> set[int]:
@@ -296,6 +298,8 @@ def _stamp_decision(signoff: SignOff, *, actor: AbstractBaseUser, approve: bool,
     signoff.status = SignOffStatus.APPROVED if approve else SignOffStatus.REFUSED
     signoff.decided_by, signoff.decided_at, signoff.reason = actor, now, clean_text(reason).strip()
     signoff.save(update_fields=["status", "decided_by", "decided_at", "reason"])
+    if not approve:
+        notify.signoff_refused(signoff)
 
 
 @transaction.atomic
@@ -731,6 +735,7 @@ def appeal_record(
             after={"status": appeal.status, "window_opens_at": block.appeal_opens_at.isoformat()},
             note=f"Appeals against this block can be heard from {opens}.",
         )
+        notify.appeal_logged(appeal)
         return appeal
     signoff = _request_signoff(SignOffKind.APPEAL, case_id=block.case_id, actor=actor, now=now, appeal=appeal)
     record_event(

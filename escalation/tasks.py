@@ -36,3 +36,11 @@ def send_appeal_window_digest(block_ids: list[int]) -> int:
 @shared_task(acks_late=True)
 def chase_overdue() -> dict[str, int]:
     return services.overdue_chase()
+
+
+@shared_task(acks_late=True)
+def send_notification_digests() -> int:
+    """Daily at 07:30 London: each person who chose a digest gets one email of what waited for them."""
+    from escalation import notify
+
+    return notify.digest_send()

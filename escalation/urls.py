@@ -1,6 +1,6 @@
 from django.urls import path
 
-from escalation import case_views, enquiry_views, period_views, safeguarding_views, views
+from escalation import case_views, enquiry_views, notify_views, period_views, safeguarding_views, views
 
 app_name = "escalation"
 
@@ -32,6 +32,7 @@ urlpatterns = [
     path("appeals/", views.appeal_list, name="appeal_list"),
     path("blocks/<int:block_pk>/appeals/new/", views.appeal_create, name="appeal_create"),
     path("appeals/<int:pk>/", views.appeal_detail, name="appeal_detail"),
+    path("notifications/", notify_views.preferences, name="notification_preferences"),
 ]
 
 # Pages named in the moderation: namespace that show escalation's rows too (``escalation.case_views``):

@@ -924,6 +924,7 @@ class OutboxAdmin(ReadOnlyCaseworkAdmin):
         "status",
         "subject",
         "recipients",
+        "recipient_people",
         "case",
         "created_at",
         "attempts",
@@ -939,6 +940,11 @@ class OutboxAdmin(ReadOnlyCaseworkAdmin):
         return request.user.is_active and (
             request.user.has_perm("moderation.view_outboxmessage") or request.user.has_perm(outbox_services.PERM_RETRY)
         )
+
+    @admin.display(description="Recipients (people)")
+    def recipient_people(self, obj: OutboxMessage) -> str:
+        people = [user.get_full_name() or user.get_username() for user in obj.recipient_users.all()]
+        return ", ".join(people) or "—"
 
     @admin.display(description="Last error")
     def last_error_short(self, obj: OutboxMessage) -> str:

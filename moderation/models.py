@@ -751,6 +751,12 @@ class OutboxMessage(models.Model):
     body = models.TextField()
     from_email = models.CharField(max_length=250)
     recipients = models.JSONField(default=list)
+    recipient_users = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="+",
+        help_text="The people the email went to (the addresses above, as they were when it was written).",
+    )
     case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     on_sent = models.CharField(
         max_length=200, blank=True, help_text="Dotted path of a function called in the sending transaction."

@@ -63,11 +63,13 @@ def outbox_add(
     recipients: list[str],
     case_id: int | None = None,
     on_sent: str = "",
+    users: list[int] | None = None,
 ) -> OutboxMessage:
     """Write an email to send once the caller's transaction commits. Call it inside that transaction.
 
     A row with the same ``key`` already there is returned as it is (nothing is queued twice). A row
     with no recipients is written too: it is "sent" to nobody, so its ``on_sent`` hook still runs.
+    ``users``: the ids of the people the addresses belong to (recorded with the row).
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("outbox_add belongs inside the transaction of the decision it reports")
@@ -88,16 +90,19 @@ def outbox_add(
         },
     )
     if created:
+        if users:
+            message.recipient_users.set(users)
         pk = message.pk
         transaction.on_commit(lambda: enqueue(pk), robust=True)
     return message
 
 
 def outbox_add_many(messages: list[dict]) -> list[OutboxMessage]:
-    """``outbox_add`` for many emails in two statements (set-based services such as the chase).
+    """``outbox_add`` for many emails in three statements (set-based services such as the chase).
 
     Each dict holds ``key``, ``kind``, ``subject``, ``body``, ``recipients`` and optionally
-    ``case_id`` and ``on_sent``. Keys already in the outbox are left as they are; the new rows are
+    ``case_id``, ``on_sent`` and ``users`` (the recipients' user ids).
+    Keys already in the outbox are left as they are; the new rows are
     returned, and each is queued for delivery once the caller's transaction commits.
     """
     if not messages:
@@ -127,6 +132,11 @@ def outbox_add_many(messages: list[dict]) -> list[OutboxMessage]:
             )
         )
     created = OutboxMessage.objects.bulk_create(rows)
+    users = {m["key"]: m.get("users") or [] for m in messages}
+    through = OutboxMessage.recipient_users.through
+    through.objects.bulk_create(
+        [through(outboxmessage_id=row.pk, user_id=user) for row in created for user in users[row.key]]
+    )
     ids = [row.pk for row in created]
 
     def enqueue_all() -> None:
@@ -160,6 +170,9 @@ def retry_delay(attempts: int) -> timedelta:
 def _send(message: OutboxMessage) -> None:
     if not message.recipients:
         return
+    if settings.NOTIFY_API_KEY:
+        _send_through_notify(message)
+        return
     email = EmailMessage(
         subject=message.subject,
         body=message.body,
@@ -169,6 +182,24 @@ def _send(message: OutboxMessage) -> None:
         connection=get_connection(timeout=settings.OUTBOX_SMTP_TIMEOUT),
     )
     email.send(fail_silently=False)
+
+
+def _send_through_notify(message: OutboxMessage) -> None:
+    """GOV.UK Notify: one request per address, through the one generic template (``NOTIFY_TEMPLATE_ID``,
+    whose subject is ``((subject))`` and body ``((body))``). A refusal or an unreachable Notify raises,
+    so the row stays unsent and is tried again; ``reference`` is the row's key, for Notify's records."""
+    from notifications_python_client.notifications import NotificationsAPIClient
+
+    client = NotificationsAPIClient(
+        settings.NOTIFY_API_KEY, base_url=settings.NOTIFY_BASE_URL, timeout=settings.OUTBOX_SMTP_TIMEOUT
+    )
+    for address in message.recipients:
+        client.send_email_notification(
+            email_address=address,
+            template_id=settings.NOTIFY_TEMPLATE_ID,
+            personalisation={"subject": message.subject, "body": message.body},
+            reference=message.key,
+        )
 
 
 def outbox_deliver(*, message_id: int, force: bool = False) -> str:

@@ -66,6 +66,7 @@ GET_ACCESS = {
     "escalation:enquiry_from_post": ({"post_pk": "flagged_post"}, (OK, OK, FORBIDDEN, FORBIDDEN)),
     "escalation:enquiry_step": ({"pk": "enquiry", "step": "step_hand_on"}, (OK, OK, FORBIDDEN, FORBIDDEN)),
     "escalation:enquiry_saved_reply_sent": ({"pk": "enquiry"}, (NOT_ALLOWED, NOT_ALLOWED, FORBIDDEN, FORBIDDEN)),
+    "escalation:notification_preferences": ({}, (OK, OK, OK, OK)),  # each person's own: no id in the URL
 }
 # Extra query strings that change who may open a page.
 VARIANTS = {

@@ -414,6 +414,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour="9-16", minute=30, day_of_week="mon-fri"),
     },
     # the outbox (moderation.outbox): emails whose first try failed, or whose task was lost
+    # each person who chose a daily digest: one email listing what waited for them since the last
+    "send-notification-digests": {
+        "task": "escalation.tasks.send_notification_digests",
+        "schedule": crontab(hour=7, minute=30),
+    },
     "deliver-outbox": {
         "task": "moderation.tasks.deliver_outbox",
         "schedule": crontab(minute="*"),
@@ -428,6 +433,15 @@ OUTBOX_RETRY_MAX_SECONDS = env.int("OUTBOX_RETRY_MAX_SECONDS", default=3600)
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=30)
 # Seconds an SMTP conversation may stall before the attempt counts as failed.
 OUTBOX_SMTP_TIMEOUT = env.int("OUTBOX_SMTP_TIMEOUT", default=30)
+
+# --- Notifications (escalation/notify.py) ---------------------------------------------------------
+# The address the app is reached at, for the links in emails (no trailing slash).
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# GOV.UK Notify: with a key, every email goes through Notify's API instead of Django's mail, using one
+# generic email template whose subject is ((subject)) and whose body is ((body)).
+NOTIFY_API_KEY = env("NOTIFY_API_KEY", default="")
+NOTIFY_TEMPLATE_ID = env("NOTIFY_TEMPLATE_ID", default="")
+NOTIFY_BASE_URL = env("NOTIFY_BASE_URL", default="https://api.notifications.service.gov.uk")
 
 # --- Single sign-on (config/oidc.py): OpenID Connect with the organisation's identity provider ----
 # Off unless OIDC_RP_CLIENT_ID is set. The provider's endpoints come from its discovery document

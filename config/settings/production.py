@@ -18,6 +18,11 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)  # noqa: F405
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # noqa: F405
 
+# the links in emails: the service's own address (the first allowed host unless set)
+SITE_URL = env("SITE_URL", default=f"https://{ALLOWED_HOSTS[0]}").rstrip("/")
+if NOTIFY_API_KEY and not NOTIFY_TEMPLATE_ID:  # noqa: F405
+    raise RuntimeError("NOTIFY_TEMPLATE_ID must be set with NOTIFY_API_KEY (see docs/deploy.md).")
+
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 # two-step verification is never optional in production

@@ -247,7 +247,8 @@ class TestBlockSignOff:
         )
         refused = CaseEvent.objects.get(case=case, kind=EventKind.BLOCK_REFUSED)
         assert (refused.actor, refused.note) == (manager, "One post; warn first.")
-        assert mailoutbox == []
+        # the officer who proposed it hears of the refusal; the Managing Director is told of no block
+        assert [email.to for email in mailoutbox] == [[officer.email]]
 
     def test_refusal_without_a_reason_changes_nothing(self, officer, manager, case):
         block = propose(officer, case)

@@ -18,7 +18,7 @@ from kombu.exceptions import OperationalError
 
 from escalation import services
 from escalation.constants import BlockScope
-from escalation.models import Block
+from escalation.models import Block, NotificationChoice, NotificationPreference
 from moderation import clock, outbox, tasks
 from moderation.constants import EventKind
 from moderation.models import CaseEvent, OutboxMessage, OutboxStatus
@@ -57,7 +57,14 @@ def case(channel):
     return factories.OpenCaseFactory(channel=channel)
 
 
+def only_the_block_notice(manager) -> None:
+    """The manager takes no emails of sign-offs waiting (escalation/notify.py): the block notice is the
+    only email these tests follow."""
+    NotificationPreference.objects.create(user=manager, choice=NotificationChoice.NONE)
+
+
 def approve_block(officer, manager, case, capture):
+    only_the_block_notice(manager)
     with clock.travel_to(MONDAY):
         block = services.block_propose(actor=officer, case=case, scope=BlockScope.ALL, reason=REASON)
     with clock.travel_to(MONDAY), capture(execute=True):
@@ -79,6 +86,7 @@ class TestWrittenWithTheDecision:
         message = OutboxMessage.objects.get()
         assert (message.key, message.kind) == (f"block-notice:{block.pk}", "block_notice")
         assert message.recipients == [md.email]
+        assert list(message.recipient_users.all()) == [md]  # where it went: the people, not only addresses
         assert (message.status, message.attempts, message.sent_at) == (OutboxStatus.SENT, 1, MONDAY)
         assert message.case_id == case.pk
         [email] = mailoutbox
@@ -89,6 +97,7 @@ class TestWrittenWithTheDecision:
         assert notified(case) == 1
 
     def test_a_decision_rolled_back_leaves_no_email(self, officer, manager, md, case, mailoutbox):
+        only_the_block_notice(manager)
         with clock.travel_to(MONDAY):
             block = services.block_propose(actor=officer, case=case, scope=BlockScope.ALL, reason=REASON)
 
