@@ -41,6 +41,7 @@ from policy.roles import (  # noqa: F401 (the roles and permissions, read here a
     PERM_REPORT_POLICE,
     PERM_SIGNOFF_WARNING_ANY,
     PERM_SIGNOFF_WARNING_AREA,
+    PERM_VIEW_REPORTS,
     ROLE_PERMISSIONS,
     ROLES,
     SERVICE_DIRECTOR,

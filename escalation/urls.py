@@ -1,6 +1,6 @@
 from django.urls import path
 
-from escalation import case_views, views
+from escalation import case_views, report_views, views
 
 app_name = "escalation"
 
@@ -16,6 +16,8 @@ urlpatterns = [
     path("appeals/", views.appeal_list, name="appeal_list"),
     path("blocks/<int:block_pk>/appeals/new/", views.appeal_create, name="appeal_create"),
     path("appeals/<int:pk>/", views.appeal_detail, name="appeal_detail"),
+    path("reports/", report_views.report, name="report"),
+    path("reports/download.<str:fmt>", report_views.report_download, name="report_download"),
 ]
 
 # Pages named in the moderation: namespace that show escalation's rows too (``escalation.case_views``):
