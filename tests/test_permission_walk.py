@@ -54,6 +54,8 @@ GET_ACCESS = {
     "escalation:appeal_list": ({}, (OK, OK, FORBIDDEN, OK)),
     "escalation:appeal_create": ({"block_pk": "fresh_block"}, (OK, OK, FORBIDDEN, FORBIDDEN)),
     "escalation:appeal_detail": ({"pk": "appeal"}, (OK, OK, FORBIDDEN, OK)),
+    "escalation:report": ({}, (FORBIDDEN, OK, OK, OK)),
+    "escalation:report_download": ({"fmt": "xlsx"}, (FORBIDDEN, OK, OK, OK)),
 }
 # Extra query strings that change who may open a page.
 VARIANTS = {
@@ -118,6 +120,7 @@ def world(officer, manager, director, md, service_area):
         "evidence": evidence.pk,
         "flag": flag.pk,
         "csv_import": csv_import.pk,
+        "xlsx": "xlsx",
     }
     assert block.status == BlockStatus.ACTIVE
     return users, objects
