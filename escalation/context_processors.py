@@ -39,7 +39,7 @@ def navigation_for(user, current_path: str) -> list[dict]:
         items.append({"text": "Decisions", "href": reverse("escalation:decision_list"), "count": waiting})
     if policy.current().appeals and any(routing.holds(user, p) for p in routing.APPEAL_READERS):
         items.append({"text": "Appeals", "href": reverse("escalation:appeal_list")})
-    if routing.holds(user, routing.PERM_VIEW_REPORTS):
+    if routing.holds(user, routing.PERM_READ_REPORTS):
         items.append({"text": "Reports", "href": reverse("escalation:report")})
     if admin_allowed(user):
         items.append({"text": "Admin", "href": reverse("admin:index")})

@@ -1,4 +1,4 @@
-"""The reports page and its downloads (issue 14), for the roles holding ``escalation.view_reports``:
+"""The reports page and its downloads (issue 14), for the roles holding ``escalation.read_reports``:
 the Communications Manager, Service directors and the Managing Director. Reads only."""
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ DOWNLOADS = {
 
 
 def may_read_reports(user) -> bool:
-    return routing.holds(user, routing.PERM_VIEW_REPORTS)
+    return routing.holds(user, routing.PERM_READ_REPORTS)
 
 
 def require_report_reader(user) -> None:

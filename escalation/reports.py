@@ -466,9 +466,9 @@ class Bar:
     label_x: float
 
 
-def trend_bars(trend: list[TrendMonth], key: str = "cases_opened", *, width: int = 640, height: int = 240) -> dict:
+def trend_bars(trend: list[TrendMonth], key: str = "cases_opened", *, width: int = 360, height: int = 180) -> dict:
     """The bars of a server-drawn SVG chart of one trend column (the table beside it is the source)."""
-    top, bottom, left = 24, 40, 8
+    top, bottom, left = 18, 24, 4
     values = [getattr(month, key) for month in trend]
     peak = max(values, default=0) or 1
     slot = (width - left) / max(len(trend), 1)

@@ -35,7 +35,7 @@ PERM_REPORT_POLICE = "escalation.report_police"
 PERM_RECORD_APPEAL = "escalation.record_appeal"
 PERM_DECIDE_APPEAL = "escalation.decide_appeal"
 # the reports page, its downloads and the bulk statements of reasons (managers, directors, the head)
-PERM_VIEW_REPORTS = "escalation.view_reports"
+PERM_READ_REPORTS = "escalation.read_reports"
 
 # Which permission a role's group holds (the migration grants these, the tests walk them).
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
@@ -62,10 +62,10 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         PERM_APPROVE_BLOCK,
         PERM_IMMEDIATE_BLOCK,
         PERM_REPORT_POLICE,
-        PERM_VIEW_REPORTS,
+        PERM_READ_REPORTS,
     ),
-    SERVICE_DIRECTOR: (PERM_SIGNOFF_WARNING_AREA, PERM_VIEW_REPORTS),
-    MANAGING_DIRECTOR: (PERM_ACKNOWLEDGE_BLOCK, PERM_DECIDE_APPEAL, PERM_VIEW_REPORTS),
+    SERVICE_DIRECTOR: (PERM_SIGNOFF_WARNING_AREA, PERM_READ_REPORTS),
+    MANAGING_DIRECTOR: (PERM_ACKNOWLEDGE_BLOCK, PERM_DECIDE_APPEAL, PERM_READ_REPORTS),
 }
 
 

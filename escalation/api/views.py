@@ -154,7 +154,7 @@ class IsReportReader(BasePermission):
         if integration_of(request) is not None:
             return False
         user = request.user
-        return bool(user and user.is_authenticated) and routing.holds(user, routing.PERM_VIEW_REPORTS)
+        return bool(user and user.is_authenticated) and routing.holds(user, routing.PERM_READ_REPORTS)
 
 
 class ReportQuerySerializer(serializers.Serializer):

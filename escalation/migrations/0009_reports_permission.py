@@ -12,14 +12,14 @@ def grant(apps, schema_editor):
     create_permissions(global_apps.get_app_config("escalation"), apps=apps, verbosity=0)
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
-    perm = Permission.objects.get(content_type__app_label="escalation", codename="view_reports")
+    perm = Permission.objects.get(content_type__app_label="escalation", codename="read_reports")
     for group in Group.objects.filter(name__in=ROLES):
         group.permissions.add(perm)
 
 
 def revoke(apps, schema_editor):
     Permission = apps.get_model("auth", "Permission")
-    Permission.objects.filter(content_type__app_label="escalation", codename="view_reports").delete()
+    Permission.objects.filter(content_type__app_label="escalation", codename="read_reports").delete()
 
 
 class Migration(migrations.Migration):
@@ -31,7 +31,7 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AlterModelOptions(
             name='signoff',
-            options={'ordering': ['requested_at'], 'permissions': [('view_reports', 'Can read the reports and download them and the statements of reasons')], 'verbose_name': 'sign-off'},
+            options={'ordering': ['requested_at'], 'permissions': [('read_reports', 'Can read the reports and download them and the statements of reasons')], 'verbose_name': 'sign-off'},
         ),
         migrations.RunPython(grant, revoke),
     ]

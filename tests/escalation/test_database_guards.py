@@ -177,7 +177,7 @@ def test_the_roles_migrations_match_the_routing_table(db):
     for role in importlib.import_module("moderation.migrations.0007_import_posts_role").ROLES:
         frozen[role].add("moderation.import_posts")
     for role in importlib.import_module("escalation.migrations.0009_reports_permission").ROLES:
-        frozen[role].add("escalation.view_reports")
+        frozen[role].add("escalation.read_reports")
     assert frozen == {role: set(perms) for role, perms in routing.ROLE_PERMISSIONS.items()}
     for role, perms in routing.ROLE_PERMISSIONS.items():
         held = {
