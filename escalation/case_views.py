@@ -13,9 +13,10 @@ from pathlib import PurePath
 
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from escalation import routing
+from escalation import routing, statements
 from escalation.case_selectors import account_history, case_queryset, case_queue, case_stage
 from escalation.constants import BlockScope, BlockStatus, SignOffStatus, WarningStatus
 from escalation.models import Appeal, Block, SignOff
@@ -23,7 +24,7 @@ from escalation.selectors import account_standing
 from moderation import services
 from moderation.constants import CaseOutcome, CaseStatus, EventKind
 from moderation.forms import AssignForm, CloseForm, ReopenForm
-from moderation.models import Post, SocialAccount
+from moderation.models import Case, Post, SocialAccount
 from moderation.selectors import team_members
 from moderation.views import PAGE_SIZE, VISIBILITY_BUTTONS
 
@@ -220,5 +221,17 @@ def case_detail(request, pk: int):
             "assign_form": AssignForm(initial={"assignee": case.assignee_id}) if actions["assign"] else None,
             "close_form": CloseForm() if actions["close"] else None,
             "reopen_form": ReopenForm() if actions["reopen"] else None,
+            "statements": statements.for_case(case),
         },
     )
+
+
+@login_required
+def case_statements(request, pk: int):
+    """The case's statements of reasons as JSON (an array, oldest first), for whoever reads the case."""
+    case = get_object_or_404(Case, pk=pk)
+    routing.require_case_reader(request.user, case)
+    body = "[" + ",".join(statements.as_json_lines(statements.for_case(case)).splitlines()) + "]"
+    response = HttpResponse(body, content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="case-{case.pk}-statements-of-reasons.json"'
+    return response

@@ -18,6 +18,7 @@ urlpatterns = [
     path("appeals/<int:pk>/", views.appeal_detail, name="appeal_detail"),
     path("reports/", report_views.report, name="report"),
     path("reports/download.<str:fmt>", report_views.report_download, name="report_download"),
+    path("reports/statements.<str:fmt>", report_views.statements_download, name="statements_download"),
 ]
 
 # Pages named in the moderation: namespace that show escalation's rows too (``escalation.case_views``):
@@ -25,5 +26,6 @@ urlpatterns = [
 moderation_urlpatterns = [
     path("cases/", case_views.case_list, name="case_list"),
     path("cases/<int:pk>/", case_views.case_detail, name="case_detail"),
+    path("cases/<int:pk>/statements.json", case_views.case_statements, name="case_statements"),
     path("accounts/<int:pk>/", case_views.account_detail, name="account_detail"),
 ]

@@ -56,6 +56,8 @@ GET_ACCESS = {
     "escalation:appeal_detail": ({"pk": "appeal"}, (OK, OK, FORBIDDEN, OK)),
     "escalation:report": ({}, (FORBIDDEN, OK, OK, OK)),
     "escalation:report_download": ({"fmt": "xlsx"}, (FORBIDDEN, OK, OK, OK)),
+    "escalation:statements_download": ({"fmt": "jsonl"}, (FORBIDDEN, OK, FORBIDDEN, OK)),
+    "moderation:case_statements": ({"pk": "case"}, (OK, OK, OK, OK)),
 }
 # Extra query strings that change who may open a page.
 VARIANTS = {
@@ -121,6 +123,7 @@ def world(officer, manager, director, md, service_area):
         "flag": flag.pk,
         "csv_import": csv_import.pk,
         "xlsx": "xlsx",
+        "jsonl": "jsonl",
     }
     assert block.status == BlockStatus.ACTIVE
     return users, objects
