@@ -142,7 +142,7 @@ def case_detail(request, pk: int):
     post_rows = [(post, _moves(post) if can_moderate else []) for post in posts]
     warnings = list(case.warnings.select_related("drafted_by").order_by("-drafted_at"))
     blocks = list(case.blocks.select_related("channel", "proposed_by").order_by("-proposed_at"))
-    appeals = list(Appeal.objects.filter(block__case=case).select_related("block").order_by("-received_at"))
+    appeals = list(Appeal.objects.filter(block__case=case).select_related("block__channel").order_by("-received_at"))
     reports = list(case.police_reports.select_related("recorded_by").order_by("-reported_on"))
     pending = list(
         SignOff.objects.filter(case=case, status=SignOffStatus.PENDING)
@@ -221,7 +221,16 @@ def case_detail(request, pk: int):
             "assign_form": AssignForm(initial={"assignee": case.assignee_id}) if actions["assign"] else None,
             "close_form": CloseForm() if actions["close"] else None,
             "reopen_form": ReopenForm() if actions["reopen"] else None,
-            "statements": statements.for_case(case),
+            "statements": statements.for_case(
+                case,
+                rules=rules,
+                posts=posts,
+                events=events,
+                warnings=warnings,
+                blocks=blocks,
+                appeals=appeals,
+                reported=bool(reports),
+            ),
         },
     )
 

@@ -209,6 +209,18 @@ def _words(code: str) -> str:
     return code.replace("_", " ").capitalize()
 
 
+@dataclass(frozen=True)
+class CaseFacts:
+    """What a case's statements read: the case (with its account and channel), its rules, its first
+    post, whether a flag rule raised it (a confirmed flag) and whether it was reported to the police."""
+
+    case: Case
+    rules: list[HouseRule]
+    first_post: Post | None
+    flagged: bool
+    reported: bool
+
+
 # --- the records read ------------------------------------------------------------------------------
 
 
@@ -269,10 +281,10 @@ class _Builder:
     def __init__(self):
         self.version = policy.current()
 
-    def ground(self, case: Case) -> dict:
-        rules = list(case.rules.all())
+    def ground(self, facts: CaseFacts) -> dict:
+        case, rules = facts.case, facts.rules
         titles = "; ".join(rule.title for rule in rules)
-        illegal = case.reported or any(rule.suspected_offence for rule in rules)
+        illegal = facts.reported or any(rule.suspected_offence for rule in rules)
         base = {
             "decision_ground_reference_url": self.version.policy_url,
             "illegal_content_legal_ground": "",
@@ -319,7 +331,7 @@ class _Builder:
 
     def statement(
         self,
-        case: Case,
+        facts: CaseFacts,
         *,
         puid: str,
         title: str,
@@ -330,9 +342,9 @@ class _Builder:
         action: str,
         redress: tuple[str, str],
     ) -> Statement:
-        first_post = next(iter(case.posts.all()), None)
+        case, first_post = facts.case, facts.first_post
         posted = _spoken(first_post.posted_at if first_post else case.recorded_at)
-        facts = (
+        circumstances = (
             f"On {posted} the account posted on our "
             f"{case.channel.name} channel ({case.channel.get_platform_display()}). {case.reason}".strip()
         )
@@ -341,24 +353,24 @@ class _Builder:
             "decision_visibility": visibility,
             "decision_visibility_other": other,
             "decision_provision": provision,
-            **self.ground(case),
+            **self.ground(facts),
             "content_type": ["CONTENT_TYPE_TEXT"],
             "content_date": _day(first_post.posted_at) if first_post else "",
             "application_date": _day(decided_at),
-            "decision_facts": facts,
+            "decision_facts": circumstances,
             "source_type": SOURCE_VOLUNTARY,
-            "automated_detection": "Yes" if case.flagged else "No",
+            "automated_detection": "Yes" if facts.flagged else "No",
             "automated_decision": NOT_AUTOMATED,
             "territorial_scope": ["GB"],
             "redress": redress[0],
             "redress_opens_on": redress[1],
         }
         fields = {name: fields[name] for name in FIELDS}  # the schema's order, in every export
-        return Statement(title, decided_at, fields, self.plain(case, fields, action), puid)
+        return Statement(title, decided_at, fields, self.plain(facts, fields, action), puid)
 
-    def plain(self, case: Case, fields: dict, action: str) -> str:
-        version = self.version
-        rules = ", ".join(rule.title for rule in case.rules.all())
+    def plain(self, facts: CaseFacts, fields: dict, action: str) -> str:
+        version, case = self.version, facts.case
+        rules = ", ".join(rule.title for rule in facts.rules)
         found = (
             "An automatic filter pointed the post out to our team; a person read it and decided."
             if fields["automated_detection"] == "Yes"
@@ -390,17 +402,25 @@ def statements(case: Case | None = None, decided: tuple[datetime, datetime] | No
     those decided within ``decided``; oldest first. A fixed number of queries (seven)."""
     events, warnings, blocks, appeals = _decisions(case, decided)
     case_ids = {row.case_id for row in (*events, *warnings, *blocks)} | {a.block.case_id for a in appeals}
-    cases = {case.pk: case for case in _cases(Case.objects.filter(pk__in=case_ids))}
+    cases = {
+        row.pk: CaseFacts(row, list(row.rules.all()), next(iter(row.posts.all()), None), row.flagged, row.reported)
+        for row in _cases(Case.objects.filter(pk__in=case_ids))
+    }
+    return _build(cases, events, warnings, blocks, appeals)
+
+
+def _build(cases: dict[int, CaseFacts], events, warnings, blocks, appeals) -> list[Statement]:
     build = _Builder()
     result = []
     for event in events:
-        case = cases[event.case_id]
+        facts = cases[event.case_id]
+        case = facts.case
         hidden = event.kind == EventKind.POST_HIDDEN
         result.append(
             build.statement(
-                case,
+                facts,
                 puid=f"case-{case.pk}-post-{event.subject_id}-{'hidden' if hidden else 'deleted'}-{event.pk}",
-                title=f"Post {'hidden' if hidden else 'deleted'}",
+                title=f"Post {event.subject_id} {'hidden' if hidden else 'deleted'}",
                 decided_at=event.at,
                 visibility=[VISIBILITY_DISABLED if hidden else VISIBILITY_REMOVED],
                 action=f"{'hid' if hidden else 'deleted'} your post on our {case.channel.name} page",
@@ -408,10 +428,11 @@ def statements(case: Case | None = None, decided: tuple[datetime, datetime] | No
             )
         )
     for warning in warnings:
-        case = cases[warning.case_id]
+        facts = cases[warning.case_id]
+        case = facts.case
         result.append(
             build.statement(
-                case,
+                facts,
                 puid=f"case-{case.pk}-warning-{warning.pk}",
                 title=f"Written warning {warning.pk}",
                 decided_at=warning.sent_at,
@@ -422,11 +443,12 @@ def statements(case: Case | None = None, decided: tuple[datetime, datetime] | No
             )
         )
     for block in blocks:
-        case = cases[block.case_id]
+        facts = cases[block.case_id]
+        case = facts.case
         ban = block.kind == BlockKind.CHANNEL_BAN
         result.append(
             build.statement(
-                case,
+                facts,
                 puid=f"case-{case.pk}-block-{block.pk}",
                 title=f"{block.get_kind_display()} {block.pk}",
                 decided_at=block.started_at,
@@ -437,7 +459,8 @@ def statements(case: Case | None = None, decided: tuple[datetime, datetime] | No
             )
         )
     for appeal in appeals:
-        case = cases[appeal.block.case_id]
+        facts = cases[appeal.block.case_id]
+        case = facts.case
         upheld = appeal.status == AppealStatus.UPHELD
         if upheld:
             opens = appeal.block.appeal_opens_at
@@ -446,7 +469,7 @@ def statements(case: Case | None = None, decided: tuple[datetime, datetime] | No
             redress = build.general_redress(appeal.decided_at)
         result.append(
             build.statement(
-                case,
+                facts,
                 puid=f"case-{case.pk}-appeal-{appeal.pk}",
                 title=f"Appeal {appeal.pk}: {'upheld' if upheld else 'overturned'}",
                 decided_at=appeal.decided_at,
@@ -464,8 +487,32 @@ def statements(case: Case | None = None, decided: tuple[datetime, datetime] | No
     return sorted(result, key=lambda s: (s.decided_at, s.fields["puid"]))
 
 
-def for_case(case: Case) -> list[Statement]:
-    return statements(case)
+def for_case(
+    case: Case,
+    *,
+    rules: list[HouseRule] | None = None,
+    posts: list[Post] | None = None,
+    events: list[CaseEvent] | None = None,
+    warnings: list[Warning] | None = None,
+    blocks: list[Block] | None = None,
+    appeals: list[Appeal] | None = None,
+    reported: bool | None = None,
+) -> list[Statement]:
+    """The case's statements. The case page passes the rows it has already read (its rules, posts,
+    timeline, warnings, blocks with their channel, appeals with their block and channel, whether it
+    has a police report): then this costs one query, for the flags."""
+    if None in (rules, posts, events, warnings, blocks, appeals, reported):
+        return statements(case)
+    flagged = Flag.objects.filter(post__case=case, status=FlagStatus.CONFIRMED).exists()
+    first_post = min(posts, key=lambda post: (post.posted_at, post.pk), default=None)
+    facts = {case.pk: CaseFacts(case, rules, first_post, flagged, reported)}
+    return _build(
+        facts,
+        [event for event in events if event.kind in RESTRICTING_EVENTS],
+        [warning for warning in warnings if warning.status == WarningStatus.SENT],
+        [block for block in blocks if block.status in (BlockStatus.ACTIVE, BlockStatus.LIFTED)],
+        [appeal for appeal in appeals if appeal.status in (AppealStatus.UPHELD, AppealStatus.OVERTURNED)],
+    )
 
 
 def between(start: datetime, end: datetime) -> list[Statement]:

@@ -98,9 +98,10 @@ class TestTheCasePage:
         with clock.travel_to(NOW):
             html = client.get(reverse("moderation:case_detail", args=[decisions["case"].pk])).content.decode()
         assert "Statements of reasons" in html
+        post = decisions["case"].posts.get().pk
         for title in (
-            "Post hidden, 2 November 2026",
-            "Post deleted, 30 October 2026",
+            f"Post {post} hidden, 2 November 2026",
+            f"Post {post} deleted, 30 October 2026",
             "Written warning",
             "Block ",
             "upheld, 25 November 2026",
