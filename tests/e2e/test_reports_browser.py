@@ -77,3 +77,30 @@ def test_the_reports_page_and_its_downloads(site, new_context):
     page.get_by_role("button", name="Show the figures").click()
     expect(page.locator(".govuk-error-summary")).to_contain_text("The start date must be a real date")
     audit(page, "the reports page with a bad date")
+
+
+def test_a_statement_of_reasons_on_the_case_page(site, new_context):
+    """A hidden post's statement: opened, its fields and the message to send, checked with axe, reflow and
+    target sizes at every size."""
+    officer = factories.OfficerFactory(username="olivia", first_name="Olivia", last_name="Okafor", password=PASSWORD)
+    case = factories.OpenCaseFactory(recorded_by=officer, reason="Called a resident an idiot.")
+    post = case.posts.get()
+    CaseEvent.objects.create(
+        case=case,
+        kind=EventKind.POST_HIDDEN,
+        actor=officer,
+        actor_label="Olivia Okafor",
+        subject_type="post",
+        subject_id=post.pk,
+    )
+    page = new_context().new_page()
+    page.goto(f"{site.url}/sign-in/")
+    page.get_by_label("Username").fill(officer.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"{site.url}/cases/{case.pk}/#statements")
+    page.get_by_text(f"Post {post.pk} hidden").click()
+    message = page.get_by_label("Plain-language version to send to the account owner")
+    expect(message).to_be_visible()
+    expect(message).to_have_value(re.compile(r"we hid your post"))
+    audit(page, "a statement of reasons on the case page")
