@@ -131,7 +131,9 @@ def _event_detail(event) -> tuple[str, str]:
 def case_detail(request, pk: int):
     """The case file: summary, posts and their moderation, decisions, timeline, and what I may do now."""
     user = request.user
-    case = get_object_or_404(case_queryset().select_related("recorded_by"), pk=pk)
+    case = get_object_or_404(
+        case_queryset().select_related("recorded_by").annotate(flagged=statements.flagged_case()), pk=pk
+    )
     routing.require_case_reader(user, case)
     rules = list(case.rules.all())
     is_open = case.status == CaseStatus.OPEN
@@ -230,6 +232,7 @@ def case_detail(request, pk: int):
                 blocks=blocks,
                 appeals=appeals,
                 reported=bool(reports),
+                flagged=case.flagged,
             ),
         },
     )

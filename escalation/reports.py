@@ -274,7 +274,7 @@ def _event_counts(filters: ReportFilters, start: datetime, end: datetime) -> dic
     events = CaseEvent.objects.filter(at__gte=start, at__lt=end)
     if any((filters.channel, filters.rule, filters.service_area, filters.officer)):
         events = events.filter(case__in=matching_cases(filters).values("pk"))
-    return events.aggregate(**{key: Count("pk", filter=Q(kind__in=kinds)) for key, kinds in ACTION_KINDS.items()})
+    return events.aggregate(**{key: Count("kind", filter=Q(kind__in=kinds)) for key, kinds in ACTION_KINDS.items()})
 
 
 def _posts(filters: ReportFilters) -> QuerySet[Post]:
@@ -305,9 +305,9 @@ def build_report(filters: ReportFilters, *, now: datetime, trend: bool = True) -
         _flags(filters)
         .filter(created_at__gte=start, created_at__lt=end)
         .aggregate(
-            raised=Count("pk"),
-            confirmed=Count("pk", filter=Q(status=FlagStatus.CONFIRMED)),
-            dismissed=Count("pk", filter=Q(status=FlagStatus.DISMISSED)),
+            raised=Count("*"),
+            confirmed=Count("status", filter=Q(status=FlagStatus.CONFIRMED)),
+            dismissed=Count("status", filter=Q(status=FlagStatus.DISMISSED)),
         )
     )
     events = _event_counts(filters, start, end)
@@ -428,8 +428,8 @@ def monthly_trend(filters: ReportFilters) -> list[TrendMonth]:
         )
         return {row["month"].date(): row for row in rows}
 
-    posts = by_month(_posts(filters), "created_at", n=Count("pk"))
-    cases = by_month(matching_cases(filters), "recorded_at", n=Count("pk"))
+    posts = by_month(_posts(filters), "created_at", n=Count("*"))
+    cases = by_month(matching_cases(filters), "recorded_at", n=Count("*"))
     events = CaseEvent.objects.all()
     if any((filters.channel, filters.rule, filters.service_area, filters.officer)):
         events = events.filter(case__in=matching_cases(filters).values("pk"))
@@ -439,7 +439,7 @@ def monthly_trend(filters: ReportFilters) -> list[TrendMonth]:
         "blocks": (*ACTION_KINDS["blocks"], *ACTION_KINDS["channel_bans"]),
         "appeals_logged": ACTION_KINDS["appeals_logged"],
     }
-    event_rows = by_month(events, "at", **{key: Count("pk", filter=Q(kind__in=k)) for key, k in kinds.items()})
+    event_rows = by_month(events, "at", **{key: Count("kind", filter=Q(kind__in=k)) for key, k in kinds.items()})
     return [
         TrendMonth(
             month=month,

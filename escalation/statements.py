@@ -224,13 +224,18 @@ class CaseFacts:
 # --- the records read ------------------------------------------------------------------------------
 
 
+def flagged_case() -> Exists:
+    """Whether a case (``OuterRef("pk")``) was raised by a flag rule: a flag on one of its posts was
+    confirmed (a case recorded for it). Its statements then say "automated detection: Yes"."""
+    return Exists(Flag.objects.filter(post__case=OuterRef("pk"), status=FlagStatus.CONFIRMED))
+
+
 def _cases(queryset: QuerySet[Case]) -> QuerySet[Case]:
     """Cases with what every statement of theirs reads, in a fixed number of queries."""
-    confirmed = Flag.objects.filter(post__case=OuterRef("pk"), status=FlagStatus.CONFIRMED)
     return (
         queryset.select_related("account", "channel")
         .annotate(
-            flagged=Exists(confirmed),
+            flagged=flagged_case(),
             reported=Exists(PoliceReport.objects.filter(case=OuterRef("pk"))),
         )
         .prefetch_related(
@@ -497,13 +502,13 @@ def for_case(
     blocks: list[Block] | None = None,
     appeals: list[Appeal] | None = None,
     reported: bool | None = None,
+    flagged: bool | None = None,
 ) -> list[Statement]:
     """The case's statements. The case page passes the rows it has already read (its rules, posts,
     timeline, warnings, blocks with their channel, appeals with their block and channel, whether it
-    has a police report): then this costs one query, for the flags."""
-    if None in (rules, posts, events, warnings, blocks, appeals, reported):
+    has a police report and a confirmed flag, ``flagged_case``): then this costs no query."""
+    if None in (rules, posts, events, warnings, blocks, appeals, reported, flagged):
         return statements(case)
-    flagged = Flag.objects.filter(post__case=case, status=FlagStatus.CONFIRMED).exists()
     first_post = min(posts, key=lambda post: (post.posted_at, post.pk), default=None)
     facts = {case.pk: CaseFacts(case, rules, first_post, flagged, reported)}
     return _build(
