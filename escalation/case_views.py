@@ -15,8 +15,9 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_POST
 
-from escalation import routing, statements
+from escalation import routing, statements, subject_access
 from escalation.case_selectors import account_history, case_queryset, case_queue, case_stage
 from escalation.constants import BlockScope, BlockStatus, SignOffStatus, WarningStatus
 from escalation.models import Appeal, Block, SignOff
@@ -91,6 +92,7 @@ def account_detail(request, pk: int):
         {
             "account": account,
             "standing": account_standing(account),
+            "may_export_account": subject_access.may_export_account(request.user),
             **history,
         },
     )
@@ -246,4 +248,15 @@ def case_statements(request, pk: int):
     body = "[" + ",".join(statements.as_json_lines(statements.for_case(case)).splitlines()) + "]"
     response = HttpResponse(body, content_type="application/json")
     response["Content-Disposition"] = f'attachment; filename="case-{case.pk}-statements-of-reasons.json"'
+    return response
+
+
+@login_required
+@require_POST
+def account_subject_access(request, pk: int):
+    """Everything about the account as one zip (POST: the download is recorded on its cases)."""
+    account = get_object_or_404(SocialAccount, pk=pk)
+    body, _summary = subject_access.account_export(actor=request.user, account=account)
+    response = HttpResponse(body, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="account-{account.pk}-everything.zip"'
     return response

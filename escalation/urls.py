@@ -28,4 +28,5 @@ moderation_urlpatterns = [
     path("cases/<int:pk>/", case_views.case_detail, name="case_detail"),
     path("cases/<int:pk>/statements.json", case_views.case_statements, name="case_statements"),
     path("accounts/<int:pk>/", case_views.account_detail, name="account_detail"),
+    path("accounts/<int:pk>/everything/", case_views.account_subject_access, name="account_subject_access"),
 ]

@@ -89,6 +89,7 @@ class EventKind(models.TextChoices):
     SIGNOFF_CHASED = "signoff_chased", "Overdue sign-off chased"
     ACKNOWLEDGEMENT_CHASED = "acknowledgement_chased", "Overdue acknowledgement chased"
     FLAG_DISMISSED = "flag_dismissed", "Automatic flag dismissed: not a problem"
+    SUBJECT_ACCESS_EXPORTED = "subject_access_exported", "Everything about the account downloaded (subject access)"
 
 
 class FlagKind(models.TextChoices):

@@ -58,6 +58,7 @@ GET_ACCESS = {
     "escalation:report_download": ({"fmt": "xlsx"}, (FORBIDDEN, OK, OK, OK)),
     "escalation:statements_download": ({"fmt": "jsonl"}, (FORBIDDEN, OK, FORBIDDEN, OK)),
     "moderation:case_statements": ({"pk": "case"}, (OK, OK, OK, OK)),
+    "moderation:account_subject_access": ({"pk": "account"}, (NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED)),
 }
 # Extra query strings that change who may open a page.
 VARIANTS = {
@@ -74,6 +75,7 @@ POST_FORBIDDEN = {
     "escalation:signoff_detail": ({"pk": "signoff"}, {"decision": "approve"}, ("officer", "md")),
     "escalation:block_acknowledge": ({"pk": "block"}, {}, ("officer", "manager", "director")),
     "escalation:appeal_detail": ({"pk": "appeal"}, {"decision": "overturn", "reason": "x"}, ("officer", "manager")),
+    "moderation:account_subject_access": ({"pk": "account"}, {}, ("officer", "director")),
 }
 
 
