@@ -15,9 +15,11 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.paginator import Paginator
 from django.db.models import OuterRef
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_POST
 
-from escalation import routing
+from escalation import routing, statements, subject_access
 from escalation.case_selectors import account_history, case_queryset, case_queue, case_stage, staged
 from escalation.constants import BlockScope, BlockStatus, SignOffStatus, WarningStatus
 from escalation.external_reports import describe as describe_external_report
@@ -97,6 +99,7 @@ def account_detail(request, pk: int):
             "account": account,
             # the account's blocks and warnings as read for the history: two queries fewer
             "standing": account_standing(account, blocks=history["blocks"], warnings=history["warnings"]),
+            "may_export_account": subject_access.may_export_account(request.user),
             **history,
         },
     )
@@ -111,7 +114,7 @@ EVIDENCE_FIELDS = (
     "id", "case", "file", "url", "description", "added_at",
     "added_by__id", "added_by__username", "added_by__first_name", "added_by__last_name",
 )  # fmt: skip
-APPEAL_FIELDS = ("id", "block", "status", "received_at", "window_opens_at")
+APPEAL_FIELDS = ("id", "block", "status", "received_at", "window_opens_at", "decided_at")
 # Who reads any case file; a Service Director reads those of their own service areas.
 LIVE_WARNING = (WarningStatus.DRAFT, WarningStatus.AWAITING_SIGNOFF, WarningStatus.APPROVED)
 LIVE_BLOCK = (BlockStatus.AWAITING_SIGNOFF, BlockStatus.ACTIVE)
@@ -132,6 +135,13 @@ def _enquiry(case: Case):
         return case.enquiry
     except ObjectDoesNotExist:
         return None
+
+
+def _with_block(appeals: list[Appeal], block: Block) -> list[Appeal]:
+    """The appeals read with ``block`` know it (the statements of reasons read it): no query each."""
+    for appeal in appeals:
+        appeal.block = block
+    return appeals
 
 
 def _moves(post: Post) -> list[tuple]:
@@ -173,6 +183,7 @@ def case_detail(request, pk: int):
             evidence_rows=json_rows(
                 Evidence.objects.filter(case=OuterRef("pk")).order_by("added_at", "id"), *EVIDENCE_FIELDS
             ),
+            flagged=statements.flagged_case(),
         ),
         pk=pk,
     )
@@ -205,7 +216,9 @@ def case_detail(request, pk: int):
     warnings = [w for w in account_warnings if w.case_id == case.pk]
     blocks = [b for b in account_blocks if b.case_id == case.pk]
     appeals = sorted(
-        (a for b in blocks for a in from_json_rows(Appeal, b.appeal_rows)), key=lambda a: a.received_at, reverse=True
+        (a for b in blocks for a in _with_block(from_json_rows(Appeal, b.appeal_rows), b)),
+        key=lambda a: a.received_at,
+        reverse=True,
     )
     reports = from_json_rows(PoliceReport, case.report_rows)
     pending = list(
@@ -304,5 +317,38 @@ def case_detail(request, pk: int):
             "enquiry": enquiry,
             "enquiry_open": enquiry_open,
             "saved_reply": enquiries.saved_reply(enquiry.kind) if enquiry_open and can_moderate else None,
+            "statements": statements.for_case(
+                case,
+                rules=rules,
+                posts=posts,
+                events=events,
+                warnings=warnings,
+                blocks=blocks,
+                appeals=appeals,
+                reported=bool(reports),
+                flagged=case.flagged,
+            ),
         },
     )
+
+
+@login_required
+def case_statements(request, pk: int):
+    """The case's statements of reasons as JSON (an array, oldest first), for whoever reads the case."""
+    case = get_object_or_404(Case, pk=pk)
+    routing.require_case_reader(request.user, case)
+    body = "[" + ",".join(statements.as_json_lines(statements.for_case(case)).splitlines()) + "]"
+    response = HttpResponse(body, content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="case-{case.pk}-statements-of-reasons.json"'
+    return response
+
+
+@login_required
+@require_POST
+def account_subject_access(request, pk: int):
+    """Everything about the account as one zip (POST: the download is recorded on its cases)."""
+    account = get_object_or_404(SocialAccount, pk=pk)
+    body, _summary = subject_access.account_export(actor=request.user, account=account)
+    response = HttpResponse(body, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="account-{account.pk}-everything.zip"'
+    return response

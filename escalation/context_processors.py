@@ -57,6 +57,8 @@ def navigation_for(user, current_path: str, counts: dict | None = None) -> list[
         items.append({"text": "Decisions", "href": reverse("escalation:decision_list"), "count": waiting})
     if policy.current().appeals and any(routing.holds(user, p) for p in routing.APPEAL_READERS):
         items.append({"text": "Appeals", "href": reverse("escalation:appeal_list")})
+    if routing.holds(user, routing.PERM_READ_REPORTS):
+        items.append({"text": "Reports", "href": reverse("escalation:report")})
     if admin_allowed(user):
         items.append({"text": "Admin", "href": reverse("admin:index")})
     # one current item: the longest link the page's path starts with (/cases/new/ is "Record a case")

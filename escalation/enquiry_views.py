@@ -19,6 +19,7 @@ from escalation.enquiry_forms import AnsweredForm, ClarifiedForm, ClarifyForm, E
 from moderation import clock, enquiries
 from moderation.forms import apply_service_errors
 from moderation.models import Case, Enquiry, Post
+from policy.dates import say_date
 
 FORBIDDEN = "Your role does not record enquiries."
 
@@ -106,7 +107,7 @@ def enquiry_from_post(request, post_pk: int):
 
 
 def _recorded_message(enquiry: Enquiry) -> str:
-    due = f" Answer due by {enquiry.due_on:%-d %B %Y}." if enquiry.due_on else ""
+    due = f" Answer due by {say_date(enquiry.due_on)}." if enquiry.due_on else ""
     return f"Recorded as a {enquiry.get_kind_display().lower()}.{due}"
 
 

@@ -546,3 +546,58 @@ class SafeguardingReferralForm(GovukFormMixin, forms.Form):
             return None
         now = timezone.localtime(clock.now())
         return timezone.make_aware(datetime.combine(day or now.date(), at or now.time().replace(second=0)))
+
+class ReportForm(GovukFormMixin, forms.Form):
+    """The reports page's filters (a GET form): the range (default: the last full month) and four filters.
+
+    A date that is not a date is a field error; a range that ends before it starts, or spans more
+    than two years, is refused with a message on the range (``escalation.reports.MAX_RANGE_DAYS``).
+    """
+
+    mark_optional = False
+
+    start = GovukDateField(label="From", noun="The start date", help_text="For example, 1 11 2026")
+    end = GovukDateField(label="To", noun="The end date", allow_future=True, help_text="For example, 30 11 2026")
+    channel = forms.ModelChoiceField(queryset=None, required=False, empty_label="All channels", label="Channel")
+    rule = forms.ModelChoiceField(queryset=None, required=False, empty_label="All house rules", label="House rule")
+    service_area = forms.ModelChoiceField(
+        queryset=None, required=False, empty_label="All service areas", label="Service area"
+    )
+    officer = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        empty_label="All officers",
+        label="Officer",
+        help_text="Cases the officer recorded or is assigned",
+    )
+
+    def __init__(self, data, **kwargs):
+        from escalation.reports import last_full_month
+        from moderation.models import Channel, HouseRule, ServiceArea
+        from moderation.selectors import team_members
+
+        data = data.copy()
+        # no range typed (the first visit, or the filters alone): the last full month
+        if not any(key.startswith(("start_", "end_")) for key in data):
+            start, end = last_full_month(timezone.localdate(clock.now()))
+            for name, day in (("start", start), ("end", end)):
+                for part, value in (("day", day.day), ("month", day.month), ("year", day.year)):
+                    data[f"{name}_{part}"] = str(value)
+        super().__init__(data, **kwargs)
+        self.fields["channel"].queryset = Channel.objects.order_by("platform", "name")
+        self.fields["rule"].queryset = HouseRule.objects.order_by("position", "title")
+        self.fields["service_area"].queryset = ServiceArea.objects.order_by("name")
+        self.fields["officer"].queryset = team_members()
+        self.fields["officer"].label_from_instance = lambda user: user.get_full_name() or user.get_username()
+
+    def clean(self):
+        from escalation.reports import MAX_RANGE_DAYS
+
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end:
+            if end < start:
+                self.add_error("end", "The end date must be the same as or after the start date")
+            elif (end - start).days > MAX_RANGE_DAYS:
+                self.add_error("end", "The range can be at most two years: choose a shorter range")
+        return cleaned

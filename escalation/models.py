@@ -232,6 +232,9 @@ class SignOff(models.Model):
     class Meta:
         ordering = ["requested_at"]
         verbose_name = "sign-off"
+        # the reports read every decision table; the permission has to hang on one model (issue 14). Not
+        # "view_…": the roles migration (0002) gives every role each "view_" permission it finds
+        permissions = [("read_reports", "Can read the reports and download them and the statements of reasons")]
         # "recently decided" on /decisions/: a decider's newest decisions without sorting them all
         indexes = [models.Index("decided_by", models.F("decided_at").desc(), name="signoff_decider_recent_idx")]
         constraints = [

@@ -37,6 +37,7 @@ from policy.roles import (  # noqa: F401 (the roles and permissions, read here a
     PERM_MANAGE_CASE,
     PERM_MODERATE_POST,
     PERM_PROPOSE_BLOCK,
+    PERM_READ_REPORTS,
     PERM_RECORD_APPEAL,
     PERM_RECORD_CASE,
     PERM_REPORT_POLICE,

@@ -303,7 +303,7 @@ STATEMENTS: tuple[tuple[str, str], ...] = (
         INSERT INTO moderation_post (id, channel_id, account_id, external_id, url, text, kind, posted_at,
                                      visibility, in_reply_to, created_at)
         SELECT g, (%(channels)s::bigint[])[1 + g %% cardinality(%(channels)s::bigint[])],
-               1 + (g * 7919) %% %(accounts)s, 'p' || g, '',
+               1 + (g::bigint * 7919) %% %(accounts)s, 'p' || g, '',
                (%(texts)s::text[])[1 + g %% cardinality(%(texts)s::text[])] || ' '
                    || (%(texts)s::text[])[1 + (g / 13) %% cardinality(%(texts)s::text[])],
                CASE WHEN g %% 9 = 0 THEN 'reply' ELSE 'comment' END,

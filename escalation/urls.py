@@ -1,6 +1,6 @@
 from django.urls import path
 
-from escalation import case_views, enquiry_views, notify_views, period_views, safeguarding_views, views
+from escalation import case_views, enquiry_views, notify_views, period_views, report_views, safeguarding_views, views
 
 app_name = "escalation"
 
@@ -33,6 +33,9 @@ urlpatterns = [
     path("blocks/<int:block_pk>/appeals/new/", views.appeal_create, name="appeal_create"),
     path("appeals/<int:pk>/", views.appeal_detail, name="appeal_detail"),
     path("notifications/", notify_views.preferences, name="notification_preferences"),
+    path("reports/", report_views.report, name="report"),
+    path("reports/download.<str:fmt>", report_views.report_download, name="report_download"),
+    path("reports/statements.<str:fmt>", report_views.statements_download, name="statements_download"),
 ]
 
 # Pages named in the moderation: namespace that show escalation's rows too (``escalation.case_views``):
@@ -40,5 +43,7 @@ urlpatterns = [
 moderation_urlpatterns = [
     path("cases/", case_views.case_list, name="case_list"),
     path("cases/<int:pk>/", case_views.case_detail, name="case_detail"),
+    path("cases/<int:pk>/statements.json", case_views.case_statements, name="case_statements"),
     path("accounts/<int:pk>/", case_views.account_detail, name="account_detail"),
+    path("accounts/<int:pk>/everything/", case_views.account_subject_access, name="account_subject_access"),
 ]

@@ -104,6 +104,7 @@ class EventKind(models.TextChoices):
     ENQUIRY_CLARIFIED = "enquiry_clarified", "Clarification received (clock restarted)"
     ENQUIRY_HANDED_ON = "enquiry_handed_on", "Enquiry handed on"
     ENQUIRY_ANSWERED = "enquiry_answered", "Enquiry answered"
+    SUBJECT_ACCESS_EXPORTED = "subject_access_exported", "Everything about the account downloaded (subject access)"
 
 
 class SafeguardingAgency(models.TextChoices):

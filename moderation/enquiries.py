@@ -41,6 +41,7 @@ from moderation.outbox import outbox_add
 from moderation.services import clean_text, conflict, require_perm
 from policy import roles as routing
 from policy import services as policy
+from policy.dates import say_date
 from policy.worktime import OfficeHours
 
 FOI_WORKING_DAYS = 20
@@ -322,7 +323,7 @@ def enquiry_clarified(*, actor: AbstractBaseUser, enquiry: Enquiry, replied_on: 
         elif replied_on > timezone.localdate(clock.now()):
             errors["replied_on"] = "The date they replied cannot be in the future."
         elif replied_on < asked_on:
-            errors["replied_on"] = f"The date they replied cannot be before you asked ({asked_on:%-d %B %Y})."
+            errors["replied_on"] = f"The date they replied cannot be before you asked ({say_date(asked_on)})."
         if len(note) > LONG_MAX:
             errors["note"] = f"The note must be {LONG_MAX:,} characters or fewer."
         if errors:
@@ -463,10 +464,10 @@ def _handed_on_body(enquiry: Enquiry, note: str) -> str:
         f"{version.organisation_name}'s social media team has handed on a {enquiry.get_kind_display().lower()} "
         f"to {enquiry.handed_to_team}.",
         "",
-        f"Received: {enquiry.received_on:%-d %B %Y}",
+        f"Received: {say_date(enquiry.received_on)}",
     ]
     if enquiry.due_on:
-        lines.append(f"Answer due by: {enquiry.due_on:%-d %B %Y}")
+        lines.append(f"Answer due by: {say_date(enquiry.due_on)}")
     if enquiry.handed_reference:
         lines.append(f"Reference: {enquiry.handed_reference}")
     if enquiry.requester_name:
@@ -581,7 +582,7 @@ def describe(kind: str, after: dict) -> str:
 
     def day(key: str) -> str:
         try:
-            return f"{date.fromisoformat(after[key]):%-d %B %Y}"
+            return say_date(date.fromisoformat(after[key]))
         except (KeyError, TypeError, ValueError):
             return ""
 

@@ -327,6 +327,8 @@ class Post(models.Model):
             models.Index(
                 fields=["case"], condition=Q(visibility__in=["hidden", "deleted"]), name="post_removed_case_idx"
             ),
+            # the reports count posts in by date range and month (an index-only scan, not the whole table)
+            models.Index(fields=["created_at", "channel"], name="post_created_channel_idx"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -428,7 +430,11 @@ class CaseEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
-        indexes = [models.Index(fields=["case", "at"], name="caseevent_case_at_idx")]
+        indexes = [
+            models.Index(fields=["case", "at"], name="caseevent_case_at_idx"),
+            # the reports count actions by kind over a date range and by month
+            models.Index(fields=["at", "kind"], name="caseevent_at_kind_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} by {self.actor_label}"

@@ -39,3 +39,17 @@ def say_time(value: datetime | None, empty: str = "—") -> str:
     if value is None or value == "":
         return empty
     return formats.time_format(_local(value), "TIME_FORMAT")
+
+
+def say_month(value: date | datetime | None, empty: str = "—") -> str:
+    """ "March 2027": a month in the product's format (``YEAR_MONTH_FORMAT``)."""
+    if value is None or value == "":
+        return empty
+    return formats.date_format(value, "YEAR_MONTH_FORMAT")
+
+
+def say_day(value: date | datetime | None, empty: str = "—") -> str:
+    """ "Wednesday 20 January 2027": a deadline's day, its weekday first."""
+    if value is None or value == "":
+        return empty
+    return f"{formats.date_format(_local(value), 'l')} {say_date(value)}"

@@ -42,6 +42,9 @@ PERM_DECLARE_CRISIS = "escalation.declare_crisis"  # crisis mode on and off (Har
 # Reads the text of a safeguarding case's posts, records the referral decision, is alerted at once.
 PERM_SAFEGUARDING_LEAD = "moderation.lead_safeguarding"
 
+# the reports page, its downloads and the bulk statements of reasons (managers, directors, the head)
+PERM_READ_REPORTS = "escalation.read_reports"
+
 # Which permission a role's group holds (the migration grants these, the tests walk them).
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     OFFICER: (
@@ -68,9 +71,10 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         PERM_IMMEDIATE_BLOCK,
         PERM_REPORT_POLICE,
         PERM_DECLARE_CRISIS,
+        PERM_READ_REPORTS,
     ),
-    SERVICE_DIRECTOR: (PERM_SIGNOFF_WARNING_AREA,),
-    MANAGING_DIRECTOR: (PERM_ACKNOWLEDGE_BLOCK, PERM_DECIDE_APPEAL),
+    SERVICE_DIRECTOR: (PERM_SIGNOFF_WARNING_AREA, PERM_READ_REPORTS),
+    MANAGING_DIRECTOR: (PERM_ACKNOWLEDGE_BLOCK, PERM_DECIDE_APPEAL, PERM_READ_REPORTS),
     SAFEGUARDING_LEAD: (PERM_SAFEGUARDING_LEAD,),
 }
 

@@ -91,6 +91,7 @@ def seed_reference_data() -> None:
     importlib.import_module("moderation.migrations.0003_house_rules").seed(apps, None)
     importlib.import_module("escalation.migrations.0002_roles").create_roles(apps, None)
     importlib.import_module("moderation.migrations.0007_import_posts_role").grant(apps, None)
+    importlib.import_module("escalation.migrations.0013_reports_permission").grant(apps, None)
     importlib.import_module("moderation.migrations.0014_house_rule_offence_and_redaction").mark_offences(apps, None)
     importlib.import_module("escalation.migrations.0009_crisis_mode").grant(apps, None)
     importlib.import_module("moderation.migrations.0020_safeguarding_lead_role").create_role(apps, None)

@@ -67,6 +67,11 @@ GET_ACCESS = {
     "escalation:enquiry_step": ({"pk": "enquiry", "step": "step_hand_on"}, (OK, OK, FORBIDDEN, FORBIDDEN)),
     "escalation:enquiry_saved_reply_sent": ({"pk": "enquiry"}, (NOT_ALLOWED, NOT_ALLOWED, FORBIDDEN, FORBIDDEN)),
     "escalation:notification_preferences": ({}, (OK, OK, OK, OK)),  # each person's own: no id in the URL
+    "escalation:report": ({}, (FORBIDDEN, OK, OK, OK)),
+    "escalation:report_download": ({"fmt": "xlsx"}, (FORBIDDEN, OK, OK, OK)),
+    "escalation:statements_download": ({"fmt": "jsonl"}, (FORBIDDEN, OK, FORBIDDEN, OK)),
+    "moderation:case_statements": ({"pk": "case"}, (OK, OK, OK, OK)),
+    "moderation:account_subject_access": ({"pk": "account"}, (NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED)),
 }
 # Extra query strings that change who may open a page.
 VARIANTS = {
@@ -107,6 +112,7 @@ POST_FORBIDDEN = {
     ),
     "escalation:enquiry_step": ({"pk": "enquiry", "step": "step_hand_on"}, {"team": "FOI team"}, ("director", "md")),
     "escalation:enquiry_saved_reply_sent": ({"pk": "enquiry"}, {}, ("director", "md")),
+    "moderation:account_subject_access": ({"pk": "account"}, {}, ("officer", "director")),
 }
 
 
@@ -160,6 +166,8 @@ def world(officer, manager, director, md, service_area):
             actor=officer, case=other_case, kind="complaint", received_on=timezone.localdate(clock.now())
         ).pk,
         "step_hand_on": "hand_on",
+        "xlsx": "xlsx",
+        "jsonl": "jsonl",
     }
     assert block.status == BlockStatus.ACTIVE
     return users, objects

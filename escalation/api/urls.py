@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/", lists.AccountList.as_view(), name="account_list"),
     path("blocks/", lists.BlockList.as_view(), name="block_list"),
     path("appeals/", lists.AppealList.as_view(), name="appeal_list"),
+    path("reports/", lists.ReportView.as_view(), name="report"),
     path("webhooks/meta/", meta.MetaWebhookView.as_view(), name="meta_webhook"),
     # last: anything else under the API answers a JSON 404, never the site's HTML page
     re_path(r"^.*$", views.not_found, name="not_found"),

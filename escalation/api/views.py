@@ -3,21 +3,29 @@
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import generics
+from rest_framework import generics, serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import CursorPagination
+from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
+from escalation import routing
 from escalation.api.filters import AccountFilter, ApiCaseFilter, AppealFilter, BlockFilter
 from escalation.api.serializers import AccountSerializer, AppealSerializer, BlockSerializer, CaseSerializer
 from escalation.case_selectors import staged
 from escalation.models import Appeal, Block
+from escalation.reports import MAX_RANGE_DAYS, ReportFilters, TrendMonth, build_report, last_full_month
 from escalation.selectors import account_standings
+from moderation import clock
 from moderation.api.permissions import integration_of
 from moderation.api.serializers import ErrorSerializer
-from moderation.models import Case, Post, SocialAccount
+from moderation.models import Case, Channel, HouseRule, Post, ServiceArea, SocialAccount
 from policy import services as policy
 
 
@@ -136,3 +144,95 @@ class AppealList(ScopedList):
 
     def scope(self, queryset, channels):
         return queryset.filter(block__case__channel__in=channels)
+
+
+# --- the reports (issue 14) ---------------------------------------------------------------------------
+
+
+class IsReportReader(BasePermission):
+    """A signed-in person whose role reads the reports. Integration tokens carry no scopes, so no
+    integration reads them: the figures cover every channel, not the integration's own."""
+
+    message = "Your role does not read the reports."
+
+    def has_permission(self, request, view) -> bool:
+        if integration_of(request) is not None:
+            return False
+        user = request.user
+        return bool(user and user.is_authenticated) and routing.holds(user, routing.PERM_READ_REPORTS)
+
+
+class ReportQuerySerializer(serializers.Serializer):
+    start = serializers.DateField(required=False, help_text="First day (YYYY-MM-DD); default: the last full month's")
+    end = serializers.DateField(required=False, help_text="Last day, inclusive (YYYY-MM-DD)")
+    channel = serializers.PrimaryKeyRelatedField(queryset=Channel.objects.all(), required=False)
+    rule = serializers.PrimaryKeyRelatedField(queryset=HouseRule.objects.all(), required=False)
+    service_area = serializers.PrimaryKeyRelatedField(queryset=ServiceArea.objects.all(), required=False)
+    officer = serializers.PrimaryKeyRelatedField(queryset=get_user_model().objects.all(), required=False)
+
+    def validate(self, attrs):
+        default_start, default_end = last_full_month(timezone.localdate(clock.now()))
+        if ("start" in attrs) != ("end" in attrs):
+            raise serializers.ValidationError({"end": "Give both start and end, or neither."})
+        start, end = attrs.get("start", default_start), attrs.get("end", default_end)
+        if end < start:
+            raise serializers.ValidationError({"end": "The end date must be the same as or after the start date."})
+        if (end - start).days > MAX_RANGE_DAYS:
+            raise serializers.ValidationError({"end": "The range can be at most two years."})
+        return {**attrs, "start": start, "end": end}
+
+
+class ReportTrendSerializer(serializers.Serializer):
+    month = serializers.CharField(help_text="YYYY-MM")
+    posts_in = serializers.IntegerField()
+    cases_opened = serializers.IntegerField()
+    posts_removed = serializers.IntegerField()
+    warnings_sent = serializers.IntegerField()
+    blocks = serializers.IntegerField()
+    appeals_logged = serializers.IntegerField()
+
+
+class ReportSerializer(serializers.Serializer):
+    start = serializers.DateField()
+    end = serializers.DateField()
+    figures = serializers.DictField(
+        child=serializers.FloatField(allow_null=True),
+        help_text="Every figure of the reports page by key: counts, percentages (0-100) and working days",
+    )
+    trend = ReportTrendSerializer(many=True)
+
+
+@extend_schema(
+    summary="The reports' figures for a date range, with the monthly trend",
+    parameters=[ReportQuerySerializer],
+    responses={200: ReportSerializer, **READ_ERRORS, 403: ErrorSerializer},
+)
+class ReportView(APIView):
+    """The figures the reports page shows (``escalation.reports``), for a manager's session."""
+
+    permission_classes = [IsReportReader]
+
+    def get(self, request):
+        query = ReportQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        filters = ReportFilters(
+            start=data["start"],
+            end=data["end"],
+            channel=data.get("channel"),
+            rule=data.get("rule"),
+            service_area=data.get("service_area"),
+            officer=data.get("officer"),
+        )
+        report = build_report(filters, now=clock.now())
+        return Response(
+            {
+                "start": filters.start,
+                "end": filters.end,
+                "figures": report.figures(),
+                "trend": [
+                    {"month": f"{month.month:%Y-%m}", **{key: getattr(month, key) for key, _ in TrendMonth.COLUMNS}}
+                    for month in report.trend
+                ],
+            }
+        )

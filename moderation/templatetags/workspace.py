@@ -49,6 +49,18 @@ def london_date(value):
 
 
 @register.filter
+def london_day(value):
+    """A deadline's day with its weekday: "Wednesday 20 January 2027"."""
+    return dates.say_day(value)
+
+
+@register.filter
+def london_month(value):
+    """A month in the product's one format: "March 2027"."""
+    return dates.say_month(value)
+
+
+@register.filter
 def london_time(value):
     """A time of day on the London clock: "14:05"."""
     return dates.say_time(value)

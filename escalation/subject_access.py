@@ -1,0 +1,173 @@
+"""Subject access (issue 14, UK GDPR): "everything about this account" as one zip download.
+
+``account.json`` holds the account, its posts (with every earlier text), the flags on them, its cases
+with their timelines, warnings, blocks, appeals, police reports and the evidence list; ``evidence/``
+holds the evidence files. Making the export is itself recorded: one ``subject_access_exported`` event
+on each of the account's cases, in the transaction that reads the data.
+
+Staff names appear as the timeline records them (the policies say nothing about redacting them).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import PurePath
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+
+from escalation import routing
+from escalation.models import Appeal, Block, PoliceReport, Warning
+from moderation import clock
+from moderation.constants import EventKind
+from moderation.events import record_event
+from moderation.models import Case, CaseEvent, Evidence, Flag, Post, PostTextRevision, SocialAccount
+
+
+def may_export_account(user) -> bool:
+    """Who answers a subject access request: a report reader who reads every case (the
+    Communications Manager; the Managing Director, who opens no account page, through the same rule)."""
+    return routing.holds(user, routing.PERM_READ_REPORTS) and routing.reads_every_case(user)
+
+
+def _when(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+@transaction.atomic
+def account_export(*, actor: AbstractBaseUser, account: SocialAccount) -> tuple[bytes, dict]:
+    """Everything the product holds about ``account``, as zip bytes, and the summary of what it holds.
+
+    Writes one ``SUBJECT_ACCESS_EXPORTED`` event on each of the account's cases (the export is part of
+    their history). Raises ``PermissionDenied`` for a role that may not export an account.
+    """
+    if not may_export_account(actor):
+        raise PermissionDenied("Your role does not answer subject access requests.")
+    account = SocialAccount.objects.select_for_update().get(pk=account.pk)
+    cases = list(
+        Case.objects.filter(account=account).select_related("channel").prefetch_related("rules").order_by("pk")
+    )
+    events = list(CaseEvent.objects.filter(case__account=account).order_by("case_id", "at", "pk"))
+    posts = list(Post.objects.filter(account=account).select_related("channel").order_by("posted_at", "pk"))
+    revisions = list(PostTextRevision.objects.filter(post__account=account).order_by("post_id", "received_at", "pk"))
+    flags = list(Flag.objects.filter(post__account=account).select_related("rule").order_by("created_at", "pk"))
+    warnings = list(Warning.objects.filter(case__account=account).order_by("drafted_at", "pk"))
+    blocks = list(Block.objects.filter(account=account).select_related("channel").order_by("proposed_at", "pk"))
+    appeals = list(Appeal.objects.filter(block__account=account).order_by("received_at", "pk"))
+    reports = list(PoliceReport.objects.filter(case__account=account).order_by("reported_on", "pk"))
+    evidence = list(Evidence.objects.filter(case__account=account).order_by("added_at", "pk"))
+
+    now = clock.now()
+    data = {
+        "exported_at": now.isoformat(),
+        "account": {
+            "id": account.pk,
+            "platform": account.platform,
+            "handle": account.handle,
+            "display_name": account.display_name,
+            "platform_user_id": account.platform_user_id,
+            "first_seen_at": _when(account.first_seen_at),
+        },
+        "posts": [
+            {
+                "id": p.pk,
+                "channel": str(p.channel),
+                "external_id": p.external_id,
+                "url": p.url,
+                "text": p.text,
+                "kind": p.kind,
+                "posted_at": _when(p.posted_at),
+                "visibility": p.visibility,
+                "case": p.case_id,
+                "earlier_texts": [
+                    {"text": r.text, "kind": r.kind, "received_at": _when(r.received_at)}
+                    for r in revisions
+                    if r.post_id == p.pk
+                ],
+            }
+            for p in posts
+        ],
+        "flags": [
+            {"post": f.post_id, "rule": f.rule.name, "reason": f.reason, "status": f.status, "at": _when(f.created_at)}
+            for f in flags
+        ],
+        "cases": [
+            {
+                "id": c.pk,
+                "channel": str(c.channel),
+                "rules": [rule.title for rule in c.rules.all()],
+                "reason": c.reason,
+                "status": c.status,
+                "outcome": c.outcome,
+                "recorded_at": _when(c.recorded_at),
+                "closed_at": _when(c.closed_at),
+                "timeline": [
+                    {"kind": e.kind, "at": _when(e.at), "by": e.actor_label, "note": e.note, "after": e.after}
+                    for e in events
+                    if e.case_id == c.pk
+                ],
+            }
+            for c in cases
+        ],
+        "warnings": [
+            {"id": w.pk, "case": w.case_id, "text": w.text, "status": w.status, "sent_at": _when(w.sent_at)}
+            for w in warnings
+        ],
+        "blocks": [
+            {
+                "id": b.pk,
+                "case": b.case_id,
+                "kind": b.kind,
+                "scope": b.scope,
+                "channel": str(b.channel) if b.channel else None,
+                "status": b.status,
+                "reason": b.reason,
+                "started_at": _when(b.started_at),
+                "appeal_opens_at": _when(b.appeal_opens_at),
+                "lifted_at": _when(b.lifted_at),
+            }
+            for b in blocks
+        ],
+        "appeals": [
+            {
+                "id": a.pk,
+                "block": a.block_id,
+                "status": a.status,
+                "received_at": _when(a.received_at),
+                "grounds": a.grounds,
+                "decided_at": _when(a.decided_at),
+                "decision_reason": a.decision_reason,
+            }
+            for a in appeals
+        ],
+        "police_reports": [
+            {"case": r.case_id, "force": r.force, "reference": r.reference, "reported_on": r.reported_on.isoformat()}
+            for r in reports
+        ],
+        "evidence": [],
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for item in evidence:
+            entry = {"case": item.case_id, "description": item.description, "url": item.url, "file": None}
+            if item.file:
+                name = f"evidence/{item.pk}-{PurePath(item.file.name).name}"
+                with item.file.open("rb") as handle:
+                    archive.writestr(name, handle.read())
+                entry["file"] = name
+            data["evidence"].append(entry)
+        archive.writestr("account.json", json.dumps(data, indent=2, ensure_ascii=False))
+    summary = {key: len(data[key]) for key in ("posts", "cases", "warnings", "blocks", "appeals", "evidence")}
+    for case in cases:
+        record_event(
+            case=case,
+            kind=EventKind.SUBJECT_ACCESS_EXPORTED,
+            actor=actor,
+            subject=account,
+            after=summary,
+            note="Everything about the account was downloaded (subject access).",
+        )
+    return buffer.getvalue(), summary
