@@ -61,9 +61,11 @@ bench-import: install
 
 # A government department's size (1M posts, 100k cases, blocks, sign-offs, appeals, events) built in
 # its own database on the PostgreSQL server (DATABASE_URL or the embedded one); pages vs the admin,
-# queries, and the scheduled tasks at 50,000 and 1,000,000 blocks. Figures: docs/performance.md.
+# queries, and the scheduled tasks at 50,000 and 1,000,000 blocks; then gunicorn (production settings,
+# 2 workers) under load on it, 20 s a page: req/s, p50, p99, errors. Figures: docs/performance.md.
 bench-scale: install
 	DJANGO_DEBUG=false $(PY) manage.py bench_scale
+	$(PY) manage.py bench_load --database moderation_bench
 
 # The same at about 50,000 posts, rebuilt, failing on any query or statement budget (run by .ci/run).
 bench-scale-check: install
