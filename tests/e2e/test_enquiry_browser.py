@@ -64,3 +64,43 @@ def test_an_foi_request_from_a_post_to_handing_it_on(site, new_context):
     assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
     check_accessibility(page, "an FOI request handed on, at 320 px")
     assert OutboxMessage.objects.get(kind="enquiry_handed_on").recipients == ["foi@hart.example"]
+
+
+def test_a_complaint_signposted_with_its_saved_reply_stops_the_clock(site, new_context):
+    """Hart: "not a replacement for our formal complaints procedure. Complaints can be made via our
+    Feedback and complaints page": the saved reply signposts it, and sending it is a first response."""
+    from datetime import timedelta
+
+    policy.revise(reason="Hart's complaints page.", complaints_url="https://www.hart.gov.uk/feedback-and-complaints")
+    officer = factories.OfficerFactory(username="olivia", first_name="Olivia", last_name="Okafor", password=PASSWORD)
+    case = factories.OpenCaseFactory(
+        recorded_at=clock.now() - timedelta(days=9),
+        response_due_at=clock.now() - timedelta(days=6),
+        account__handle="unhappy_resident",
+    )
+
+    page = new_context().new_page()
+    sign_in(page, site.url, officer.username, PASSWORD)
+    page.goto(f"{site.url}/cases/")
+    row = page.locator("tbody tr", has_text="unhappy_resident")
+    expect(row).to_contain_text("Overdue")
+
+    page.goto(f"{site.url}/cases/{case.pk}/")
+    page.get_by_role("link", name="Record as an enquiry").click()
+    page.get_by_label("Complaint", exact=True).check()
+    page.get_by_role("button", name="Record the enquiry").click()
+    expect(page.locator(".govuk-notification-banner--success")).to_be_visible()
+    reply = page.locator(".govuk-inset-text", has_text="https://www.hart.gov.uk/feedback-and-complaints")
+    expect(reply).to_be_visible()
+    check_accessibility(page, "a complaint with its saved reply")
+
+    page.get_by_role("button", name="I have sent this reply").click()
+    expect(page.locator(".govuk-notification-banner--success")).to_be_visible()
+    expect(page.locator(".moj-timeline")).to_contain_text("Signposted")
+    check_accessibility(page, "a complaint signposted")
+
+    page.goto(f"{site.url}/cases/")
+    row = page.locator("tbody tr", has_text="unhappy_resident")
+    expect(row).to_contain_text("Responded late")
+    expect(row).not_to_contain_text("Overdue")
+    assert Enquiry.objects.get(case=case).kind == "complaint"
