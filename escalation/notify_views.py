@@ -12,10 +12,10 @@ from django.shortcuts import redirect, render
 
 from escalation import notify
 from escalation.models import NotificationChoice
-from moderation.forms import apply_service_errors
+from moderation.forms import GovukFormMixin, apply_service_errors
 
 
-class NotificationPreferenceForm(forms.Form):
+class NotificationPreferenceForm(GovukFormMixin, forms.Form):
     choice = forms.ChoiceField(
         label="How do you want to hear of decisions waiting for you, refusals and appeals?",
         choices=NotificationChoice.choices,
