@@ -444,7 +444,7 @@ def test_queue_at_320_px_and_200_percent_zoom(site, new_context, world):
         settle(page)
         show = page.get_by_role("button", name="Show filter")
         expect(show).to_be_visible()
-        expect(page.get_by_label("Search handle or post text")).to_be_hidden()
+        expect(page.get_by_label("Search handle, post text or case number")).to_be_hidden()
         page.evaluate("() => document.activeElement && document.activeElement.blur()")
         screenshot(page, picture)
         # The results start within the first screen and take the page's whole width: nothing lies over them.
@@ -453,17 +453,17 @@ def test_queue_at_320_px_and_200_percent_zoom(site, new_context, world):
         assert box["width"] >= width - 40, f"at {width}×{height} the cases table is {box['width']} px wide"
         check_reflow(page, f"queue, filter closed, at {width}×{height}")
         show.click()
-        expect(page.get_by_label("Search handle or post text")).to_be_visible()
+        expect(page.get_by_label("Search handle, post text or case number")).to_be_visible()
         expect(page.get_by_role("button", name="Hide filter")).to_have_attribute("aria-expanded", "true")
         check_reflow(page, f"queue, filter open, at {width}×{height}")
         check_accessibility(page, f"queue, filter open, at {width}×{height}")
         page.locator(".moj-filter__close").click()
-        expect(page.get_by_label("Search handle or post text")).to_be_hidden()
+        expect(page.get_by_label("Search handle, post text or case number")).to_be_hidden()
         expect(page.get_by_role("button", name="Show filter")).to_be_focused()
     page.set_viewport_size({"width": 1280, "height": 900})
     settle(page)
-    expect(page.get_by_label("Search handle or post text")).to_be_visible()  # beside the results on a wide screen
+    expect(page.get_by_label("Search handle, post text or case number")).to_be_visible()  # beside the results on a wide screen
     page.get_by_role("button", name="Hide filter").click()  # and hidden, the results take the whole width
-    expect(page.get_by_label("Search handle or post text")).to_be_hidden()
+    expect(page.get_by_label("Search handle, post text or case number")).to_be_hidden()
     assert table.bounding_box()["width"] >= 1280 - 2 * 30 - 1
     check_reflow(page, "queue, filter hidden, at 1280×900")
