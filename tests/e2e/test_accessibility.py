@@ -462,7 +462,8 @@ def test_queue_at_320_px_and_200_percent_zoom(site, new_context, world):
         expect(page.get_by_role("button", name="Show filter")).to_be_focused()
     page.set_viewport_size({"width": 1280, "height": 900})
     settle(page)
-    expect(page.get_by_label("Search handle, post text or case number")).to_be_visible()  # beside the results on a wide screen
+    # beside the results on a wide screen
+    expect(page.get_by_label("Search handle, post text or case number")).to_be_visible()
     page.get_by_role("button", name="Hide filter").click()  # and hidden, the results take the whole width
     expect(page.get_by_label("Search handle, post text or case number")).to_be_hidden()
     assert table.bounding_box()["width"] >= 1280 - 2 * 30 - 1
