@@ -10,12 +10,15 @@ latest committed change; at worst it is counted once more than needed.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
+
+logger = logging.getLogger(__name__)
 
 GENERATION = "nav:generation"
 TTL = 300  # seconds: a bound on what an unforeseen write could leave, not the mechanism
@@ -32,9 +35,12 @@ def generation() -> int:
 
 def _move_on() -> None:
     try:
-        cache.incr(GENERATION)
-    except ValueError:  # not there: any new number will do, as long as it was never used
-        cache.set(GENERATION, time.time_ns(), None)
+        try:
+            cache.incr(GENERATION)
+        except ValueError:  # not there: any new number will do, as long as it was never used
+            cache.set(GENERATION, time.time_ns(), None)
+    except Exception:  # an unreachable cache must not undo a decision: counts may lag for up to TTL
+        logger.warning("cache unreachable: the navigation counts were not moved on", exc_info=True)
 
 
 def changed() -> None:
@@ -49,9 +55,16 @@ def changed() -> None:
 
 def cached(user_id: int, build: Callable[[], Any]) -> Any:
     """``build()``'s value for ``user_id``, from the cache while nothing has changed since."""
-    key = f"nav:{user_id}:{generation()}"
-    found = cache.get(key)
+    try:
+        key = f"nav:{user_id}:{generation()}"
+        found = cache.get(key)
+    except Exception:  # an unreachable cache must not stop a page: count afresh
+        logger.warning("cache unreachable: the navigation counts are counted afresh", exc_info=True)
+        return build()
     if found is None:
         found = build()
-        cache.set(key, found, TTL)
+        try:
+            cache.set(key, found, TTL)
+        except Exception:
+            logger.warning("cache unreachable: the navigation counts were not kept", exc_info=True)
     return found

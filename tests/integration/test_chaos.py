@@ -21,9 +21,9 @@ from aiosmtpd.controller import Controller
 from django.urls import reverse
 
 from config.celery import app as celery_app
-from escalation import services
+from escalation import notify, services
 from escalation.constants import BlockScope, BlockStatus
-from escalation.models import Block
+from escalation.models import Block, NotificationChoice
 from moderation.constants import EventKind
 from moderation.models import CaseEvent, OutboxMessage, OutboxStatus
 from tests import factories
@@ -177,6 +177,9 @@ def play_beat(queue: str):
 def approve_a_block():
     officer, manager = factories.OfficerFactory(), factories.ManagerFactory()
     md = factories.ManagingDirectorFactory(email="md@council.example")
+    # the manager hears of the sign-off in the workspace, not by email: the Managing Director's block
+    # notice is the only email these tests follow
+    notify.preference_set(actor=manager, choice=NotificationChoice.NONE)
     case = factories.OpenCaseFactory()
     block = services.block_propose(actor=officer, case=case, scope=BlockScope.ALL, reason="Threats against staff.")
     return manager, md, block

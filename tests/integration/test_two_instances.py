@@ -330,13 +330,16 @@ def test_a_csv_uploaded_to_a_is_imported_once_by_whichever_worker_takes_it(insta
     assert csv_import.status == ImportStatus.COMPLETED, (csv_import.failure, csv_import.problems[:3])
     assert csv_import.created_count == rows
     assert Post.objects.filter(imported_from=csv_import).count() == rows
-    # one worker ran it, once
-    ran = [
-        w["name"]
-        for w in workers
-        if "moderation.tasks.import_csv" in w["log"].read_text() and "succeeded" in w["log"].read_text()
-    ]
-    assert len(ran) == 1, [w["log"].read_text()[-3000:] for w in workers]
+    # one worker ran it, once (its "succeeded" line is logged just after the import's commit)
+    def ran() -> list[str]:
+        return [
+            w["name"]
+            for w in workers
+            if "moderation.tasks.import_csv" in w["log"].read_text() and "succeeded" in w["log"].read_text()
+        ]
+
+    _wait_for(lambda: ran(), 30, "the worker's log of the import task")
+    assert len(ran()) == 1, [w["log"].read_text()[-3000:] for w in workers]
     # the upload is gone from the bucket once imported; nothing on any instance's disk
     assert s3["client"].list_objects_v2(Bucket=BUCKET).get("Contents", []) == []
     for instance in instances:
