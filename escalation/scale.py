@@ -234,7 +234,7 @@ STATEMENTS: tuple[tuple[str, str], ...] = (
         + """
         INSERT INTO moderation_case (id, account_id, channel_id, reason, status, outcome, priority, service_area_id,
                                      assignee_id, recorded_by_id, recorded_at, response_due_at, policy_version_id,
-                                     closed_at)
+                                     closed_at, safeguarding_reason, reported_by)
         SELECT g,
                CASE WHEN g %% 40 = 1 THEN 1 + (g / 40) %% %(heavy)s ELSE g END,
                (%(channels)s::bigint[])[1 + g %% cardinality(%(channels)s::bigint[])],
@@ -255,7 +255,9 @@ STATEMENTS: tuple[tuple[str, str], ...] = (
                recorded_at,
                recorded_at + interval '1 day',
                %(policy)s,
-               CASE WHEN open THEN NULL ELSE recorded_at + interval '2 days' END
+               CASE WHEN open THEN NULL ELSE recorded_at + interval '2 days' END,
+               '',
+               ''
           FROM c
         """,
     ),
