@@ -271,23 +271,32 @@ def _require_open(enquiry: Enquiry) -> None:
         raise conflict("This enquiry has been answered: nothing more can be recorded on it.")
 
 
+def _step_checked(enquiry: Enquiry, field: str, day: date | None, note: str, *, missing: str, noun: str) -> str:
+    """A step's date (given, not in the future, not before receipt) and its note (cleaned, not too
+    long), refused together with a message on each field; returns the cleaned note."""
+    note = clean_text(note or "").strip()
+    errors = {}
+    if day is None:
+        errors[field] = missing
+    elif day > timezone.localdate(clock.now()):
+        errors[field] = f"{noun} cannot be in the future."
+    elif day < enquiry.received_on:
+        errors[field] = f"{noun} cannot be before the request was received."
+    if len(note) > LONG_MAX:
+        errors["note"] = f"The note must be {LONG_MAX:,} characters or fewer."
+    if errors:
+        raise ValidationError(errors)
+    return note
+
+
 def enquiry_ask_to_clarify(
     *, actor: AbstractBaseUser, enquiry: Enquiry, asked_on: date | None, note: str = ""
 ) -> Enquiry:
     """Ask the requester to clarify: the clock pauses from ``asked_on`` until they reply."""
     require_perm(actor, routing.PERM_MODERATE_POST, "record enquiries")
-    note = clean_text(note or "").strip()
-    errors = {}
-    if asked_on is None:
-        errors["asked_on"] = "Give the date you asked them to clarify."
-    elif asked_on > timezone.localdate(clock.now()):
-        errors["asked_on"] = "The date asked cannot be in the future."
-    elif asked_on < enquiry.received_on:
-        errors["asked_on"] = "The date asked cannot be before the request was received."
-    if len(note) > LONG_MAX:
-        errors["note"] = f"The note must be {LONG_MAX:,} characters or fewer."
-    if errors:
-        raise ValidationError(errors)
+    note = _step_checked(
+        enquiry, "asked_on", asked_on, note, missing="Give the date you asked them to clarify.", noun="The date asked"
+    )
     with transaction.atomic():
         enquiry = _locked(enquiry)
         _require_open(enquiry)
@@ -485,18 +494,9 @@ def _handed_on_body(enquiry: Enquiry, note: str) -> str:
 def enquiry_answered(*, actor: AbstractBaseUser, enquiry: Enquiry, answered_on: date | None, note: str = "") -> Enquiry:
     """The owning team answered: the enquiry is closed with the date of its answer."""
     require_perm(actor, routing.PERM_MODERATE_POST, "record enquiries")
-    note = clean_text(note or "").strip()
-    errors = {}
-    if answered_on is None:
-        errors["answered_on"] = "Give the date it was answered."
-    elif answered_on > timezone.localdate(clock.now()):
-        errors["answered_on"] = "The date answered cannot be in the future."
-    elif answered_on < enquiry.received_on:
-        errors["answered_on"] = "The date answered cannot be before the request was received."
-    if len(note) > LONG_MAX:
-        errors["note"] = f"The note must be {LONG_MAX:,} characters or fewer."
-    if errors:
-        raise ValidationError(errors)
+    note = _step_checked(
+        enquiry, "answered_on", answered_on, note, missing="Give the date it was answered.", noun="The date answered"
+    )
     with transaction.atomic():
         enquiry = _locked(enquiry)
         _require_open(enquiry)
