@@ -382,6 +382,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     # how often a worker looks for such tasks (every unacked_restore_interval × throttle seconds)
     "unacked_restore_interval": min(30, max(1, CELERY_VISIBILITY_TIMEOUT // 10)),
     "unacked_restore_throttle": 1,
+    # a worker killed while it looks for such tasks leaves its lock behind until this passes
+    "unacked_mutex_expire": min(300, max(5, CELERY_VISIBILITY_TIMEOUT)),
     # a web request queueing a task fails within seconds, not minutes, when Redis is unreachable
     "socket_connect_timeout": 5,
     "socket_timeout": 10,

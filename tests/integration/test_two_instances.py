@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -355,20 +356,38 @@ def test_the_appeal_sweep_runs_once_while_a_worker_is_killed(instances, workers)
     blocks = [factories.AppealEligibleBlockFactory() for _ in range(12)]
     from config.celery import app as celery_app
 
+    # Worker 2 stops taking tasks, so the sweep is certainly handed to worker 1 (a race between
+    # the two made this test pass without a redelivery, or lose the kill in kombu's own window
+    # between taking a message off the list and recording it as unacknowledged).
+    worker_two = f"worker2@{socket.gethostname()}"
+    replies = celery_app.control.cancel_consumer("celery", destination=[worker_two], reply=True, timeout=10)
+    assert replies, "worker 2 did not answer the request to stop consuming"
     previous = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = False
     try:
         flag_open_appeal_windows.delay()
     finally:
         celery_app.conf.task_always_eager = previous
-    # one worker killed outright as the sweep is handed out; a task it held comes back to the other
+    # worker 1 has the task (logged once kombu holds it as unacknowledged): killed outright
+    _wait_for(
+        lambda: "escalation.tasks.flag_open_appeal_windows" in workers[0]["log"].read_text(),
+        30,
+        "worker 1 receiving the sweep",
+    )
     os.killpg(workers[0]["process"].pid, signal.SIGKILL)
     workers[0]["process"].wait()
+    finished_before_the_kill = "succeeded" in workers[0]["log"].read_text()
+    # worker 2 takes tasks again; the one the dead worker held comes back to it after the
+    # visibility timeout
+    replies = celery_app.control.add_consumer("celery", destination=[worker_two], reply=True, timeout=10)
+    assert replies, "worker 2 did not answer the request to consume again"
 
     def all_flagged() -> bool:
         return not Block.objects.filter(pk__in=[b.pk for b in blocks], appeal_window_flagged_at__isnull=True).exists()
 
     _wait_for(all_flagged, 120, "the sweep flagging every open window")
+    if not finished_before_the_kill:  # the usual case: the sweep was delivered again, to worker 2
+        assert "escalation.tasks.flag_open_appeal_windows" in workers[1]["log"].read_text()
     time.sleep(6)  # past the visibility timeout: a second delivery would have run by now
     events = CaseEvent.objects.filter(kind=EventKind.APPEAL_WINDOW_OPENED)
     assert sorted(e.subject_id for e in events) == sorted(b.pk for b in blocks)  # each block once
