@@ -53,7 +53,7 @@ def history(officer, manager):
     return {"case": case, "event": event, "security": security, "block": block, "signoff": signoff}
 
 
-TABLES = ["moderation_caseevent", "config_security_securityevent"]
+TABLES = ["moderation_caseevent", "config_security_securityevent", "auditlog_logentry"]
 
 
 @pytest.mark.parametrize("table", TABLES)
