@@ -168,8 +168,9 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (
 AXES_VERBOSE = False
 
 # --- Change history (django-auditlog, config/history.py) ---------------------------------------
-# Field-level before and after as JSON; who and from where come from config.audit's request context.
-AUDITLOG_STORE_JSON_CHANGES = True
+# Field-level before and after, each value as text (JSON values would fail on the policy's lists of
+# dates, times and decimals); who and from where come from config.audit's request context.
+AUDITLOG_STORE_JSON_CHANGES = False
 AUDITLOG_DISABLE_REMOTE_ADDR = False
 
 # --- Sessions ---------------------------------------------------------------------------------
