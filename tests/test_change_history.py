@@ -258,3 +258,16 @@ def test_a_policy_version_published_is_in_the_history_with_its_values():
     assert entry.action == LogEntry.Action.CREATE
     assert "2026, 12, 24" in entry.changes["closure_days"][1]
     assert entry.additional_data["by"] == "system"
+
+
+def test_the_admin_list_takes_a_fixed_number_of_queries(client, superuser, django_assert_max_num_queries):
+    for position, code in enumerate(("spam", "abusive", "misinformation"), start=20):
+        rule = factories.rule(code)
+        rule.position = position
+        rule.save()
+    client.force_login(superuser)
+    changelist = reverse("admin:auditlog_logentry_changelist")
+    client.get(changelist)
+    with django_assert_max_num_queries(12):
+        response = client.get(changelist)
+    assert response.status_code == 200
