@@ -55,6 +55,15 @@ class ChangeHistoryAdmin(LogEntryAdmin):
     """Who changed which field of which configured object, before and after. Superusers only: nobody
     adds, edits or deletes an entry here (PostgreSQL refuses it too)."""
 
+    # no correlation id: django-auditlog's middleware, which sets it, is not used (config/history.py)
+    list_display = ["created", "resource_url", "action", "msg_short", "user_url", "remote_addr"]
+    list_filter = [f for f in LogEntryAdmin.list_filter if getattr(f, "__name__", "") != "CIDFilter"]
+    fieldsets = [
+        (None, {"fields": ["created", "user_url", "remote_addr", "resource_url"]}),
+        ("Changes", {"fields": ["action", "msg"]}),
+    ]
+    readonly_fields = [*LogEntryAdmin.readonly_fields, "remote_addr"]
+
     @admin.display(description="When", ordering="timestamp")
     def created(self, obj):
         return say_datetime(obj.timestamp)
