@@ -1,4 +1,5 @@
-"""The security log in the admin: read-only, for administrators (the database refuses changes anyway).
+"""The security log and the change history in the admin: read-only, for superusers only (the database
+refuses changes anyway).
 
 And people: a superuser never holds a role or permission that decides, and nobody edits their own
 roles, permissions or status flags.
@@ -6,6 +7,8 @@ roles, permissions or status flags.
 
 from __future__ import annotations
 
+from auditlog.admin import LogEntryAdmin
+from auditlog.models import LogEntry as ChangeHistoryEntry
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
@@ -15,6 +18,7 @@ from django.core.exceptions import ValidationError
 from config.audit import security_event_record
 from config.models import IdentityProviderGroupRole, SecurityEvent, SecurityEventKind
 from escalation import routing
+from policy.dates import say_datetime
 
 
 @admin.register(SecurityEvent)
@@ -30,6 +34,52 @@ class SecurityEventAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return request.user.is_active and request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# --- The change history (django-auditlog, config/history.py) ---------------------------------------
+
+admin.site.unregister(ChangeHistoryEntry)
+
+
+@admin.register(ChangeHistoryEntry)
+class ChangeHistoryAdmin(LogEntryAdmin):
+    """Who changed which field of which configured object, before and after. Superusers only: nobody
+    adds, edits or deletes an entry here (PostgreSQL refuses it too)."""
+
+    # no correlation id: django-auditlog's middleware, which sets it, is not used (config/history.py)
+    list_display = ["created", "resource_url", "action", "msg_short", "user_url", "remote_addr"]
+    list_filter = [f for f in LogEntryAdmin.list_filter if getattr(f, "__name__", "") != "CIDFilter"]
+    fieldsets = [
+        (None, {"fields": ["created", "user_url", "remote_addr", "resource_url"]}),
+        ("Changes", {"fields": ["action", "msg"]}),
+    ]
+    readonly_fields = [*LogEntryAdmin.readonly_fields, "remote_addr"]
+
+    @admin.display(description="When", ordering="timestamp")
+    def created(self, obj):
+        return say_datetime(obj.timestamp)
+
+    @admin.display(description="By")
+    def user_url(self, obj):
+        return (obj.additional_data or {}).get("by") or super().user_url(obj)
+
+    def _superuser(self, request) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_module_permission(self, request):
+        return self._superuser(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._superuser(request)
 
     def has_add_permission(self, request):
         return False

@@ -20,6 +20,7 @@ class SecurityConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         # connect their receivers (metrics and requestlog: Celery's, in the web process and the worker)
-        from config import audit, dbroles, metrics, navigation, requestlog, sessions  # noqa: F401
+        from config import audit, dbroles, history, metrics, navigation, requestlog, sessions  # noqa: F401
 
+        history.register()
         post_migrate.connect(dbroles.after_migrate, sender=self, dispatch_uid="config.dbroles.after_migrate")

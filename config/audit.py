@@ -3,7 +3,9 @@
 Recorded, whichever way it happens (the pages, the admin, a management command, a script):
 sign-ins and failures (never a password), lockouts, sign-outs, the second step passed or failed,
 devices added or removed, recovery codes made, roles and permissions given or taken away, account
-flags changed, every change made in the admin (its LogEntry), and every policy version published.
+flags changed, every change made in the admin (its LogEntry), every policy version published, and
+every download of personal or bulk data (``policy.signals.data_downloaded``). Field-level before and
+after of what the admin configures is in the change history (``config.history``).
 
 The person acting and their address come from the request being served (``AuditContextMiddleware``);
 outside a request the actor is "system".
@@ -22,7 +24,7 @@ from django.db.models.signals import m2m_changed, post_save
 from django.dispatch import receiver
 
 from config.models import SecurityEvent, SecurityEventKind
-from policy.signals import policy_published
+from policy.signals import data_exported, policy_published
 
 logger = logging.getLogger("moderation.security")
 User = get_user_model()
@@ -41,6 +43,20 @@ class AuditContextMiddleware:
             return self.get_response(request)
         finally:
             _request.reset(token)
+
+
+def current_request():
+    """The request being served (None outside one: a command, a task)."""
+    return _request.get()
+
+
+def request_address(request) -> str | None:
+    return _address(request)
+
+
+def person_label(user) -> str:
+    """"username (Full Name)", or "system" for nobody."""
+    return _label(user)
 
 
 def _address(request) -> str | None:
@@ -197,6 +213,13 @@ def _policy_published(sender, actor, detail, **kwargs):
     """A policy version published, or a preset's house rules applied (``policy.signals``: the policy is
     the base layer and does not import the security log)."""
     security_event_record(kind=SecurityEventKind.POLICY_PUBLISHED, actor=actor, detail=detail)
+
+@receiver(data_exported, dispatch_uid="audit_data_downloaded")
+def _data_downloaded(sender, request, what, detail, **kwargs):
+    """A download of personal or bulk data (``policy.signals.data_downloaded``), in the request's
+    transaction: who, what, and with which filters or range."""
+    security_event_record(kind=SecurityEventKind.DATA_DOWNLOADED, request=request, detail={"what": what, **detail})
+
 
 # --- two-step devices ---------------------------------------------------------------------------------
 

@@ -2,7 +2,7 @@
 
 The application's role (``DATABASE_APP_ROLE``) may read and write the tables, but it owns none, so it
 can never ALTER a table, drop or disable a trigger; and it holds no UPDATE, DELETE or TRUNCATE on the
-append-only tables (the case timeline, the security log). ``grant_app_role`` runs after every
+append-only tables (the case timeline, the security log, the change history). ``grant_app_role`` runs after every
 ``migrate`` (as the owner), so new tables are granted as they appear; ``manage.py db_app_role``
 creates the role once.
 """
@@ -12,7 +12,15 @@ from __future__ import annotations
 from django.db import connection
 from psycopg import sql
 
-APPEND_ONLY_TABLES = ("moderation_caseevent", "config_security_securityevent", "policy_policyversion")
+APPEND_ONLY_TABLES = (
+    "moderation_caseevent",
+    "config_security_securityevent",
+    "policy_policyversion",
+    "auditlog_logentry",
+)
+# the one column the application may update on an append-only table: a deleted account's entries in
+# the change history lose their link to it (the trigger lets through nothing else)
+UPDATABLE_COLUMNS = {"auditlog_logentry": ("actor_id",)}
 
 
 def role_exists(name: str) -> bool:
@@ -58,6 +66,12 @@ def grant_app_role(name: str) -> None:
                 sql.SQL(", ").join(sql.Identifier(t) for t in APPEND_ONLY_TABLES), role
             )
         )
+        for table, columns in UPDATABLE_COLUMNS.items():
+            cursor.execute(
+                sql.SQL("GRANT UPDATE ({}) ON {} TO {}").format(
+                    sql.SQL(", ").join(sql.Identifier(c) for c in columns), sql.Identifier(table), role
+                )
+            )
 
 
 def after_migrate(sender, using="default", **kwargs) -> None:

@@ -26,6 +26,7 @@ class SecurityEventKind(models.TextChoices):
     ACCOUNT_CHANGED = "account_changed", "Account flags changed"
     ADMIN_CHANGE = "admin_change", "Changed in the admin"
     POLICY_PUBLISHED = "policy_published", "Policy version published"
+    DATA_DOWNLOADED = "data_downloaded", "Data downloaded"
 
 
 class SecurityEvent(models.Model):

@@ -32,6 +32,7 @@ from moderation.models import Case, Evidence, Post, SocialAccount
 from moderation.search import CappedPaginator
 from moderation.selectors import from_json_rows, json_rows, posts_with_versions, team_members
 from moderation.views import PAGE_SIZE, VISIBILITY_BUTTONS
+from policy.signals import data_downloaded
 
 
 @login_required
@@ -340,6 +341,7 @@ def case_statements(request, pk: int):
     body = "[" + ",".join(statements.as_json_lines(statements.for_case(case)).splitlines()) + "]"
     response = HttpResponse(body, content_type="application/json")
     response["Content-Disposition"] = f'attachment; filename="case-{case.pk}-statements-of-reasons.json"'
+    data_downloaded(request, "case_statements_of_reasons", case=case.pk)
     return response
 
 
@@ -348,7 +350,8 @@ def case_statements(request, pk: int):
 def account_subject_access(request, pk: int):
     """Everything about the account as one zip (POST: the download is recorded on its cases)."""
     account = get_object_or_404(SocialAccount, pk=pk)
-    body, _summary = subject_access.account_export(actor=request.user, account=account)
+    body, summary = subject_access.account_export(actor=request.user, account=account)
+    data_downloaded(request, "subject_access", account=account.pk, contents=summary)
     response = HttpResponse(body, content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="account-{account.pk}-everything.zip"'
     return response

@@ -20,6 +20,7 @@ from escalation.reports import (
     trend_bars,
 )
 from moderation import clock
+from policy.signals import data_downloaded
 
 DOWNLOADS = {
     "csv": ("text/csv; charset=utf-8", "csv"),
@@ -99,6 +100,7 @@ def report_download(request, fmt: str):
     body = as_csv(result).encode("utf-8-sig") if fmt == "csv" else as_databook(result).export(fmt)
     response = HttpResponse(body, content_type=content_type)
     name = f"moderation-report-{filters.start:%Y-%m-%d}-to-{filters.end:%Y-%m-%d}.{extension}"
+    data_downloaded(request, "report", format=fmt, start=str(filters.start), end=str(filters.end))
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
@@ -125,5 +127,8 @@ def statements_download(request, fmt: str):
     body = statements.as_json_lines(items) if fmt == "jsonl" else statements.as_csv(items)
     response = HttpResponse(body.encode("utf-8-sig" if fmt == "csv" else "utf-8"), content_type=STATEMENT_FORMATS[fmt])
     name = f"statements-of-reasons-{filters.start:%Y-%m-%d}-to-{filters.end:%Y-%m-%d}.{fmt}"
+    data_downloaded(
+        request, "statements_of_reasons", format=fmt, start=str(filters.start), end=str(filters.end), rows=len(items)
+    )
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

@@ -5,16 +5,25 @@ with their timelines, warnings, blocks, appeals, police reports and the evidence
 holds the evidence files. Making the export is itself recorded: one ``subject_access_exported`` event
 on each of the account's cases, in the transaction that reads the data.
 
-Staff names appear as the timeline records them (the policies say nothing about redacting them).
+Staff names (issue 14) follow the policy's ``subject_access_staff_names``: off (every preset: each
+document protects its staff from being identified), each member of staff appears by their role title
+(``policy.titles``) wherever the export would name them: who did each thing on the timeline, and their
+names, usernames and email addresses wherever the team's own words repeat them (timeline notes and
+details, warnings, block reasons, appeal decisions, evidence descriptions). What the account owner
+wrote (posts, appeal grounds) is theirs and is left as it is. A name the product never recorded (a
+first name alone in a note) is not recognised: ``docs/policies.md`` says to read the export first.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 from pathlib import PurePath
+from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -25,6 +34,9 @@ from moderation import clock
 from moderation.constants import EventKind
 from moderation.events import record_event
 from moderation.models import Case, CaseEvent, Evidence, Flag, Post, PostTextRevision, SocialAccount
+from policy import roles
+from policy import services as policy_services
+from policy.titles import titles
 
 
 def may_export_account(user) -> bool:
@@ -35,6 +47,74 @@ def may_export_account(user) -> bool:
 
 def _when(value) -> str | None:
     return value.isoformat() if value else None
+
+
+SHORTEST_NAME = 3  # shorter usernames are replaced only where they are the whole value, never inside words
+
+
+def _role_title(user, current_titles) -> str:
+    """What a member of staff is called instead of their name: their role's title in the policy."""
+    groups = {group.name for group in user.groups.all()}
+    for role in roles.ROLES:
+        if role in groups:
+            return current_titles.for_role(role)
+    if roles.SAFEGUARDING_LEAD in groups:
+        return roles.SAFEGUARDING_LEAD
+    return "Administrator" if user.is_superuser else "A member of staff"
+
+
+class StaffNames:
+    """Replaces staff names with role titles (or leaves them, as the policy says)."""
+
+    def __init__(self, *, keep: bool, events: list[CaseEvent]):
+        self.keep = keep
+        self.by_id: dict[int, str] = {}
+        self._exact: dict[str, str] = {}
+        self._pattern: re.Pattern | None = None
+        if keep:
+            return
+        current_titles = titles()
+        names: dict[str, str] = {}
+        for user in get_user_model().objects.prefetch_related("groups"):
+            title = _role_title(user, current_titles)
+            self.by_id[user.pk] = title
+            for name in (user.get_full_name(), user.get_username(), user.email):
+                if name and name.strip():
+                    names[name.strip()] = title
+        for event in events:  # the name as the timeline recorded it, if it has changed since
+            if event.actor_id in self.by_id and event.actor_label.strip():
+                names.setdefault(event.actor_label.strip(), self.by_id[event.actor_id])
+        self._exact = {name.casefold(): title for name, title in names.items()}
+        long_names = sorted((name for name in names if len(name) >= SHORTEST_NAME), key=len, reverse=True)
+        self._titles = {name.casefold(): names[name] for name in long_names}
+        if long_names:
+            alternatives = "|".join(re.escape(name) for name in long_names)
+            self._pattern = re.compile(rf"(?<![\w@.])(?:{alternatives})(?![\w@])", re.IGNORECASE)
+
+    def actor(self, event: CaseEvent) -> str:
+        """Who did it, as the export shows it."""
+        if self.keep:
+            return event.actor_label
+        if event.actor_id is not None:
+            return self.by_id.get(event.actor_id, "A member of staff")
+        return self(event.actor_label)
+
+    def __call__(self, value: Any) -> Any:
+        """``value`` (text, or JSON made of dicts and lists) with every staff name replaced."""
+        if self.keep:
+            return value
+        if isinstance(value, str):
+            exact = self._exact.get(value.strip().casefold())
+            if exact is not None:
+                return exact
+            if self._pattern is None:
+                return value
+            return self._pattern.sub(lambda match: self._titles[match.group(0).casefold()], value)
+        if isinstance(value, dict):
+            return {key: self(item) for key, item in value.items()}
+        if isinstance(value, list | tuple):
+            return [self(item) for item in value]
+        return value
 
 
 @transaction.atomic
@@ -60,9 +140,11 @@ def account_export(*, actor: AbstractBaseUser, account: SocialAccount) -> tuple[
     reports = list(PoliceReport.objects.filter(case__account=account).order_by("reported_on", "pk"))
     evidence = list(Evidence.objects.filter(case__account=account).order_by("added_at", "pk"))
 
+    staff = StaffNames(keep=policy_services.current().subject_access_staff_names, events=events)
     now = clock.now()
     data = {
         "exported_at": now.isoformat(),
+        "staff_shown_as": "names" if staff.keep else "role titles",
         "account": {
             "id": account.pk,
             "platform": account.platform,
@@ -105,7 +187,13 @@ def account_export(*, actor: AbstractBaseUser, account: SocialAccount) -> tuple[
                 "recorded_at": _when(c.recorded_at),
                 "closed_at": _when(c.closed_at),
                 "timeline": [
-                    {"kind": e.kind, "at": _when(e.at), "by": e.actor_label, "note": e.note, "after": e.after}
+                    {
+                        "kind": e.kind,
+                        "at": _when(e.at),
+                        "by": staff.actor(e),
+                        "note": staff(e.note),
+                        "after": staff(e.after),
+                    }
                     for e in events
                     if e.case_id == c.pk
                 ],
@@ -113,7 +201,7 @@ def account_export(*, actor: AbstractBaseUser, account: SocialAccount) -> tuple[
             for c in cases
         ],
         "warnings": [
-            {"id": w.pk, "case": w.case_id, "text": w.text, "status": w.status, "sent_at": _when(w.sent_at)}
+            {"id": w.pk, "case": w.case_id, "text": staff(w.text), "status": w.status, "sent_at": _when(w.sent_at)}
             for w in warnings
         ],
         "blocks": [
@@ -124,7 +212,7 @@ def account_export(*, actor: AbstractBaseUser, account: SocialAccount) -> tuple[
                 "scope": b.scope,
                 "channel": str(b.channel) if b.channel else None,
                 "status": b.status,
-                "reason": b.reason,
+                "reason": staff(b.reason),
                 "started_at": _when(b.started_at),
                 "appeal_opens_at": _when(b.appeal_opens_at),
                 "lifted_at": _when(b.lifted_at),
@@ -139,7 +227,7 @@ def account_export(*, actor: AbstractBaseUser, account: SocialAccount) -> tuple[
                 "received_at": _when(a.received_at),
                 "grounds": a.grounds,
                 "decided_at": _when(a.decided_at),
-                "decision_reason": a.decision_reason,
+                "decision_reason": staff(a.decision_reason),
             }
             for a in appeals
         ],
@@ -152,7 +240,7 @@ def account_export(*, actor: AbstractBaseUser, account: SocialAccount) -> tuple[
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for item in evidence:
-            entry = {"case": item.case_id, "description": item.description, "url": item.url, "file": None}
+            entry = {"case": item.case_id, "description": staff(item.description), "url": item.url, "file": None}
             if item.file:
                 name = f"evidence/{item.pk}-{PurePath(item.file.name).name}"
                 with item.file.open("rb") as handle:

@@ -38,6 +38,7 @@ from moderation.forms import (
 from moderation.models import Case, Channel, CsvImport, Evidence, Flag, ImportSource, Post
 from moderation.selectors import attach_versions, flag_queue
 from policy import roles as routing
+from policy.signals import data_downloaded
 
 PAGE_SIZE = 25
 
@@ -329,6 +330,7 @@ def evidence_file(request, pk: int, evidence_pk: int):
         raise Http404("This evidence is a link, not a file.")
     handle = evidence.file.open("rb")
     content_type = services.sniff_evidence_type(handle) or "application/octet-stream"
+    data_downloaded(request, "evidence_file", case=evidence.case_id, evidence=evidence.pk)
     return FileResponse(
         handle,
         content_type=content_type,
@@ -475,6 +477,7 @@ def import_detail(request, pk: int):
             messages.error(request, str(error))
             return redirect("moderation:import_detail", pk=pk)
         name = f"{PurePath(csv_import.filename).stem} (rows with problems).csv"
+        data_downloaded(request, "import_rows_with_problems", csv_import=csv_import.pk)
         return HttpResponse(
             data,
             content_type="text/csv; charset=utf-8",

@@ -112,6 +112,7 @@ class PolicyVersionAdmin(admin.ModelAdmin):
         ),
         ("Sessions", {"fields": ["session_idle_minutes", "session_absolute_hours"]}),
         ("Role titles", {"fields": ["title_officer", "title_manager", "title_director", "title_head"]}),
+        ("Subject access", {"fields": ["subject_access_staff_names"]}),
         (
             "The ladder",
             {

@@ -261,6 +261,16 @@ class PolicyVersion(models.Model):
         help_text="Who is told of blocks and decides appeals: Managing Director, Chief Executive, Head of News.",
     )
 
+    # --- subject access (issue 14): what an account owner's "everything about this account" shows of staff
+    subject_access_staff_names = models.BooleanField(
+        "Staff names in a subject access export",
+        default=False,
+        help_text=(
+            "Off: each member of staff appears by their role title (the titles above), wherever the export "
+            "would name them. On: by name, as the case timeline records them."
+        ),
+    )
+
     # --- the ladder
     warning_signoff = models.CharField(
         "Who signs off a written warning",

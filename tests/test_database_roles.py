@@ -53,7 +53,7 @@ def history(officer, manager):
     return {"case": case, "event": event, "security": security, "block": block, "signoff": signoff}
 
 
-TABLES = ["moderation_caseevent", "config_security_securityevent"]
+TABLES = ["moderation_caseevent", "config_security_securityevent", "auditlog_logentry"]
 
 
 @pytest.mark.parametrize("table", TABLES)
@@ -348,3 +348,22 @@ class TestSeparationOfDuties:
         )
         with pytest.raises(IntegrityError, match="block_acknowledger_is_not_approver"), transaction.atomic():
             type(block).objects.filter(pk=block.pk).update(md_acknowledged_by=manager, md_acknowledged_at=clock.now())
+
+
+def test_the_app_role_may_only_unlink_a_deleted_persons_change_history(as_app_role, officer):
+    """Deleting an account empties ``actor_id`` on its change history entries (django-auditlog's
+    SET_NULL): the one update the application's role may make there, and only that column."""
+    from auditlog.models import LogEntry
+
+    rule = factories.rule("spam")
+    rule.position = 11
+    rule.save()
+    entry = LogEntry.objects.filter(object_pk=str(rule.pk)).latest("id")
+    LogEntry.objects.filter(pk=entry.pk).update(actor_id=None)  # nothing to unlink: allowed, no change
+    with pytest.raises(DatabaseError):
+        as_app_role("UPDATE auditlog_logentry SET object_repr = 'forged' WHERE id = %s", [entry.pk])
+    with pytest.raises(DatabaseError):  # the column privilege refuses it before the trigger does
+        as_app_role("UPDATE auditlog_logentry SET actor_id = NULL, object_repr = 'x' WHERE id = %s", [entry.pk])
+    as_app_role("UPDATE auditlog_logentry SET actor_id = NULL WHERE id = %s", [entry.pk])
+    entry.refresh_from_db()
+    assert entry.object_repr != "forged"

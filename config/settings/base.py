@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "policy.apps.PolicyConfig",
     "moderation",
     "escalation",
+    "auditlog",  # the change history of what the admin configures (config/history.py, ADR 14)
     "config.apps.SecurityConfig",
 ]
 
@@ -165,6 +166,12 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (
     ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
 )
 AXES_VERBOSE = False
+
+# --- Change history (django-auditlog, config/history.py) ---------------------------------------
+# Field-level before and after, each value as text (JSON values would fail on the policy's lists of
+# dates, times and decimals); who and from where come from config.audit's request context.
+AUDITLOG_STORE_JSON_CHANGES = False
+AUDITLOG_DISABLE_REMOTE_ADDR = False
 
 # --- Sessions ---------------------------------------------------------------------------------
 # The organisation's policy sets the idle and absolute limits (config.middleware.SessionLimitsMiddleware,

@@ -54,6 +54,9 @@ PRESET = Preset(
     document="001_debd8b8860e073c1.txt",
     settings={
         "organisation_name": "Cafcass",
+        # staff by role title: "No attempt will be made to further identify people except where requested and
+        # authorised to do so by law"; the team speaks as "our Communications Team", never by name
+        "subject_access_staff_names": False,
         # the document names www.cafcass.gov.uk but not its own address (see notes)
         "policy_url": "https://www.cafcass.gov.uk",
         # "Please contact us via our website contact form."

@@ -62,6 +62,9 @@ PRESET = Preset(
     document="004_33dc41cba4d1c21d.txt",
     settings={
         "organisation_name": "Hart District Council",
+        # staff by role title: officers must not be "identifying or disclosing personal information of staff,
+        # third parties or customers without their consent"
+        "subject_access_staff_names": False,
         # the document gives no address of its own: the council's website (see notes)
         "policy_url": "https://www.hart.gov.uk",
         # "... by contacting the Communications team at communications@hart.gov.uk"

@@ -65,6 +65,9 @@ PRESET = Preset(
     document="000_e5ed160b32615dce.txt",
     settings={
         "organisation_name": "HM Courts & Tribunals Service",
+        # staff by role title: the document removes "content that actively and obviously identifies individual
+        # HMCTS staff members without their consent"
+        "subject_access_staff_names": False,
         # the document as saved gives no address of its own: HMCTS's GOV.UK page (see notes)
         "policy_url": GOV_UK_PAGE,
         # "Go to our GOV.UK page for information on how to contact us for official correspondence."

@@ -63,6 +63,9 @@ PRESET = Preset(
     document="002_fdb787157303b297.txt",
     settings={
         "organisation_name": "HM Prison and Probation Service",
+        # staff by role title: "we have a duty of care to them", and posts defaming a named member of staff
+        # are removed
+        "subject_access_staff_names": False,
         # the document as saved gives no address of its own: HMPPS's GOV.UK page (see notes)
         "policy_url": GOV_UK_PAGE,
         "contact_url": GOV_UK_PAGE,

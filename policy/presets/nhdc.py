@@ -8,6 +8,9 @@ PRESET = Preset(
     document="003_71fb6ac4caab2d8f.txt",
     settings={
         "organisation_name": "North Hertfordshire District Council",
+        # staff by role title: the policy "aims to protect our employees, councillors and residents from
+        # unacceptable use of social media"; it names roles, never people
+        "subject_access_staff_names": False,
         "policy_url": "https://www.north-herts.gov.uk/social-media-acceptable-use-policy",
         "team_email": "communications@north-herts.gov.uk",
         # "We monitor our social media pages between 9am and 5pm Monday to Friday."

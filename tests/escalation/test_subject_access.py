@@ -106,3 +106,85 @@ def test_a_get_changes_nothing(client, manager, account_with_history):
     client.force_login(manager)
     assert client.get(reverse("moderation:account_subject_access", args=[account.pk])).status_code == 405
     assert not CaseEvent.objects.filter(kind=EventKind.SUBJECT_ACCESS_EXPORTED).exists()
+
+
+class TestStaffNames:
+    """Staff names kept or replaced by role titles, as the policy says (every preset: role titles)."""
+
+    @pytest.fixture
+    def named_history(self, db, officer, manager, md):
+        from moderation.events import record_event
+
+        for person, first, last in ((officer, "Olivia", "Okafor"), (manager, "Maya", "Mensah")):
+            person.first_name, person.last_name = first, last
+            person.save()
+        account = factories.SocialAccountFactory(handle="angry_resident", display_name="A. Resident")
+        case = factories.OpenCaseFactory(account=account, recorded_by=officer)
+        factories.PostFactory(account=account, channel=case.channel, text="Maya Mensah never answers me")
+        factories.SentWarningFactory(case=case, drafted_by=officer, text="Please read our policy. Olivia Okafor")
+        record_event(
+            case=case,
+            kind=EventKind.CASE_ASSIGNED,
+            actor=manager,
+            subject=case,
+            after={"assignee": "Olivia Okafor", "by": "maya.manager"},
+            note="Assigned to Olivia Okafor (olivia.officer@council.example) by Maya Mensah.",
+        )
+        return account
+
+    def download(self, client, manager, account) -> dict:
+        client.force_login(manager)
+        response = client.post(reverse("moderation:account_subject_access", args=[account.pk]))
+        assert response.status_code == 200
+        return json.loads(zipfile.ZipFile(io.BytesIO(response.content)).read("account.json"))
+
+    def test_every_preset_shows_role_titles(self):
+        from policy.presets import presets
+
+        assert {slug: p.settings["subject_access_staff_names"] for slug, p in presets().items()} == {
+            "cafcass": False,
+            "hart": False,
+            "hmcts": False,
+            "hmpps": False,
+            "nhdc": False,
+        }
+
+    def test_by_default_staff_appear_by_their_role_titles(self, client, manager, named_history):
+        from policy.titles import titles
+
+        data = self.download(client, manager, named_history)
+        text = json.dumps(data)
+        for name in ("Olivia", "Okafor", "Maya", "Mensah", "olivia.officer", "maya.manager"):
+            assert name not in text.replace("Maya Mensah never answers me", ""), name
+        assert data["staff_shown_as"] == "role titles"
+        (case,) = data["cases"]
+        assigned = next(e for e in case["timeline"] if e["kind"] == EventKind.CASE_ASSIGNED)
+        officer_title, manager_title = titles().officer, titles().manager
+        assert assigned["by"] == manager_title
+        assert assigned["after"] == {"assignee": officer_title, "by": manager_title}
+        assert assigned["note"] == f"Assigned to {officer_title} ({officer_title}) by {manager_title}."
+        assert data["warnings"][0]["text"] == f"Please read our policy. {officer_title}"
+        # what the account owner wrote is theirs, as written
+        assert "Maya Mensah never answers me" in [p["text"] for p in data["posts"]]
+
+    def test_a_policy_that_names_staff_keeps_the_names(self, client, manager, named_history):
+        from policy import services as policy
+
+        version = policy.current()
+        version.pk, version.number, version.subject_access_staff_names = None, None, True
+        policy.publish(version=version, reason="Staff are named in subject access exports.")
+        data = self.download(client, manager, named_history)
+        assert data["staff_shown_as"] == "names"
+        (case,) = data["cases"]
+        assigned = next(e for e in case["timeline"] if e["kind"] == EventKind.CASE_ASSIGNED)
+        assert assigned["by"] == "Maya Mensah"
+        assert assigned["note"] == "Assigned to Olivia Okafor (olivia.officer@council.example) by Maya Mensah."
+        assert data["warnings"][0]["text"] == "Please read our policy. Olivia Okafor"
+
+    def test_the_export_takes_a_fixed_number_of_queries(
+        self, client, manager, named_history, django_assert_max_num_queries
+    ):
+        client.force_login(manager)
+        client.get(reverse("moderation:account_detail", args=[named_history.pk]))  # sessions, policy cached
+        with django_assert_max_num_queries(40):
+            client.post(reverse("moderation:account_subject_access", args=[named_history.pk]))

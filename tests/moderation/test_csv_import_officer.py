@@ -289,6 +289,12 @@ class TestImportingTheRowsWithoutProblems:
         assert lines[1].startswith("3,")
         assert "Foxes" in lines[1]
         assert "not a date" in lines[1]
+        # the rows hold people's posts: the download is in the security log, once
+        from config.models import SecurityEvent, SecurityEventKind
+
+        (event,) = SecurityEvent.objects.filter(kind=SecurityEventKind.DATA_DOWNLOADED)
+        assert event.detail["what"] == "import_rows_with_problems"
+        assert (event.actor_id, event.detail["csv_import"]) == (officer.pk, csv_import.pk)
 
     def test_the_download_never_carries_a_formula(self, client, officer, mapped, django_capture_on_commit_callbacks):
         csv_import = mapped(export(row(1), row(2, when="not a date", text="=SUM(A1:A9)")))
