@@ -276,7 +276,7 @@ def retention_purge(*, now: datetime | None = None, chunk: int = CHUNK) -> Reten
 
     def appeals_chunk():
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(_REDACT_APPEALS.format(due=_APPEALS_DUE), appeal_params)
+            cursor.execute(_REDACT_APPEALS.replace("{due}", _APPEALS_DUE), appeal_params)
             touched = len(cursor.fetchall())
             return touched, touched == chunk
 
