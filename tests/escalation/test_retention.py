@@ -92,9 +92,9 @@ def purge_at(moment) -> RetentionRun:
 
 
 def texts(world) -> dict[str, str]:
-    return {
-        name: post_of(world[name]).text for name in ("plain", "blocked", "held", "of_held_account", "open")
-    } | {"uncased": Post.objects.get(pk=world["uncased"].pk).text}
+    return {name: post_of(world[name]).text for name in ("plain", "blocked", "held", "of_held_account", "open")} | {
+        "uncased": Post.objects.get(pk=world["uncased"].pk).text
+    }
 
 
 def stored_files(world) -> set[str]:
@@ -127,9 +127,7 @@ class TestTheClockMovesOverEachBoundary:
         assert texts(world) == {
             "plain": gone, "blocked": TEXT, "held": TEXT, "of_held_account": TEXT, "open": TEXT, "uncased": gone,
         }  # fmt: skip
-        assert list(PostTextRevision.objects.filter(post__case=world["plain"]).values_list("text", flat=True)) == [
-            gone
-        ]
+        assert list(PostTextRevision.objects.filter(post__case=world["plain"]).values_list("text", flat=True)) == [gone]
         assert PostTextRevision.objects.get(post__case=world["blocked"]).text == TEXT + " (first version)"
         assert Flag.objects.get().reason == "matched a listed word (quote redacted)"
         assert stored_files(world) == everything
@@ -184,7 +182,13 @@ class TestTheClockMovesOverEachBoundary:
         # two posts in cases (the post in no case has no timeline), two evidence items, one appeal
         assert run.total == 6
         assert events.count() == 5
-        assert sorted(events.values_list("subject_type", flat=True)) == ["appeal", "evidence", "evidence", "post", "post"]
+        assert sorted(events.values_list("subject_type", flat=True)) == [
+            "appeal",
+            "evidence",
+            "evidence",
+            "post",
+            "post",
+        ]
         assert {e.actor_id for e in events} == {None}
         for event in events:
             assert TEXT not in str(event.after) + event.note
