@@ -254,7 +254,9 @@ def retention_purge(*, now: datetime | None = None, chunk: int = CHUNK) -> Reten
         ("blocked_post_texts", due.block),
         ("uncased_post_texts", due.uncased),
     ):
-        sql = f"WITH due AS ({_POSTS_DUE[kind]} ORDER BY p.id LIMIT %(chunk)s FOR UPDATE OF p SKIP LOCKED)"
+        # posts in no case are read in the order of their partial index (moderation 0035)
+        order = "p.created_at, p.id" if kind == "uncased_post_texts" else "p.id"
+        sql = f"WITH due AS ({_POSTS_DUE[kind]} ORDER BY {order} LIMIT %(chunk)s FOR UPDATE OF p SKIP LOCKED)"
         sql += _REDACT_POSTS
         params = _params(
             now=now, kind=EventKind.RETENTION_REDACTED, actor=None, marker=flags.RETENTION_TEXT,
