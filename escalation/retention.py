@@ -223,8 +223,10 @@ def retention_purge(*, now: datetime | None = None, chunk: int = CHUNK) -> Reten
     Each chunk is one transaction: the rows locked (``SKIP LOCKED``: a run beside another skips them),
     redacted and one timeline event each written by the database. Evidence files are deleted from the
     storage inside that transaction, before its rows commit, so no row says "removed" of a file still
-    kept. Idempotent: what is redacted is stamped and never chosen again; a legal hold on the case or the
-    account skips it. Returns the run, with its counts, also kept for the admin.
+    kept. What is due is decided by the run's start; each chunk's stamps and events carry the time it
+    commits (PostgreSQL refuses a back-dated timeline event from the application's role). Idempotent:
+    what is redacted is stamped and never chosen again; a legal hold on the case or the account skips
+    it. Returns the run, with its counts, also kept for the admin.
     """
     now = now or clock.now()
     with transaction.atomic():
@@ -241,7 +243,7 @@ def retention_purge(*, now: datetime | None = None, chunk: int = CHUNK) -> Reten
                 return 0, False
             _delete_files([name for _pk, name in rows])
             params = _params(
-                now=now, kind=EventKind.RETENTION_REDACTED, actor=None, marker="",
+                now=clock.now(), kind=EventKind.RETENTION_REDACTED, actor=None, marker="",
                 after={"removed": "evidence file, link and description"}, note=note,
             )  # fmt: skip
             cursor.execute(_REDACT_EVIDENCE, {**params, "ids": [pk for pk, _name in rows]})
@@ -265,7 +267,7 @@ def retention_purge(*, now: datetime | None = None, chunk: int = CHUNK) -> Reten
 
         def posts_chunk(sql=sql, params=params):
             with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute(sql, params)
+                cursor.execute(sql, {**params, "now": clock.now()})
                 touched = len(cursor.fetchall())
                 return touched, touched == chunk
 
@@ -278,7 +280,7 @@ def retention_purge(*, now: datetime | None = None, chunk: int = CHUNK) -> Reten
 
     def appeals_chunk():
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(_REDACT_APPEALS.replace("{due}", _APPEALS_DUE), appeal_params)
+            cursor.execute(_REDACT_APPEALS.replace("{due}", _APPEALS_DUE), {**appeal_params, "now": clock.now()})
             touched = len(cursor.fetchall())
             return touched, touched == chunk
 
@@ -374,8 +376,7 @@ def account_erase(*, actor: AbstractBaseUser, account: SocialAccount) -> dict[st
             actor=actor,
             subject=account,
             after={"removed": summary},
-            note="The account's personal data was erased at the owner's request: the text of its posts and "
-            "their earlier versions, evidence files, appeal grounds, its shown name and who reported it. "
+            note=f"The account's personal data was erased at the owner's request: {say_removed(summary)}. "
             "The decision record is kept.",
         )
     return summary
@@ -389,3 +390,16 @@ def _erase_posts_sql() -> str:
         "WITH due AS (SELECT id FROM moderation_post WHERE account_id = %(account)s AND redacted_at IS NULL "
         "ORDER BY id FOR UPDATE)" + body + ")\nSELECT id FROM posts"
     )
+
+
+def say_removed(summary: dict[str, int]) -> str:
+    """What an erasure removed, in words: "3 post texts, 1 evidence item"."""
+    parts = [
+        (summary.get("posts", 0), "post text (with its earlier versions)", "post texts (with their earlier versions)"),
+        (summary.get("evidence", 0), "evidence item", "evidence items"),
+        (summary.get("appeal_grounds", 0), "appeal's grounds", "appeals' grounds"),
+        (summary.get("reported_by", 0), "reporter's name", "reporters' names"),
+        (summary.get("display_name", 0), "shown name", "shown names"),
+    ]
+    said = [f"{n} {one if n == 1 else many}" for n, one, many in parts if n]
+    return ", ".join(said) if said else "nothing new"

@@ -93,7 +93,8 @@ def account_erase(request, pk: int):
             removed = sum(summary.values())
             messages.success(
                 request,
-                f"The personal data of @{account.handle} is erased: {_say(summary)}. The decision record is kept."
+                f"The personal data of @{account.handle} is erased: {retention.say_removed(summary)}. "
+                "The decision record is kept."
                 if removed
                 else f"Nothing more to erase: the personal data of @{account.handle} was erased before.",
             )
@@ -103,15 +104,3 @@ def account_erase(request, pk: int):
         "escalation/account_erase.html",
         {"account": account, "form": form, "held": retention.holds_on(account)},
     )
-
-
-def _say(summary: dict[str, int]) -> str:
-    parts = [
-        (summary.get("posts", 0), "post text", "post texts"),
-        (summary.get("evidence", 0), "evidence item", "evidence items"),
-        (summary.get("appeal_grounds", 0), "appeal's grounds", "appeals' grounds"),
-        (summary.get("reported_by", 0), "reporter's name", "reporters' names"),
-        (summary.get("display_name", 0), "shown name", "shown names"),
-    ]
-    said = [f"{n} {one if n == 1 else many}" for n, one, many in parts if n]
-    return ", ".join(said) if said else "nothing new"

@@ -37,7 +37,7 @@ def _set(row, *, actor, reason: str | None) -> dict:
     row.legal_hold_reason = reason or ""
     row.legal_hold_at = clock.now() if reason else None
     row.legal_hold_by = actor if reason else None
-    row.full_clean(validate_unique=False, exclude=["rules"] if isinstance(row, Case) else None)
+    # the reason was checked above; the ``*_legal_hold_is_stamped`` check constraints hold the three together
     row.save(update_fields=["legal_hold_reason", "legal_hold_at", "legal_hold_by"])
     return before
 
