@@ -689,7 +689,17 @@ class ExternalReportAdmin(CaseReachAdminMixin, ReadOnlyCaseworkAdmin):
 
 @admin.register(SocialAccount)
 class SocialAccountAdmin(moderation_admin.SocialAccountAdmin):
-    readonly_fields = ["standing", "history"]
+    readonly_fields = ["standing", "legal_hold", "erased", "history"]
+
+    @admin.display(description="Legal hold")
+    def legal_hold(self, obj):
+        return legal_hold_html(obj)
+
+    @admin.display(description="Personal data erased")
+    def erased(self, obj):
+        if obj.erased_at is None:
+            return "No"
+        return format_html("{} by {}", london(obj.erased_at), obj.erased_by or "—")
 
     @admin.display(description="Standing and recommended next step")
     def standing(self, obj):
@@ -715,8 +725,12 @@ class BlockForm(forms.Form):
 
 @admin.register(Case)
 class CaseAdmin(moderation_admin.CaseAdmin):
-    readonly_fields = [*moderation_admin.CaseAdmin.readonly_fields, "standing"]
+    readonly_fields = [*moderation_admin.CaseAdmin.readonly_fields, "standing", "legal_hold"]
     fields = readonly_fields
+
+    @admin.display(description="Legal hold")
+    def legal_hold(self, obj):
+        return legal_hold_html(obj)
     actions = [
         *moderation_admin.CaseAdmin.actions,
         "draft_warning",
@@ -823,4 +837,30 @@ class NotificationAdmin(ReadOnlyCaseworkAdmin):
     list_select_related = ["user", "outbox"]
     date_hierarchy = "created_at"
     fields = ["created_at", "user", "kind", "key", "subject", "url", "case", "delivery", "outbox"]
+    readonly_fields = fields
+
+
+# --- Legal holds and retention (issue 14) ---------------------------------------------------------
+from escalation.models import RetentionRun  # noqa: E402
+
+
+def legal_hold_html(obj) -> str:
+    """A legal hold as the admin reads it (placed and lifted in the workspace, by a manager)."""
+    if obj.legal_hold_at is None:
+        return "None"
+    return format_html(
+        "On since {} ({}): {}", london(obj.legal_hold_at), obj.legal_hold_by or "—", obj.legal_hold_reason
+    )
+
+
+@admin.register(RetentionRun)
+class RetentionRunAdmin(ReadOnlyCaseworkAdmin):
+    """What each nightly retention purge redacted, by kind: written by the task, only read here."""
+
+    list_display = [
+        "started_at", "finished_at", "evidence_files", "post_texts", "blocked_post_texts", "uncased_post_texts",
+        "appeals",
+    ]  # fmt: skip
+    date_hierarchy = "started_at"
+    fields = list_display
     readonly_fields = fields

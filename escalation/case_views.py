@@ -101,6 +101,8 @@ def account_detail(request, pk: int):
             # the account's blocks and warnings as read for the history: two queries fewer
             "standing": account_standing(account, blocks=history["blocks"], warnings=history["warnings"]),
             "may_export_account": subject_access.may_export_account(request.user),
+            "can_hold": routing.holds(request.user, routing.PERM_LEGAL_HOLD),
+            "may_erase": routing.holds(request.user, routing.PERM_ERASE),
             **history,
         },
     )
@@ -312,6 +314,7 @@ def case_detail(request, pk: int):
             "can_moderate": can_moderate,
             "can_manage": can_manage,
             "can_read_accounts": routing.holds(user, routing.PERM_RECORD_CASE),
+            "can_hold": routing.holds(user, routing.PERM_LEGAL_HOLD),
             "assign_form": AssignForm(initial={"assignee": case.assignee_id}) if actions["assign"] else None,
             "close_form": CloseForm() if actions["close"] else None,
             "reopen_form": ReopenForm() if actions["reopen"] else None,

@@ -601,3 +601,44 @@ class ReportForm(GovukFormMixin, forms.Form):
             elif (end - start).days > MAX_RANGE_DAYS:
                 self.add_error("end", "The range can be at most two years: choose a shorter range")
         return cleaned
+
+
+# --- Legal holds and erasure (issue 14; escalation.retention_views) ---------------------------------
+
+
+class LegalHoldForm(GovukFormMixin, forms.Form):
+    """Place or lift a legal hold: the reason goes on the timeline."""
+
+    reason = forms.CharField(
+        label="Why?",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Enter why", "max_length": "The reason must be 2,000 characters or fewer"},
+    )
+
+    def __init__(self, *args, placing: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["reason"]
+        if placing:
+            field.label = "Why is the legal hold needed?"
+            field.help_text = "For example “Claim issued in the county court, reference K00XX123: keep everything”."
+            field.error_messages["required"] = "Enter why the legal hold is needed"
+        else:
+            field.label = "Why can the legal hold be lifted?"
+            field.help_text = "For example “The claim was settled on 3 March”."
+            field.error_messages["required"] = "Enter why the legal hold can be lifted"
+
+    def clean_reason(self):
+        value = _no_nul(self.cleaned_data["reason"]).strip()
+        if not value:
+            raise ValidationError(self.fields["reason"].error_messages["required"])
+        return value
+
+
+class EraseForm(GovukFormMixin, forms.Form):
+    """Erase an account's personal data: the manager confirms the request was checked."""
+
+    confirm = forms.BooleanField(
+        label="The account owner asked us to erase their personal data, and we have checked it is them",
+        error_messages={"required": "Confirm the account owner asked for erasure and you have checked it is them"},
+    )

@@ -397,3 +397,30 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} → {self.user}"
+
+
+class RetentionRun(models.Model):
+    """One run of the retention purge (``escalation.retention.retention_purge``): when, and how many
+    records of each kind it redacted. Written by the task only; read-only in the admin. Nothing here
+    names a person or quotes what was redacted."""
+
+    started_at = models.DateTimeField(default=clock.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    evidence_files = models.PositiveIntegerField(default=0, help_text="Evidence files deleted from storage.")
+    post_texts = models.PositiveIntegerField(default=0, help_text="Posts of closed cases with no block redacted.")
+    uncased_post_texts = models.PositiveIntegerField(default=0, help_text="Posts in no case redacted.")
+    blocked_post_texts = models.PositiveIntegerField(
+        default=0, help_text="Posts of cases whose blocks were lifted long enough ago redacted."
+    )
+    appeals = models.PositiveIntegerField(default=0, help_text="Appeals whose grounds were redacted.")
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = "retention run"
+
+    def __str__(self) -> str:
+        return f"Retention run {self.pk}"
+
+    @property
+    def total(self) -> int:
+        return self.evidence_files + self.post_texts + self.uncased_post_texts + self.blocked_post_texts + self.appeals

@@ -44,3 +44,12 @@ def send_notification_digests() -> int:
     from escalation import notify
 
     return notify.digest_send()
+
+
+@shared_task(acks_late=True)
+def purge_retention() -> dict[str, int]:
+    """Nightly at 02:30 London: redact what the policy no longer keeps (``escalation.retention``)."""
+    from escalation import retention
+
+    run = retention.retention_purge()
+    return {"run": run.pk, "total": run.total}

@@ -1,6 +1,15 @@
 from django.urls import path
 
-from escalation import case_views, enquiry_views, notify_views, period_views, report_views, safeguarding_views, views
+from escalation import (
+    case_views,
+    enquiry_views,
+    notify_views,
+    period_views,
+    report_views,
+    retention_views,
+    safeguarding_views,
+    views,
+)
 
 app_name = "escalation"
 
@@ -46,4 +55,7 @@ moderation_urlpatterns = [
     path("cases/<int:pk>/statements.json", case_views.case_statements, name="case_statements"),
     path("accounts/<int:pk>/", case_views.account_detail, name="account_detail"),
     path("accounts/<int:pk>/everything/", case_views.account_subject_access, name="account_subject_access"),
+    path("accounts/<int:pk>/legal-hold/", retention_views.account_legal_hold, name="account_legal_hold"),
+    path("accounts/<int:pk>/erase/", retention_views.account_erase, name="account_erase"),
+    path("cases/<int:pk>/legal-hold/", retention_views.case_legal_hold, name="case_legal_hold"),
 ]

@@ -105,6 +105,10 @@ class EventKind(models.TextChoices):
     ENQUIRY_HANDED_ON = "enquiry_handed_on", "Enquiry handed on"
     ENQUIRY_ANSWERED = "enquiry_answered", "Enquiry answered"
     SUBJECT_ACCESS_EXPORTED = "subject_access_exported", "Everything about the account downloaded (subject access)"
+    LEGAL_HOLD_PLACED = "legal_hold_placed", "Legal hold placed"
+    LEGAL_HOLD_LIFTED = "legal_hold_lifted", "Legal hold lifted"
+    PERSONAL_DATA_ERASED = "personal_data_erased", "Personal data erased on request"
+    RETENTION_REDACTED = "retention_redacted", "Removed at the end of its retention period"
 
 
 class SafeguardingAgency(models.TextChoices):

@@ -203,9 +203,17 @@ def redacted_text(categories: list[str]) -> str:
     return f"{REDACTED}{', '.join(categories)})]"
 
 
+# What erasure on request and the retention purge leave in place of a post's text (issue 14).
+ERASED_TEXT = "[redacted: erased at the account owner's request]"
+RETENTION_TEXT = "[redacted: its retention period ended]"
+# What a flag that quoted the post says once the text is gone.
+QUOTE_REDACTED = {"word": "matched a listed word (quote redacted)", "pattern": "matched the pattern (quote redacted)"}
+
+
 def is_redacted(text: str) -> bool:
-    """Whether ``text`` is what a deletion for personal information left in place of a post's text."""
-    return text.startswith(REDACTED)
+    """Whether ``text`` is what a deletion for personal information, an erasure or the retention purge
+    left in place of a post's text."""
+    return text.startswith(REDACTED) or text in (ERASED_TEXT, RETENTION_TEXT)
 
 
 @transaction.atomic

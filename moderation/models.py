@@ -95,6 +95,17 @@ class SocialAccount(models.Model):
     display_name = models.CharField(max_length=200, blank=True)
     platform_user_id = models.CharField(max_length=120, blank=True)
     first_seen_at = models.DateTimeField(default=clock.now)
+    # a legal hold (issue 14): nothing about the account is erased or purged while it is on
+    legal_hold_reason = models.TextField(blank=True, editable=False)
+    legal_hold_at = models.DateTimeField(null=True, blank=True, editable=False)
+    legal_hold_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
+    # erasure on request (issue 14): when its personal data was last erased, and by whom
+    erased_at = models.DateTimeField(null=True, blank=True, editable=False)
+    erased_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
 
     class Meta:
         ordering = ["platform", "handle"]
@@ -107,6 +118,11 @@ class SocialAccount(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["platform", "handle"], name="account_unique_platform_handle"),
             models.CheckConstraint(condition=~Q(handle=""), name="account_handle_not_blank"),
+            models.CheckConstraint(
+                condition=Q(legal_hold_at__isnull=True, legal_hold_by__isnull=True, legal_hold_reason="")
+                | Q(legal_hold_at__isnull=False) & ~Q(legal_hold_reason=""),
+                name="account_legal_hold_is_stamped",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -198,6 +214,12 @@ class Case(models.Model):
         null=True, blank=True, editable=False, help_text="A safeguarding lead's decision is due by then (clock hours)."
     )
     safeguarding_decided_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # a legal hold (issue 14): the case's records are neither erased nor purged while it is on
+    legal_hold_reason = models.TextField(blank=True, editable=False)
+    legal_hold_at = models.DateTimeField(null=True, blank=True, editable=False)
+    legal_hold_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
 
     class Meta:
         ordering = ["-recorded_at"]
@@ -206,6 +228,8 @@ class Case(models.Model):
             ("manage_case", "Can assign, close and reopen cases"),
             ("moderate_post", "Can hide, delete and restore posts"),
             ("lead_safeguarding", "Can lead on safeguarding: read restricted text, record the referral"),
+            ("hold_legal", "Can place and lift a legal hold on an account or a case"),
+            ("erase_personal_data", "Can erase an account's personal data on request"),
         ]
         indexes = [
             models.Index(fields=["status", "response_due_at"], name="case_status_due_idx"),
@@ -227,10 +251,19 @@ class Case(models.Model):
                 | Q(safeguarding_at__isnull=False, safeguarding_due_at__isnull=False),
                 name="case_safeguarding_is_stamped",
             ),
+            models.CheckConstraint(
+                condition=Q(legal_hold_at__isnull=True, legal_hold_by__isnull=True, legal_hold_reason="")
+                | Q(legal_hold_at__isnull=False) & ~Q(legal_hold_reason=""),
+                name="case_legal_hold_is_stamped",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"Case {self.pk} — {self.account}"
+
+    @property
+    def on_legal_hold(self) -> bool:
+        return self.legal_hold_at is not None
 
     @property
     def is_safeguarding(self) -> bool:
@@ -316,6 +349,8 @@ class Post(models.Model):
         help_text="The CSV import that brought the post in, when one did.",
     )
     created_at = models.DateTimeField(default=clock.now)
+    # its text (and every earlier version) was redacted by erasure or retention (issue 14)
+    redacted_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["posted_at"]
@@ -329,6 +364,13 @@ class Post(models.Model):
             ),
             # the reports count posts in by date range and month (an index-only scan, not the whole table)
             models.Index(fields=["created_at", "channel"], name="post_created_channel_idx"),
+            # the retention purge's posts in no case still holding text: only those are indexed, so the
+            # nightly run never reads the posts it has already redacted
+            models.Index(
+                fields=["created_at", "id"],
+                condition=Q(case__isnull=True, redacted_at__isnull=True),
+                name="post_uncased_unredacted_idx",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -395,14 +437,20 @@ class Evidence(models.Model):
     description = models.CharField(max_length=300, blank=True)
     added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     added_at = models.DateTimeField(default=clock.now)
+    # its file was deleted from storage and its link and description cleared (erasure or retention)
+    redacted_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name_plural = "evidence"
         constraints = [
-            models.CheckConstraint(condition=~Q(file="") | ~Q(url=""), name="evidence_has_file_or_url"),
+            models.CheckConstraint(
+                condition=~Q(file="") | ~Q(url="") | Q(redacted_at__isnull=False), name="evidence_has_file_or_url"
+            ),
         ]
 
     def __str__(self) -> str:
+        if self.redacted_at is not None:
+            return f"Evidence {self.pk} (removed)"
         if self.case_id is not None and self.case.safeguarding_at is not None:
             return f"Evidence {self.pk}"  # a safeguarding case's evidence may describe the post
         return self.description or self.url or self.file.name

@@ -110,6 +110,17 @@ class PolicyVersionAdmin(admin.ModelAdmin):
                 ]
             },
         ),
+        (
+            "Retention (the nightly task redacts personal data when its time is up; a legal hold stops it)",
+            {
+                "fields": [
+                    "retention_evidence_months",
+                    "retention_post_text_months",
+                    "retention_uncased_post_months",
+                    "retention_block_years",
+                ]
+            },
+        ),
         ("Sessions", {"fields": ["session_idle_minutes", "session_absolute_hours"]}),
         ("Role titles", {"fields": ["title_officer", "title_manager", "title_director", "title_head"]}),
         ("Subject access", {"fields": ["subject_access_staff_names"]}),

@@ -239,6 +239,35 @@ class PolicyVersion(models.Model):
     )
 
     # --- sessions (issue 9: the idle timeout is set in the policy)
+    # --- retention (issue 14): how long each kind of record keeps its personal data. The nightly
+    # ``purge_retention`` task redacts what is due; the decision record (cases, timeline, warnings,
+    # blocks, appeals, their dates and rules) is kept, and a legal hold stops it all.
+    retention_evidence_months = models.PositiveSmallIntegerField(
+        "Evidence files: months kept after the case closes",
+        default=24,
+        validators=[MinValueValidator(1), MaxValueValidator(240)],
+        help_text="Then the files are deleted from storage and their links and descriptions cleared.",
+    )
+    retention_post_text_months = models.PositiveSmallIntegerField(
+        "Post text of closed cases with no block: months kept after the case closes",
+        default=12,
+        validators=[MinValueValidator(1), MaxValueValidator(240)],
+        help_text="Then the text of the case's posts (and every earlier version) is redacted.",
+    )
+    retention_uncased_post_months = models.PositiveSmallIntegerField(
+        "Posts in no case: months kept after they arrived",
+        default=12,
+        validators=[MinValueValidator(1), MaxValueValidator(240)],
+        help_text="Posts taken in that nobody recorded a case for; then their text is redacted.",
+    )
+    retention_block_years = models.PositiveSmallIntegerField(
+        "Blocks and appeals: years kept after the block is lifted",
+        default=6,
+        validators=[MinValueValidator(1), MaxValueValidator(20)],
+        help_text="For as long as the block lasts and then this many years (6: the limitation period for a "
+        "claim); then the text of the case's posts and the appeals' grounds are redacted.",
+    )
+
     session_idle_minutes = models.PositiveSmallIntegerField(
         "Sign out after this many minutes without activity",
         default=30,

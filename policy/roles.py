@@ -45,6 +45,10 @@ PERM_SAFEGUARDING_LEAD = "moderation.lead_safeguarding"
 # the reports page, its downloads and the bulk statements of reasons (managers, directors, the head)
 PERM_READ_REPORTS = "escalation.read_reports"
 
+# legal holds on accounts and cases, and erasure of an account's personal data on request (issue 14)
+PERM_LEGAL_HOLD = "moderation.hold_legal"
+PERM_ERASE = "moderation.erase_personal_data"
+
 # Which permission a role's group holds (the migration grants these, the tests walk them).
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     OFFICER: (
@@ -72,6 +76,8 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         PERM_REPORT_POLICE,
         PERM_DECLARE_CRISIS,
         PERM_READ_REPORTS,
+        PERM_LEGAL_HOLD,
+        PERM_ERASE,
     ),
     SERVICE_DIRECTOR: (PERM_SIGNOFF_WARNING_AREA, PERM_READ_REPORTS),
     MANAGING_DIRECTOR: (PERM_ACKNOWLEDGE_BLOCK, PERM_DECIDE_APPEAL, PERM_READ_REPORTS),

@@ -95,6 +95,8 @@ def seed_reference_data() -> None:
     importlib.import_module("moderation.migrations.0014_house_rule_offence_and_redaction").mark_offences(apps, None)
     importlib.import_module("escalation.migrations.0009_crisis_mode").grant(apps, None)
     importlib.import_module("moderation.migrations.0020_safeguarding_lead_role").create_role(apps, None)
+    importlib.import_module("moderation.migrations.0034_legal_holds_and_redaction").grant(apps, None)
+    importlib.import_module("escalation.migrations.0014_retention_runs").grant(apps, None)
     importlib.import_module("policy.migrations.0002_append_only_and_first_version").first_version(apps, None)
 
 

@@ -72,6 +72,9 @@ GET_ACCESS = {
     "escalation:statements_download": ({"fmt": "jsonl"}, (FORBIDDEN, OK, FORBIDDEN, OK)),
     "moderation:case_statements": ({"pk": "case"}, (OK, OK, OK, OK)),
     "moderation:account_subject_access": ({"pk": "account"}, (NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED)),
+    "moderation:account_legal_hold": ({"pk": "account"}, (FORBIDDEN, OK, FORBIDDEN, FORBIDDEN)),
+    "moderation:case_legal_hold": ({"pk": "case"}, (FORBIDDEN, OK, FORBIDDEN, FORBIDDEN)),
+    "moderation:account_erase": ({"pk": "account"}, (FORBIDDEN, OK, FORBIDDEN, FORBIDDEN)),
 }
 # Extra query strings that change who may open a page.
 VARIANTS = {
@@ -113,6 +116,9 @@ POST_FORBIDDEN = {
     "escalation:enquiry_step": ({"pk": "enquiry", "step": "step_hand_on"}, {"team": "FOI team"}, ("director", "md")),
     "escalation:enquiry_saved_reply_sent": ({"pk": "enquiry"}, {}, ("director", "md")),
     "moderation:account_subject_access": ({"pk": "account"}, {}, ("officer", "director")),
+    "moderation:account_legal_hold": ({"pk": "account"}, {"reason": "Claim"}, ("officer", "director", "md")),
+    "moderation:case_legal_hold": ({"pk": "case"}, {"reason": "Claim"}, ("officer", "director", "md")),
+    "moderation:account_erase": ({"pk": "account"}, {"confirm": "on"}, ("officer", "director", "md")),
 }
 
 

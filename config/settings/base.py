@@ -428,6 +428,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "escalation.tasks.send_notification_digests",
         "schedule": crontab(hour=7, minute=30),
     },
+    # retention (escalation.retention): redact what the policy no longer keeps, skipping legal holds
+    "purge-retention": {
+        "task": "escalation.tasks.purge_retention",
+        "schedule": crontab(hour=2, minute=30),
+    },
     "deliver-outbox": {
         "task": "moderation.tasks.deliver_outbox",
         "schedule": crontab(minute="*"),

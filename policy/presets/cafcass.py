@@ -93,6 +93,12 @@ PRESET = Preset(
         # team is not said: the product's defaults, see notes)
         "block_approval": "manager",
         "immediate_block": "managers",
+        # "We may record information ... for reporting, record keeping and monitoring": no period is
+        # named (the product's defaults)
+        "retention_evidence_months": 24,
+        "retention_post_text_months": 12,
+        "retention_uncased_post_months": 12,
+        "retention_block_years": 6,
     },
     rules=(
         Rule(

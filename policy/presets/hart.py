@@ -103,6 +103,11 @@ PRESET = Preset(
         # silent on who approves a block or may block at once: the product's defaults (see notes)
         "block_approval": "manager",
         "immediate_block": "managers",
+        # "we will protect privacy at all times": no period is named (the product's defaults)
+        "retention_evidence_months": 24,
+        "retention_post_text_months": 12,
+        "retention_uncased_post_months": 12,
+        "retention_block_years": 6,
     },
     rules=(
         # Appendix A: social media house rules

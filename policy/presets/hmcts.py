@@ -102,6 +102,12 @@ PRESET = Preset(
         # silent on who approves a block or may block at once: the product's defaults (see notes)
         "block_approval": "manager",
         "immediate_block": "managers",
+        # "we may keep a record of the text of online conversation for training and reporting purposes":
+        # a year of reports, then the text goes; no period is named (the product's defaults)
+        "retention_evidence_months": 24,
+        "retention_post_text_months": 12,
+        "retention_uncased_post_months": 12,
+        "retention_block_years": 6,
     },
     rules=(
         Rule(

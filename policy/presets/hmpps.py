@@ -101,6 +101,11 @@ PRESET = Preset(
         # "We have a zero-tolerance policy for posts that are discriminatory. If your post is discriminatory, you
         # will be blocked from our social media channels." (at once, by whoever moderates: see notes)
         "immediate_block": "zero_tolerance",
+        # retention: the document names no period (the product's defaults; see docs/policies.md)
+        "retention_evidence_months": 24,
+        "retention_post_text_months": 12,
+        "retention_uncased_post_months": 12,
+        "retention_block_years": 6,
         # silent on who approves a block: the product's default
         "block_approval": "manager",
     },

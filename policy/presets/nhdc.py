@@ -49,6 +49,11 @@ PRESET = Preset(
         "block_approval": "manager",
         # "We reserve the right to block any user from interacting with us on social media at any time."
         "immediate_block": "managers",
+        # retention: the document names no period (the product's defaults; see docs/policies.md)
+        "retention_evidence_months": 24,
+        "retention_post_text_months": 12,
+        "retention_uncased_post_months": 12,
+        "retention_block_years": 6,
     },
     rules=(
         Rule(

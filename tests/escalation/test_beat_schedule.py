@@ -24,3 +24,14 @@ def test_beat_stores_the_daily_appeal_window_check_at_seven_london_time():
     chase = PeriodicTask.objects.select_related("crontab").get(name="chase-overdue-decisions")
     assert chase.task == "escalation.tasks.chase_overdue"
     assert (chase.crontab.hour, chase.crontab.day_of_week) == ("9-16", "mon-fri")
+
+
+def test_beat_stores_the_nightly_retention_purge():
+    for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
+        ModelEntry.from_entry(name, app=celery_app, **entry)
+
+    purge = PeriodicTask.objects.select_related("crontab").get(name="purge-retention")
+    assert purge.task == "escalation.tasks.purge_retention"
+    assert purge.enabled
+    assert (purge.crontab.minute, purge.crontab.hour, purge.crontab.day_of_week) == ("30", "2", "*")
+    assert str(purge.crontab.timezone) == "Europe/London"

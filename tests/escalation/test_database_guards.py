@@ -182,6 +182,9 @@ def test_the_roles_migrations_match_the_routing_table(db):
     frozen[lead.ROLE] = set(lead.PERMISSIONS)
     for role in importlib.import_module("escalation.migrations.0013_reports_permission").ROLES:
         frozen[role].add("escalation.read_reports")
+    holds = importlib.import_module("moderation.migrations.0034_legal_holds_and_redaction")
+    for role in holds.ROLES:
+        frozen[role].update(holds.PERMISSIONS)
     assert frozen == {role: set(perms) for role, perms in routing.ROLE_PERMISSIONS.items()}
     for role, perms in routing.ROLE_PERMISSIONS.items():
         held = {
