@@ -96,11 +96,11 @@ def staged(rows) -> list[Case]:
     """The cases of one page with their stage, in the page's order, in one query whose subqueries
     run for those rows only (issue 13: over a whole list they were hashed over every removed post
     and lifted block). ``rows``: a sliced, ordered queryset (``WHERE id IN (… LIMIT 25)``), or the
-    cases of a page already read."""
+    cases (or case ids) of a page already read."""
     if isinstance(rows, QuerySet):
         ordering = rows.query.order_by or Case._meta.ordering
         return list(case_queryset().filter(pk__in=rows.values("pk")).order_by(*ordering))
-    ids = [case.pk for case in rows]
+    ids = [getattr(case, "pk", case) for case in rows]
     found = {case.pk: case for case in case_queryset().filter(pk__in=ids).order_by()} if ids else {}
     return [found[pk] for pk in ids if pk in found]
 

@@ -213,6 +213,11 @@ class Case(models.Model):
             models.Index(fields=["response_due_at", "id"], name="case_due_id_idx"),
             # an account's cases, newest first, a page at a time (the account page)
             models.Index(fields=["account", "-recorded_at", "-id"], name="case_account_recent_idx"),
+            # the few safeguarding cases: kept out of a search of post text by those who may not read it
+            # (``moderation.search``), and the queue's open ones on top (``safeguarding_first``)
+            models.Index(
+                fields=["status", "id"], condition=Q(safeguarding_at__isnull=False), name="case_safeguarding_idx"
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -320,8 +325,13 @@ class Post(models.Model):
     class Meta:
         ordering = ["posted_at"]
         indexes = [
-            # the queue's search of post text: English full-text search (``moderation.search``)
-            GinIndex(SearchVector("text", config="english"), name="post_text_search_idx"),
+            # the queue's search of post text: English full-text search (``moderation.search``), over
+            # the posts on a case alone (a search finds cases: the other posts never match one)
+            GinIndex(
+                SearchVector("text", config="english"),
+                condition=Q(case__isnull=False),
+                name="post_case_text_search_idx",
+            ),
             # "is a post of this case removed?" (the queue's stage with status=all, the API): only the
             # few removed posts are indexed, so the lookup never scans the posts table
             models.Index(
