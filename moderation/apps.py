@@ -11,8 +11,11 @@ class ModerationConfig(AppConfig):
 
         from moderation import checks, fragments  # noqa: F401 - checks registers the system checks
         from moderation.models import Channel, HouseRule, ServiceArea
+        from policy.signals import policy_published
 
         # the choice lists the cached fragments show (the queue's filter form)
         for model in (Channel, HouseRule, ServiceArea):
             for what, signal in (("save", post_save), ("delete", post_delete)):
                 signal.connect(fragments.changed, sender=model, dispatch_uid=f"fragments.{model.__name__}.{what}")
+        # a preset applied (house rules added, reordered or retired in bulk) or a policy published
+        policy_published.connect(fragments.changed, dispatch_uid="fragments.policy_published")

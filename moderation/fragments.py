@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 
 from django.core.cache import cache
+from django.db import transaction
 from django.utils.safestring import SafeString, mark_safe
 
 logger = logging.getLogger(__name__)
@@ -32,7 +33,14 @@ def _generation() -> int:
 
 
 def changed(**kwargs) -> None:
-    """A choice list may have changed: every fragment is rendered afresh on its next use."""
+    """A choice list may have changed: every fragment is rendered afresh on its next use. Moved on
+    at once and again once the transaction commits: a page rendered in between, before the change
+    was visible, kept its fragment under a generation that is then already past."""
+    _move_on()
+    transaction.on_commit(_move_on)
+
+
+def _move_on() -> None:
     try:
         try:
             cache.incr(GENERATION)

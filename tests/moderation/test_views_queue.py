@@ -168,6 +168,16 @@ class TestQueue:
         area.delete()
         assert "Parks and gardens" not in client.get(QUEUE + "?channel=&kind=").content.decode()
 
+    def test_a_bulk_change_to_house_rules_with_a_policy_published_refreshes_the_filter(self, client, officer):
+        """A preset reorders and retires rules in bulk (no save signal), then publishes the policy."""
+        from policy import services as policy
+
+        client.force_login(officer)
+        client.get(QUEUE)
+        HouseRule.objects.filter(position__gte=0).update(title="Renamed in bulk")
+        policy.revise(reason="A preset applied", police_force="Police Scotland")
+        assert "Renamed in bulk" in client.get(QUEUE).content.decode()
+
     def test_the_filter_form_shows_the_values_given(self, client, officer, channel):
         client.force_login(officer)
         assert 'value="first search"' in client.get(QUEUE, {"q": "first search"}).content.decode()
