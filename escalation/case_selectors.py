@@ -10,8 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import django_filters
-from django.db.models import Case as DbCase
-from django.db.models import Exists, F, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, When
+from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet, Subquery
 
 from escalation.constants import BlockStatus, SignOffKind, SignOffStatus, WarningStatus
 from escalation.models import Block, SignOff, Warning
@@ -19,7 +18,7 @@ from escalation.periods import notices
 from moderation import clock, search
 from moderation.constants import CaseStatus, Visibility
 from moderation.forms import ChannelChoiceField, GovukFilterForm
-from moderation.models import Case, Channel, EnquiryKind, HouseRule, Post, ServiceArea
+from moderation.models import SAFEGUARDING_RANK, Case, Channel, EnquiryKind, HouseRule, Post, ServiceArea
 from moderation.selectors import first_response_at, first_response_events
 from policy import roles as routing
 
@@ -96,11 +95,11 @@ def staged(rows) -> list[Case]:
     """The cases of one page with their stage, in the page's order, in one query whose subqueries
     run for those rows only (issue 13: over a whole list they were hashed over every removed post
     and lifted block). ``rows``: a sliced, ordered queryset (``WHERE id IN (… LIMIT 25)``), or the
-    cases of a page already read."""
+    cases (or case ids) of a page already read."""
     if isinstance(rows, QuerySet):
         ordering = rows.query.order_by or Case._meta.ordering
         return list(case_queryset().filter(pk__in=rows.values("pk")).order_by(*ordering))
-    ids = [case.pk for case in rows]
+    ids = [getattr(case, "pk", case) for case in rows]
     found = {case.pk: case for case in case_queryset().filter(pk__in=ids).order_by()} if ids else {}
     return [found[pk] for pk in ids if pk in found]
 
@@ -187,12 +186,7 @@ class CaseFilter(django_filters.FilterSet):
 def safeguarding_first(queryset: QuerySet[Case]) -> QuerySet[Case]:
     """Open safeguarding cases at the top, those still waiting for a lead first (soonest decision due
     first), then the queue in its own order."""
-    rank = DbCase(
-        When(status=CaseStatus.OPEN, safeguarding_at__isnull=False, safeguarding_decided_at__isnull=True, then=0),
-        When(status=CaseStatus.OPEN, safeguarding_at__isnull=False, then=1),
-        default=2,
-        output_field=IntegerField(),
-    )
+    rank = SAFEGUARDING_RANK  # the expression case_queue_order_idx indexes: the default order is read from it
     ordering = list(queryset.query.order_by) or ["response_due_at", "pk"]
     # ordered by the expressions themselves, not an annotation, so ``staged`` can apply the same order
     # when it reads the page's rows again with their stage

@@ -17,6 +17,7 @@ from django.core.paginator import Paginator
 from django.db.models import OuterRef
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 
 from escalation import routing, statements, subject_access
@@ -25,7 +26,7 @@ from escalation.constants import BlockScope, BlockStatus, SignOffStatus, Warning
 from escalation.external_reports import describe as describe_external_report
 from escalation.models import Appeal, Block, PoliceReport, SignOff, Warning
 from escalation.selectors import account_standing
-from moderation import enquiries, search, services
+from moderation import enquiries, fragments, search, services
 from moderation.constants import CaseOutcome, CaseStatus, EventKind
 from moderation.forms import AssignForm, CloseForm, ReopenForm
 from moderation.models import Case, Evidence, Post, SocialAccount
@@ -67,8 +68,24 @@ def case_list(request):
             "selected": selected,
             "sort": request.GET.get("sort", ""),
             "team": team_members(),
+            "filter_fields": _filter_fields(filterset, request.GET),
         },
     )
+
+
+FILTER_FIELDS = ("q", "status", "assignee", "channel", "rule", "service_area", "kind")
+
+
+def _filter_fields(filterset, params) -> str:
+    """The filter's fields as HTML: rendered once for the values given, then from the cache until a
+    channel, house rule or service area changes (``moderation.fragments``); with errors, afresh."""
+
+    def render():
+        return render_to_string("moderation/includes/case_filter_fields.html", {"form": filterset.form})
+
+    if not filterset.is_valid():
+        return render()
+    return fragments.cached("queue-filter", [(name, params.getlist(name)) for name in FILTER_FIELDS], render)
 
 
 def _choice_label(filterset, name, value) -> str:

@@ -2,6 +2,9 @@
 
 ``current()`` is what every page, email, deadline and task reads: the newest version, cached (the
 shared cache in production, so a change takes effect on every instance at once, without a restart).
+Within one request the version is read from the cache once (``request_scope``, entered by
+``policy.middleware.OnePolicyPerRequest``): a page's deadlines, titles and limits all come from the
+same version, and a page of 25 cases asks the cache once, not twice a row (issue 13).
 ``publish()`` is the one way a version is made: in a transaction, numbered after the last, with who
 and why, and its audit event in the security log.
 """
@@ -9,9 +12,11 @@ and why, and its audit event in the security log.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 
+from asgiref.local import Local
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
@@ -30,6 +35,21 @@ SETTINGS_FIELDS = [
     for f in PolicyVersion._meta.get_fields()
     if getattr(f, "editable", False) and f.name not in ("id", "reason", "notes")
 ]
+
+
+# The version a request has read (``request_scope``): none outside a request (tasks, the shell, tests).
+_request = Local()
+
+
+@contextmanager
+def request_scope() -> Iterator[None]:
+    """Read the policy once while inside: every ``current()`` then returns the version read first,
+    unless a version is published (or the cache forgotten) meanwhile."""
+    _request.active, _request.version = True, None
+    try:
+        yield
+    finally:
+        _request.active, _request.version = False, None
 
 
 # What cannot work under the active policy as the roles stand today (a ladder step nobody can take):
@@ -63,6 +83,14 @@ def from_settings() -> PolicyVersion:
 
 def current() -> PolicyVersion:
     """The active policy version. Before any is published (a database just flushed), the settings'."""
+    if getattr(_request, "active", False):
+        if _request.version is None:
+            _request.version = _current()
+        return _request.version
+    return _current()
+
+
+def _current() -> PolicyVersion:
     try:
         version = cache.get(CACHE_KEY)
     except Exception:  # an unreachable cache must not stop a page: read the database
@@ -78,6 +106,7 @@ def current() -> PolicyVersion:
 
 def forget() -> None:
     """Drop the cached version (the next read takes the newest from the database)."""
+    _request.version = None
     try:
         cache.delete(CACHE_KEY)
     except Exception:

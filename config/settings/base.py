@@ -50,6 +50,8 @@ MIDDLEWARE = [
     # /metrics, answered before any redirect, host check, session or sign-in (config/health.py)
     "config.requestlog.RequestLogMiddleware",
     "config.health.HealthMiddleware",
+    # the organisation's policy read once a request, not once a deadline shown (policy.middleware)
+    "policy.middleware.OnePolicyPerRequest",
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

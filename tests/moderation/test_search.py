@@ -98,15 +98,19 @@ class TestQueueSearch:
         # no search: the exact count
         assert "1005 cases" in client.get(QUEUE).content.decode()
 
-    def test_the_cap_counts_over_a_limited_subquery(self, officer, channel):
-        qs = Case.objects.filter(search.cases_matching("x"))
-        paginator = search.CappedPaginator(qs, 25)
+    def test_the_cap_reads_the_first_ids_once(self, officer, channel):
+        """The count and the pages come from one query of at most 1,001 ids: the search runs once."""
+        qs = Case.objects.filter(search.cases_matching("x")).order_by("pk")
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
 
         with CaptureQueriesContext(connection) as queries:
+            paginator = search.CappedPaginator(qs, 25)
             assert paginator.count == 0
+            assert list(paginator.get_page(1).object_list) == []
+        assert len(queries) == 1
         assert "LIMIT 1001" in queries.captured_queries[0]["sql"]
+        assert 'SELECT "moderation_case"."id"' in queries.captured_queries[0]["sql"]
 
     @pytest.mark.parametrize("role", ["director", "md"])
     def test_roles_without_the_queue_cannot_search_it(self, client, request, cases, role):

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from moderation import clock
 from moderation.constants import CaseStatus
-from moderation.models import Case, Post, SocialAccount
+from moderation.models import Case, HouseRule, Post, SocialAccount
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -145,6 +145,45 @@ class TestQueue:
         assert Case.objects.count() == 500
         assert large <= small + 1  # + nothing that grows with rows; search may add none
         assert small <= 12
+
+    def test_the_filter_form_is_kept_until_a_choice_changes(self, client, officer, channel):
+        """The filter's fields come from the cache (no query for the choice lists), and a channel,
+        house rule or service area added or renamed shows on the next load."""
+        client.force_login(officer)
+        client.get(QUEUE + "?channel=&kind=")
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(QUEUE + "?channel=&kind=").content.decode()
+        assert not [q for q in queries.captured_queries if 'FROM "moderation_servicearea"' in q["sql"]]
+        assert channel.name in page
+        factories.ChannelFactory(name="Brand New Channel", handle="brand_new")
+        rule = HouseRule.objects.create(code="added-today", title="A rule added today", position=99)
+        area = factories.ServiceAreaFactory(name="Parks and gardens")
+        page = client.get(QUEUE + "?channel=&kind=").content.decode()
+        assert "Brand New Channel" in page
+        assert "A rule added today" in page
+        assert "Parks and gardens" in page
+        rule.title = "A rule renamed"
+        rule.save()
+        assert "A rule renamed" in client.get(QUEUE + "?channel=&kind=").content.decode()
+        area.delete()
+        assert "Parks and gardens" not in client.get(QUEUE + "?channel=&kind=").content.decode()
+
+    def test_a_bulk_change_to_house_rules_with_a_policy_published_refreshes_the_filter(self, client, officer):
+        """A preset reorders and retires rules in bulk (no save signal), then publishes the policy."""
+        from policy import services as policy
+
+        client.force_login(officer)
+        client.get(QUEUE)
+        HouseRule.objects.filter(position__gte=0).update(title="Renamed in bulk")
+        policy.revise(reason="A preset applied", police_force="Police Scotland")
+        assert "Renamed in bulk" in client.get(QUEUE).content.decode()
+
+    def test_the_filter_form_shows_the_values_given(self, client, officer, channel):
+        client.force_login(officer)
+        assert 'value="first search"' in client.get(QUEUE, {"q": "first search"}).content.decode()
+        page = client.get(QUEUE, {"q": "second search"}).content.decode()
+        assert 'value="second search"' in page
+        assert "first search" not in page
 
     def test_never_counts_the_whole_posts_table(self, client, officer, channel):
         bulk_cases(5, channel=channel, recorded_by=officer)
