@@ -397,3 +397,53 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} → {self.user}"
+
+
+class ReportTally(models.Model):
+    """What the reports add up (issue 14), per UTC hour and channel: posts in, cases opened and the
+    actions and appeals of the timeline, counted in PostgreSQL as the rows are written.
+
+    Triggers on the posts, cases and timeline tables (``escalation/migrations/0014_report_tally.py``)
+    append one row of differences per statement (+1 for a post written, −1 for one deleted, the old hour
+    −1 and the new +1 when a post's time or channel changes): nothing is locked, so no two writers ever
+    wait for each other. The beat task ``compact_report_tally`` sums each hour's rows into one. The
+    reports read the sum of every row, so they never lag behind the tables. An hour, not a day: the
+    range's bounds (local midnights) are whole UTC hours whatever the season, so the tally needs no
+    time zone.
+    """
+
+    hour = models.DateTimeField()
+    channel_id = models.BigIntegerField()
+    posts_in = models.IntegerField(db_default=0)
+    cases_opened = models.IntegerField(db_default=0)
+    posts_hidden = models.IntegerField(db_default=0)
+    posts_deleted = models.IntegerField(db_default=0)
+    warnings_sent = models.IntegerField(db_default=0)
+    blocks = models.IntegerField(db_default=0)
+    channel_bans = models.IntegerField(db_default=0)
+    police_reports = models.IntegerField(db_default=0)
+    appeals_logged = models.IntegerField(db_default=0)
+    appeals_premature = models.IntegerField(db_default=0)
+    appeals_upheld = models.IntegerField(db_default=0)
+    appeals_overturned = models.IntegerField(db_default=0)
+
+    COUNTS = (
+        "posts_in",
+        "cases_opened",
+        "posts_hidden",
+        "posts_deleted",
+        "warnings_sent",
+        "blocks",
+        "channel_bans",
+        "police_reports",
+        "appeals_logged",
+        "appeals_premature",
+        "appeals_upheld",
+        "appeals_overturned",
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["hour", "channel_id"], name="reporttally_hour_channel_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.hour.isoformat()}, channel {self.channel_id}"

@@ -44,3 +44,11 @@ def send_notification_digests() -> int:
     from escalation import notify
 
     return notify.digest_send()
+
+
+@shared_task(acks_late=True)
+def compact_report_tally() -> int:
+    """Every 15 minutes: the reports' tally summed to one row an hour and channel (safe beside writers)."""
+    from escalation.reports import tally_compact
+
+    return tally_compact()

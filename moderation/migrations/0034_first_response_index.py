@@ -1,0 +1,38 @@
+"""A case's first action read from one partial index (issue 14: the reports' time to first action; the
+queue's clock): built without locking the timeline against writes."""
+
+from django.contrib.postgres.operations import AddIndexConcurrently
+from django.db import migrations, models
+
+FIRST_RESPONSE_KINDS = (
+    "post_hidden",
+    "post_deleted",
+    "warning_drafted",
+    "block_proposed",
+    "block_immediate",
+    "channel_ban",
+    "case_closed",
+    "enquiry_replied",
+    "enquiry_holding_reply",
+    "enquiry_signposted",
+    "enquiry_clarification_asked",
+)
+
+
+class Migration(migrations.Migration):
+    atomic = False
+
+    dependencies = [
+        ("moderation", "0033_event_kinds_with_subject_access"),
+    ]
+
+    operations = [
+        AddIndexConcurrently(
+            model_name="caseevent",
+            index=models.Index(
+                condition=models.Q(("kind__in", FIRST_RESPONSE_KINDS)),
+                fields=["case", "at", "id"],
+                name="caseevent_first_response_idx",
+            ),
+        ),
+    ]
