@@ -236,7 +236,13 @@ class SignOff(models.Model):
         # "view_…": the roles migration (0002) gives every role each "view_" permission it finds
         permissions = [("read_reports", "Can read the reports and download them and the statements of reasons")]
         # "recently decided" on /decisions/: a decider's newest decisions without sorting them all
-        indexes = [models.Index("decided_by", models.F("decided_at").desc(), name="signoff_decider_recent_idx")]
+        indexes = [
+            models.Index("decided_by", models.F("decided_at").desc(), name="signoff_decider_recent_idx"),
+            # the reports' sign-offs asked for in a range, with what their time to sign-off reads
+            models.Index(
+                fields=["requested_at"], include=["status", "decided_at", "due_at"], name="signoff_requested_idx"
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(decided_by__isnull=True) | ~Q(decided_by=F("requested_by")),

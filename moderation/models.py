@@ -214,6 +214,8 @@ class Case(models.Model):
             models.Index(fields=["response_due_at", "id"], name="case_due_id_idx"),
             # an account's cases, newest first, a page at a time (the account page)
             models.Index(fields=["account", "-recorded_at", "-id"], name="case_account_recent_idx"),
+            # the reports' cases recorded in a range, with what their time to first action reads
+            models.Index(fields=["recorded_at"], include=["id", "response_due_at"], name="case_recorded_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -25,7 +25,8 @@ COLUMNS = ", ".join(EVENT_COUNTS)
 
 def _event_sums(sign: str) -> str:
     return ", ".join(
-        f"sum({sign}) FILTER (WHERE e.kind IN ({', '.join(repr(k) for k in kinds)}))" for kinds in EVENT_COUNTS.values()
+        f"COALESCE(sum({sign}) FILTER (WHERE e.kind IN ({', '.join(repr(k) for k in kinds)})), 0)"
+        for kinds in EVENT_COUNTS.values()
     )
 
 

@@ -1,5 +1,6 @@
 """A case's first action read from one partial index (issue 14: the reports' time to first action; the
-queue's clock): built without locking the timeline against writes."""
+queue's clock), and the cases recorded in a range from another: built without locking the tables
+against writes."""
 
 from django.contrib.postgres.operations import AddIndexConcurrently
 from django.db import migrations, models
@@ -34,5 +35,9 @@ class Migration(migrations.Migration):
                 fields=["case", "at", "id"],
                 name="caseevent_first_response_idx",
             ),
+        ),
+        AddIndexConcurrently(
+            model_name="case",
+            index=models.Index(fields=["recorded_at"], include=["id", "response_due_at"], name="case_recorded_idx"),
         ),
     ]
