@@ -453,3 +453,29 @@ class ReportTally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.hour.isoformat()}, channel {self.channel_id}"
+
+
+class ReportCase(models.Model):
+    """Each case's clock as the reports read it (issue 14): when it was recorded, when its first action
+    was due and when it came (the earliest of its first-response events), kept by PostgreSQL triggers
+    on the cases and timeline tables (escalation 0016) in the statement that writes them, so never
+    behind. Time to first action over a month then reads one index range instead of a probe of the
+    timeline per case."""
+
+    case_id = models.BigIntegerField(primary_key=True)
+    channel_id = models.BigIntegerField()
+    recorded_at = models.DateTimeField()
+    response_due_at = models.DateTimeField()
+    first_action_at = models.DateTimeField(null=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["recorded_at"],
+                include=["channel_id", "response_due_at", "first_action_at"],
+                name="reportcase_recorded_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Case {self.case_id}"

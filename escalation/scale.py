@@ -215,7 +215,7 @@ def build(scale: Scale, *, stdout=None) -> dict[str, int]:
 
     tally_rebuild()
     with connection.cursor() as cursor:
-        for table in (*TABLES, "escalation_reporttally"):
+        for table in (*TABLES, "escalation_reporttally", "escalation_reportcase"):
             cursor.execute(f"ANALYZE {table}")
     return counts()
 

@@ -1,7 +1,7 @@
-"""The reports' tally (issue 14, ``escalation.models.ReportTally``) gives exactly the figures counted live
-from the tables: over random posts, cases and timeline events, across the clocks changing, with posts
-moved and deleted, cases moved to another channel, before and after the beat task compacts it, and
-after it is counted afresh."""
+"""The reports' tally (issue 14, ``escalation.models.ReportTally``, and each case's clock, ``ReportCase``)
+gives exactly the figures counted live from the tables: over random posts, cases and timeline events,
+across the clocks changing, with posts moved and deleted, cases moved to another channel and hour,
+before and after the beat task compacts it, and after it is counted afresh."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from django.db import connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from escalation.models import ReportTally
+from escalation.models import ReportCase, ReportTally
 from escalation.reports import ReportFilters, build_report, tallied, tally_compact, tally_rebuild
 from escalation.tasks import compact_report_tally
 from moderation.constants import EventKind
@@ -120,20 +120,27 @@ def test_the_tally_gives_the_live_figures(world, data, start, length, channel, d
         case = factories.OpenCaseFactory(
             channel=channels[c], account=account, recorded_by=world["officer"], recorded_at=minute(m), posts=[]
         )
-        CaseEvent.objects.bulk_create(
-            CaseEvent(case=case, kind=kind, actor_label="test", at=minute(e), subject_type="case", subject_id=case.pk)
-            for kind, e in events
-        )
+        # the timeline in two statements (actions taken one after another)
+        split = data.draw(st.integers(0, len(events)))
+        for part in (events[:split], events[split:]):
+            CaseEvent.objects.bulk_create(
+                CaseEvent(
+                    case=case, kind=kind, actor_label="test", at=minute(e), subject_type="case", subject_id=case.pk
+                )
+                for kind, e in part
+            )
     # a post's time or channel changed, one by one (the row trigger)
     for post, (c, m) in zip(made, moved, strict=False):
         post.channel, post.created_at = channels[c], minute(m)
         post.save(update_fields=["channel", "created_at"])
     # posts deleted in one statement
     Post.objects.filter(pk__in=[post.pk for post in made[-deleted:]] if deleted else []).delete()
-    if case_moved and cases:
+    if case_moved and cases:  # another channel, and its clock moved (the row triggers)
         last = factories.OpenCaseFactory._meta.model.objects.latest("pk")
         last.channel = channels[(channels.index(last.channel) + 1) % 3]
-        last.save(update_fields=["channel"])
+        last.recorded_at = minute(data.draw(when))
+        last.response_due_at = last.recorded_at + timedelta(hours=data.draw(st.integers(1, 200)))
+        last.save(update_fields=["channel", "recorded_at", "response_due_at"])
     if compact:
         tally_compact()
 
@@ -173,7 +180,7 @@ def test_compacting_leaves_one_row_an_hour_and_channel_and_the_same_sums(world):
     assert sums() == before
 
 
-def test_counting_afresh_gives_what_the_triggers_kept(world):
+def test_counting_afresh_gives_what_the_triggers_kept(world):  # the tally and each case's clock
     channels, account = world["channels"], world["account"]
     Post.objects.bulk_create(
         Post(
@@ -192,8 +199,11 @@ def test_counting_afresh_gives_what_the_triggers_kept(world):
     )
     tally_compact()
     kept = sorted(ReportTally.objects.values_list("hour", "channel_id", *ReportTally.COUNTS))
+    clocks = list(ReportCase.objects.values_list())
+    assert clocks == [(case.pk, channels[1].pk, minute(500), case.response_due_at, minute(601))]  # post hidden
     tally_rebuild()
     assert sorted(ReportTally.objects.values_list("hour", "channel_id", *ReportTally.COUNTS)) == kept
+    assert list(ReportCase.objects.values_list()) == clocks
 
 
 def test_filters_the_tally_does_not_hold_are_counted_live(world):
