@@ -19,6 +19,11 @@ What each figure counts (shown on the page, ``docs/process.md``):
   counted in the current policy's office calendar, in SQL (``working_seconds_sql``). "On time" reads
   the deadline each case and sign-off carries (``response_due_at``, ``due_at``), set when it was
   recorded under the policy of the day.
+
+Posts in, cases opened, actions, appeals and the trend are read from ``ReportTally`` and time to
+first action from ``ReportCase`` (both kept by PostgreSQL triggers as rows are written, so never
+behind) unless a house rule, service area or officer filter asks for the tables themselves;
+``build_report(…, live=True)`` counts everything from the tables, and a test checks both agree.
 """
 
 from __future__ import annotations

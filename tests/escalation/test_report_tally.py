@@ -210,3 +210,19 @@ def test_filters_the_tally_does_not_hold_are_counted_live(world):
     rule = factories.rule("abusive")
     assert not tallied(ReportFilters(start=date(2026, 11, 1), end=date(2026, 11, 30), rule=rule))
     assert tallied(ReportFilters(start=date(2026, 11, 1), end=date(2026, 11, 30), channel=world["channels"][0]))
+
+
+def test_the_triggers_count_the_kinds_the_reports_count():
+    """The triggers' SQL names the kinds as of their migrations: a kind added to the reports (or to the
+    first-response rule) needs a migration that redefines them."""
+    import importlib
+
+    from escalation.reports import ACTION_KINDS
+    from moderation.constants import FIRST_RESPONSE_EVENTS
+
+    tally = importlib.import_module("escalation.migrations.0014_report_tally")
+    clocks = importlib.import_module("escalation.migrations.0016_report_case_clock")
+    assert {key: set(kinds) for key, kinds in tally.EVENT_COUNTS.items()} == {
+        key: {str(kind) for kind in kinds} for key, kinds in ACTION_KINDS.items()
+    }
+    assert clocks.FIRST_RESPONSE_KINDS == ", ".join(f"'{kind}'" for kind in FIRST_RESPONSE_EVENTS)
