@@ -226,3 +226,32 @@ def test_the_triggers_count_the_kinds_the_reports_count():
         key: {str(kind) for kind in kinds} for key, kinds in ACTION_KINDS.items()
     }
     assert clocks.FIRST_RESPONSE_KINDS == ", ".join(f"'{kind}'" for kind in FIRST_RESPONSE_EVENTS)
+
+
+def test_the_applications_role_keeps_and_compacts_the_tally(world):
+    """The triggers run as whoever writes: the application's role (which owns nothing) may write the
+    tally's rows and each case's clock, and the beat task may compact them."""
+    from django.db import transaction
+
+    from config import dbroles
+
+    role = "moderation_test_app"
+    dbroles.create_app_role(role)
+    dbroles.grant_app_role(role)
+    case = factories.OpenCaseFactory(channel=world["channels"][0], account=world["account"], posts=[])
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f'SET LOCAL ROLE "{role}"')
+        for n in range(2):
+            cursor.execute(
+                "INSERT INTO moderation_post (channel_id, account_id, external_id, url, text, kind, posted_at,"
+                " visibility, in_reply_to, created_at) VALUES (%s, %s, %s, '', '', 'comment', %s, 'visible', '', %s)",
+                [world["channels"][0].pk, world["account"].pk, f"app{n}", minute(0), minute(n)],
+            )
+        cursor.execute(
+            "INSERT INTO moderation_caseevent (case_id, kind, actor_label, at, subject_type, subject_id, note, before,"
+            " after) VALUES (%s, 'post_hidden', 'app', clock_timestamp(), 'case', %s, '', '{}', '{}')",
+            [case.pk, case.pk],
+        )
+        cursor.execute("SELECT report_tally_compact()")
+    assert ReportTally.objects.filter(hour=minute(0), channel_id=world["channels"][0].pk).get().posts_in == 2
+    assert ReportCase.objects.get(case_id=case.pk).first_action_at is not None
