@@ -11,7 +11,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help install run test test-integration test-deploy bench-ingest bench-import bench-scale bench-scale-check lint check db-stop clean
+.PHONY: help install run test test-integration test-deploy bench-ingest bench-import bench-scale bench-scale-check bench-reports-month lint check db-stop clean
 
 help:
 	@echo "make run   - install, start embedded PostgreSQL + Celery worker/beat, migrate, load demo data, serve"
@@ -70,6 +70,11 @@ bench-scale: install
 # The same at about 50,000 posts, rebuilt, failing on any query or statement budget (run by .ci/run).
 bench-scale-check: install
 	DJANGO_DEBUG=false $(PY) manage.py bench_scale --short --rebuild --rounds 1 --task-blocks 2500,20000 --check
+
+# The reports (issue 14) over a month of 1,000,000 posts with cases and events in proportion, built in
+# its own database (moderation_bench_month; --database to choose another): p50, p95 and queries.
+bench-reports-month: install
+	DJANGO_DEBUG=false $(PY) manage.py bench_scale --month --skip-tasks --only reports --rounds 10
 
 lint: install
 	$(PY) -m ruff check .

@@ -236,7 +236,13 @@ class SignOff(models.Model):
         # "view_…": the roles migration (0002) gives every role each "view_" permission it finds
         permissions = [("read_reports", "Can read the reports and download them and the statements of reasons")]
         # "recently decided" on /decisions/: a decider's newest decisions without sorting them all
-        indexes = [models.Index("decided_by", models.F("decided_at").desc(), name="signoff_decider_recent_idx")]
+        indexes = [
+            models.Index("decided_by", models.F("decided_at").desc(), name="signoff_decider_recent_idx"),
+            # the reports' sign-offs asked for in a range, with what their time to sign-off reads
+            models.Index(
+                fields=["requested_at"], include=["status", "decided_at", "due_at"], name="signoff_requested_idx"
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(decided_by__isnull=True) | ~Q(decided_by=F("requested_by")),
@@ -424,3 +430,79 @@ class RetentionRun(models.Model):
     @property
     def total(self) -> int:
         return self.evidence_files + self.post_texts + self.uncased_post_texts + self.blocked_post_texts + self.appeals
+
+
+class ReportTally(models.Model):
+    """What the reports add up (issue 14), per UTC hour and channel: posts in, cases opened and the
+    actions and appeals of the timeline, counted in PostgreSQL as the rows are written.
+
+    Triggers on the posts, cases and timeline tables (``escalation/migrations/0015_report_tally.py``)
+    append one row of differences per statement (+1 for a post written, −1 for one deleted, the old hour
+    −1 and the new +1 when a post's time or channel changes): nothing is locked, so no two writers ever
+    wait for each other. The beat task ``compact_report_tally`` sums each hour's rows into one. The
+    reports read the sum of every row, so they never lag behind the tables. An hour, not a day: the
+    range's bounds (local midnights) are whole UTC hours whatever the season, so the tally needs no
+    time zone.
+    """
+
+    hour = models.DateTimeField()
+    channel_id = models.BigIntegerField()
+    posts_in = models.IntegerField(db_default=0)
+    cases_opened = models.IntegerField(db_default=0)
+    posts_hidden = models.IntegerField(db_default=0)
+    posts_deleted = models.IntegerField(db_default=0)
+    warnings_sent = models.IntegerField(db_default=0)
+    blocks = models.IntegerField(db_default=0)
+    channel_bans = models.IntegerField(db_default=0)
+    police_reports = models.IntegerField(db_default=0)
+    appeals_logged = models.IntegerField(db_default=0)
+    appeals_premature = models.IntegerField(db_default=0)
+    appeals_upheld = models.IntegerField(db_default=0)
+    appeals_overturned = models.IntegerField(db_default=0)
+
+    COUNTS = (
+        "posts_in",
+        "cases_opened",
+        "posts_hidden",
+        "posts_deleted",
+        "warnings_sent",
+        "blocks",
+        "channel_bans",
+        "police_reports",
+        "appeals_logged",
+        "appeals_premature",
+        "appeals_upheld",
+        "appeals_overturned",
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["hour", "channel_id"], name="reporttally_hour_channel_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.hour.isoformat()}, channel {self.channel_id}"
+
+
+class ReportCase(models.Model):
+    """Each case's clock as the reports read it (issue 14): when it was recorded, when its first action
+    was due and when it came (the earliest of its first-response events), kept by PostgreSQL triggers
+    on the cases and timeline tables (escalation 0017) in the statement that writes them, so never
+    behind. Time to first action over a month then reads one index range instead of a probe of the
+    timeline per case."""
+
+    case_id = models.BigIntegerField(primary_key=True)
+    channel_id = models.BigIntegerField()
+    recorded_at = models.DateTimeField()
+    response_due_at = models.DateTimeField()
+    first_action_at = models.DateTimeField(null=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["recorded_at"],
+                include=["channel_id", "response_due_at", "first_action_at"],
+                name="reportcase_recorded_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Case {self.case_id}"

@@ -20,7 +20,10 @@ Only for an empty database of its own: ids are given explicitly, from 1.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
@@ -63,6 +66,9 @@ class Scale:
     accounts: int
     cases: int
     open_cases: int
+    # the rows are spread over the last ``YEARS`` years to now, or (``month``) over the last whole
+    # calendar month: a department receiving ``posts`` posts in that one month (issue 14's reports)
+    month: bool = False
 
     @classmethod
     def full(cls) -> Scale:
@@ -71,6 +77,26 @@ class Scale:
     @classmethod
     def short(cls) -> Scale:
         return cls(posts=50_000, accounts=10_000, cases=5_000, open_cases=250)
+
+    @classmethod
+    def one_month(cls, posts: int = 1_000_000) -> Scale:
+        """``posts`` posts in the last whole month, with cases, accounts and events in the full build's
+        proportions (one case in ten posts, five per cent of them still open)."""
+        return cls(posts=posts, accounts=posts // 5, cases=posts // 10, open_cases=posts // 200, month=True)
+
+    def span(self, now) -> tuple[datetime, float, float]:
+        """The instant the rows end at, and the seconds the posts and the cases are spread over before it.
+        A month's rows lie wholly in it: the last post a second before its end, the first case (recorded
+        three hours before its own time) after its start."""
+        if not self.month:
+            return now, YEARS * 31557600.0, YEARS * 31557600.0
+        zone = ZoneInfo(settings.TIME_ZONE)
+        first_this = now.astimezone(zone).date().replace(day=1)
+        first_last = (first_this - timedelta(days=1)).replace(day=1)
+        end = datetime.combine(first_this, time(), zone).astimezone(UTC)
+        start = datetime.combine(first_last, time(), zone).astimezone(UTC)
+        seconds = (end - start).total_seconds()
+        return end - timedelta(seconds=1), seconds - 2, seconds - 4 * 3600
 
     def __post_init__(self):
         if not (0 < self.open_cases < self.cases <= self.accounts and self.posts >= 2 * self.cases):
@@ -150,10 +176,14 @@ def build(scale: Scale, *, stdout=None) -> dict[str, int]:
         people = _people()
         channels, areas, rules = _reference(people)
         version = policy.current()
+        now = clock.now()
+        until, span, case_span = scale.span(now)
         params = {
             **asdict(scale),
-            "now": clock.now(),
-            "years": YEARS,
+            "now": now,
+            "until": until,
+            "span": span,
+            "case_span": case_span,
             "heavy": HEAVY_ACCOUNTS,
             "channels": channels,
             "areas": areas,
@@ -172,13 +202,20 @@ def build(scale: Scale, *, stdout=None) -> dict[str, int]:
             for name, sql in STATEMENTS:
                 say(f"  {name} …")
                 cursor.execute(sql, params)
+            if scale.month:
+                say("  flags …")
+                cursor.execute(FLAGS, {**params, "flag_rule": _flag_rule(rules[0])})
             for table in TABLES:
                 cursor.execute(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE(MAX(id), 0) + 1, false) "
                     f"FROM {table}"
                 )
+    # the loader ran without triggers: the reports' tally is counted once from the tables
+    from escalation.reports import tally_rebuild
+
+    tally_rebuild()
     with connection.cursor() as cursor:
-        for table in TABLES:
+        for table in (*TABLES, "escalation_reporttally", "escalation_reportcase"):
             cursor.execute(f"ANALYZE {table}")
     return counts()
 
@@ -193,6 +230,7 @@ TABLES = (
     "escalation_signoff",
     "escalation_appeal",
     "moderation_caseevent",
+    "moderation_flag",
 )
 
 
@@ -212,7 +250,7 @@ _CASES = """
                g > %(cases)s - %(open_cases)s AS open,
                g %% 20 AS ending,
                (g / 20) %% 10 AS fate,
-               %(now)s - make_interval(secs => (%(cases)s - g)::float8 * %(years)s * 31557600 / %(cases)s)
+               %(until)s - make_interval(secs => (%(cases)s - g)::float8 * %(case_span)s / %(cases)s)
                    - interval '3 hours' AS recorded_at
           FROM generate_series(1, %(cases)s) AS g
     )
@@ -309,9 +347,9 @@ STATEMENTS: tuple[tuple[str, str], ...] = (
                (%(texts)s::text[])[1 + g %% cardinality(%(texts)s::text[])] || ' '
                    || (%(texts)s::text[])[1 + (g / 13) %% cardinality(%(texts)s::text[])],
                CASE WHEN g %% 9 = 0 THEN 'reply' ELSE 'comment' END,
-               %(now)s - make_interval(secs => (%(posts)s - g)::float8 * %(years)s * 31557600 / %(posts)s),
+               %(until)s - make_interval(secs => (%(posts)s - g)::float8 * %(span)s / %(posts)s),
                'visible', '',
-               %(now)s - make_interval(secs => (%(posts)s - g)::float8 * %(years)s * 31557600 / %(posts)s)
+               %(until)s - make_interval(secs => (%(posts)s - g)::float8 * %(span)s / %(posts)s)
           FROM generate_series(2 * %(cases)s + 1, %(posts)s) AS g
         """,
     ),
@@ -457,6 +495,29 @@ STATEMENTS: tuple[tuple[str, str], ...] = (
         """,
     ),
 )
+
+
+def _flag_rule(house_rule: int) -> int:
+    from moderation.models import FlagRule
+
+    rule, _ = FlagRule.objects.get_or_create(
+        name="Bench word list", defaults={"kind": "word_list", "terms": "idiots", "house_rule_id": house_rule}
+    )
+    return rule.pk
+
+
+# The month's build: one post in 33 flagged (about 3 %, as the ingest benchmark's rules flag): the posts
+# of cases confirmed, the others alternately dismissed and open.
+FLAGS = """
+    INSERT INTO moderation_flag (post_id, rule_id, reason, created_at, status, dismissed_by_id, dismissed_at, note)
+    SELECT p.id, %(flag_rule)s, 'a word on the list', p.created_at,
+           CASE WHEN p.case_id IS NOT NULL THEN 'confirmed' WHEN p.id %% 2 = 0 THEN 'dismissed' ELSE 'open' END,
+           CASE WHEN p.case_id IS NULL AND p.id %% 2 = 0
+                THEN (%(officers)s::bigint[])[1 + p.id %% cardinality(%(officers)s::bigint[])] END,
+           CASE WHEN p.case_id IS NULL AND p.id %% 2 = 0 THEN p.created_at + interval '1 hour' END, ''
+      FROM moderation_post p
+     WHERE p.id %% 33 = 0
+"""
 
 
 # --- the scheduled tasks at scale: extra blocks whose windows open at once ------------------------

@@ -53,3 +53,11 @@ def purge_retention() -> dict[str, int]:
 
     run = retention.retention_purge()
     return {"run": run.pk, "total": run.total}
+
+
+@shared_task(acks_late=True)
+def compact_report_tally() -> int:
+    """Every 15 minutes: the reports' tally summed to one row an hour and channel (safe beside writers)."""
+    from escalation.reports import tally_compact
+
+    return tally_compact()

@@ -156,3 +156,23 @@ class ImportStatus(models.TextChoices):
 
 # an import in these states can have its columns matched again, be (re)started or be discarded
 EDITABLE_IMPORT_STATUSES = (ImportStatus.MAPPING, ImportStatus.READY, ImportStatus.FAILED)
+
+
+# What meets a case's first-response target (``Case.response_due_at``): acting on it. Closing it
+# stops the clock too, and so does answering an enquiry: a reply, a holding reply ("we'll answer fully
+# by …", Hart), a signpost, or asking the requester to clarify (``moderation.enquiries``).
+# Sign-offs and the Managing Director's acknowledgement have their own clocks,
+# stopped by the decision and the acknowledgement.
+FIRST_RESPONSE_EVENTS = (  # moderation.deadlines; the index caseevent_first_response_idx
+    EventKind.POST_HIDDEN,
+    EventKind.POST_DELETED,
+    EventKind.WARNING_DRAFTED,
+    EventKind.BLOCK_PROPOSED,
+    EventKind.BLOCK_IMMEDIATE,
+    EventKind.CHANNEL_BAN,
+    EventKind.CASE_CLOSED,
+    EventKind.ENQUIRY_REPLIED,
+    EventKind.ENQUIRY_HOLDING_REPLY,
+    EventKind.ENQUIRY_SIGNPOSTED,
+    EventKind.ENQUIRY_CLARIFICATION_ASKED,
+)

@@ -15,6 +15,7 @@ from django.db.models.functions import Lower, Upper
 from moderation import clock
 from moderation.constants import (
     EDITABLE_IMPORT_STATUSES,
+    FIRST_RESPONSE_EVENTS,
     CaseOutcome,
     CaseStatus,
     EventKind,
@@ -272,6 +273,8 @@ class Case(models.Model):
                 F("id"),
                 name="case_status_queue_order_idx",
             ),
+            # the reports' cases recorded in a range, with what their time to first action reads
+            models.Index(fields=["recorded_at"], include=["id", "response_due_at"], name="case_recorded_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -522,6 +525,13 @@ class CaseEvent(models.Model):
             models.Index(fields=["case", "at"], name="caseevent_case_at_idx"),
             # the reports count actions by kind over a date range and by month
             models.Index(fields=["at", "kind"], name="caseevent_at_kind_idx"),
+            # a case's first action (``moderation.selectors.first_response_at``): one index-only probe a case,
+            # for the queue's clock and the reports' time to first action
+            models.Index(
+                fields=["case", "at", "id"],
+                condition=Q(kind__in=FIRST_RESPONSE_EVENTS),
+                name="caseevent_first_response_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -439,6 +439,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "moderation.tasks.deliver_outbox",
         "schedule": crontab(minute="*"),
     },
+    # the reports' tally (escalation.models.ReportTally): each hour's rows summed into one
+    "compact-report-tally": {
+        "task": "escalation.tasks.compact_report_tally",
+        "schedule": crontab(minute="*/15"),
+    },
 }
 # --- The outbox (moderation/outbox.py): every email is a row written with the decision --------
 # A failed attempt is tried again after OUTBOX_RETRY_BASE_SECONDS × 2^(attempts - 1), at most
