@@ -23,6 +23,7 @@ from escalation.constants import SignOffKind
 from policy.roles import (  # noqa: F401 (the roles and permissions, read here as routing.X too)
     APPEAL_READERS,
     CASE_READERS,
+    GRANTABLE_ROLES,
     MANAGER,
     MANAGING_DIRECTOR,
     OFFICER,

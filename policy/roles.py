@@ -20,6 +20,8 @@ ROLES = (OFFICER, MANAGER, SERVICE_DIRECTOR, MANAGING_DIRECTOR)
 # A role held beside another (an officer or a manager is also a safeguarding lead): the organisation
 # names its leads in the admin (People › a person › Groups, or the permission on its own).
 SAFEGUARDING_LEAD = "Safeguarding lead"
+# Every role a person can be given: in the admin, or by single sign-on's group mapping (config.oidc).
+GRANTABLE_ROLES = (*ROLES, SAFEGUARDING_LEAD)
 
 # Permissions (app_label.codename) that carry the routing table.
 PERM_RECORD_CASE = "moderation.record_case"
