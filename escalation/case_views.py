@@ -327,6 +327,7 @@ def case_detail(request, pk: int):
                 appeals=appeals,
                 reported=bool(reports),
                 flagged=case.flagged,
+                reader=user,
             ),
         },
     )
@@ -337,7 +338,8 @@ def case_statements(request, pk: int):
     """The case's statements of reasons as JSON (an array, oldest first), for whoever reads the case."""
     case = get_object_or_404(Case, pk=pk)
     routing.require_case_reader(request.user, case)
-    body = "[" + ",".join(statements.as_json_lines(statements.for_case(case)).splitlines()) + "]"
+    items = statements.for_case(case, reader=request.user)
+    body = "[" + ",".join(statements.as_json_lines(items).splitlines()) + "]"
     response = HttpResponse(body, content_type="application/json")
     response["Content-Disposition"] = f'attachment; filename="case-{case.pk}-statements-of-reasons.json"'
     return response

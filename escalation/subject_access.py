@@ -6,6 +6,14 @@ holds the evidence files. Making the export is itself recorded: one ``subject_ac
 on each of the account's cases, in the transaction that reads the data.
 
 Staff names appear as the timeline records them (the policies say nothing about redacting them).
+
+What is not the account owner's to read is left out:
+
+* **who reported the post** (``Case.reported_by``): a third party's personal data, never exported;
+* on a **safeguarding case**, the posts' text (every version), the flags' reasons, the case's reason,
+  the evidence's notes and files are for the safeguarding leads (``policy.roles.can_read_case_text``):
+  an export made by someone else says "restricted" in their place and lists those cases under
+  ``withheld``, so the person answering the request asks a lead to review it.
 """
 
 from __future__ import annotations
@@ -61,6 +69,17 @@ def account_export(*, actor: AbstractBaseUser, account: SocialAccount) -> tuple[
     evidence = list(Evidence.objects.filter(case__account=account).order_by("added_at", "pk"))
 
     now = clock.now()
+    by_case = {case.pk: case for case in cases}
+    withheld = sorted(pk for pk, case in by_case.items() if not routing.can_read_case_text(actor, case))
+
+    def shown(case_id: int | None, text: str) -> str:
+        """``text`` of ``case_id`` as the person exporting may read it."""
+        return routing.RESTRICTED_TEXT if case_id in withheld and text else text
+
+    def note(event: CaseEvent) -> str:
+        return shown(event.case_id, event.note) if event.kind == EventKind.CASE_RECORDED else event.note
+
+    case_of_post = {p.pk: p.case_id for p in posts}
     data = {
         "exported_at": now.isoformat(),
         "account": {
@@ -77,13 +96,13 @@ def account_export(*, actor: AbstractBaseUser, account: SocialAccount) -> tuple[
                 "channel": str(p.channel),
                 "external_id": p.external_id,
                 "url": p.url,
-                "text": p.text,
+                "text": shown(p.case_id, p.text),
                 "kind": p.kind,
                 "posted_at": _when(p.posted_at),
                 "visibility": p.visibility,
                 "case": p.case_id,
                 "earlier_texts": [
-                    {"text": r.text, "kind": r.kind, "received_at": _when(r.received_at)}
+                    {"text": shown(p.case_id, r.text), "kind": r.kind, "received_at": _when(r.received_at)}
                     for r in revisions
                     if r.post_id == p.pk
                 ],
@@ -91,7 +110,13 @@ def account_export(*, actor: AbstractBaseUser, account: SocialAccount) -> tuple[
             for p in posts
         ],
         "flags": [
-            {"post": f.post_id, "rule": f.rule.name, "reason": f.reason, "status": f.status, "at": _when(f.created_at)}
+            {
+                "post": f.post_id,
+                "rule": f.rule.name,
+                "reason": shown(case_of_post.get(f.post_id), f.reason),
+                "status": f.status,
+                "at": _when(f.created_at),
+            }
             for f in flags
         ],
         "cases": [
@@ -99,13 +124,14 @@ def account_export(*, actor: AbstractBaseUser, account: SocialAccount) -> tuple[
                 "id": c.pk,
                 "channel": str(c.channel),
                 "rules": [rule.title for rule in c.rules.all()],
-                "reason": c.reason,
+                "reason": shown(c.pk, c.reason),
+                "safeguarding": c.safeguarding_at is not None,
                 "status": c.status,
                 "outcome": c.outcome,
                 "recorded_at": _when(c.recorded_at),
                 "closed_at": _when(c.closed_at),
                 "timeline": [
-                    {"kind": e.kind, "at": _when(e.at), "by": e.actor_label, "note": e.note, "after": e.after}
+                    {"kind": e.kind, "at": _when(e.at), "by": e.actor_label, "note": note(e), "after": e.after}
                     for e in events
                     if e.case_id == c.pk
                 ],
@@ -148,12 +174,28 @@ def account_export(*, actor: AbstractBaseUser, account: SocialAccount) -> tuple[
             for r in reports
         ],
         "evidence": [],
+        "withheld": {
+            "safeguarding_cases": withheld,
+            "note": (
+                "The text of these safeguarding cases is for the organisation's safeguarding leads: ask one "
+                "to review it before this is sent."
+                if withheld
+                else ""
+            ),
+        },
     }
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for item in evidence:
-            entry = {"case": item.case_id, "description": item.description, "url": item.url, "file": None}
-            if item.file:
+            entry = {
+                "case": item.case_id,
+                "description": shown(item.case_id, item.description),
+                "url": item.url,
+                "file": None,
+            }
+            if item.file and item.case_id in withheld:
+                entry["file"] = routing.RESTRICTED_TEXT  # a screenshot of the post: for the leads
+            elif item.file:
                 name = f"evidence/{item.pk}-{PurePath(item.file.name).name}"
                 with item.file.open("rb") as handle:
                     archive.writestr(name, handle.read())

@@ -834,9 +834,16 @@ class FlagAdmin(SafeguardingTextAdminMixin, CaseReachAdminMixin, ReadOnlyCasewor
 
     case_path = "post__case__"
     restricted_case_path = "post__case__"
-    restricted_search = {"post__text": "post__case__"}
+    restricted_search = {"post__text": "post__case__", "reason": "post__case__"}  # a reason quotes the text
 
-    list_display = ["post", "rule", "reason", "status", "created_at", "dismissed_by", "dismissed_at"]
+    list_display = ["post", "rule", "shown_reason", "status", "created_at", "dismissed_by", "dismissed_at"]
+    fields = ["post", "rule", "shown_reason", "status", "created_at", "dismissed_by", "dismissed_at", "note"]
+    readonly_fields = fields
+
+    @admin.display(description="Reason")
+    def shown_reason(self, obj):
+        """It quotes the words the rule matched: on a safeguarding case, for its leads."""
+        return self.shown(obj, obj.reason)
     list_filter = ["status", "rule"]
     list_select_related = ["post__account", "post__case", "rule", "dismissed_by"]
     search_fields = ["post__text", "post__account__handle", "reason"]
