@@ -311,6 +311,7 @@ def case_detail(request, pk: int):
             "can_moderate": can_moderate,
             "can_manage": can_manage,
             "can_read_accounts": routing.holds(user, routing.PERM_RECORD_CASE),
+            "can_read_reporter": routing.can_read_reporter(user),
             "assign_form": AssignForm(initial={"assignee": case.assignee_id}) if actions["assign"] else None,
             "close_form": CloseForm() if actions["close"] else None,
             "reopen_form": ReopenForm() if actions["reopen"] else None,

@@ -154,6 +154,20 @@ def case_text_for(user: AbstractBaseUser, case, text: str) -> str:
     return text if can_read_case_text(user, case) else RESTRICTED_TEXT
 
 
+# --- Who reported the post (``Case.reported_by``): a member of the public's personal data --------------
+
+REPORTER_WITHHELD = "Withheld: for the team working the case"
+
+
+def can_read_reporter(user: AbstractBaseUser) -> bool:
+    """Whether ``user`` reads who reported a post to us: the team working cases (who record and act on
+    them: officers, managers) and the safeguarding leads. Not the roles that only decide or read (a
+    Service Director, the Managing Director), not an administrator, never an integration, and never
+    anything made for the account owner (subject access, statements of reasons): it is a third party's
+    data, which their work does not need."""
+    return holds(user, PERM_RECORD_CASE) or is_safeguarding_lead(user)
+
+
 # Roles that open the appeal pages (the list and each appeal).
 APPEAL_READERS = (PERM_RECORD_APPEAL, PERM_DECIDE_APPEAL)
 

@@ -362,3 +362,46 @@ def test_the_statements_explain_with_the_reason_for_a_lead_only(client, world):
     client.force_login(world["users"]["lead"])
     body = client.get(url).content.decode()
     assert "QUOTEDINREASON" in body  # the active block's statement explains with the case's reason
+
+
+# --- who reported the post ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("role", "reads"),
+    [("officer", True), ("manager", True), ("lead", True), ("director", False), ("md", False), ("superuser", False)],
+)
+def test_who_reported_the_post_is_for_the_team_working_the_case(role, reads, client, world):
+    client.force_login(world["users"][role])
+    case = world["case"]
+    pages = [reverse("moderation:case_detail", args=[case.pk])]
+    if role in ("officer", "manager", "md", "superuser", "lead"):
+        pages.append(reverse("admin:moderation_case_change", args=[case.pk]))
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert (REPORTER in response.content.decode()) == reads, url
+    for url in admin_urls(world):
+        if "Reporter-Quail" in url:
+            response = client.get(url)
+            if response.status_code == 200 and not reads:
+                assert reverse("admin:moderation_case_change", args=[case.pk]) not in response.content.decode(), url
+
+
+def test_who_reported_the_post_never_leaves_for_the_account_owner_or_an_integration(client, world, manager):
+    case = world["case"]
+    client.force_login(manager)
+    everything = client.post(reverse("moderation:account_subject_access", args=[case.account_id]))
+    assert everything.status_code == 200
+    assert REPORTER not in body_of(everything)
+    for url in (
+        reverse("moderation:case_statements", args=[case.pk]),
+        reverse("escalation:statements_download", args=["jsonl"]),
+        reverse("escalation:report_download", args=["csv"]),
+    ):
+        assert REPORTER not in body_of(client.get(url)), url
+    api = APIClient()
+    api.force_login(manager)
+    for url in api_urls(world):
+        assert REPORTER not in api.get(url).content.decode(), url
+    assert all(REPORTER not in m.body for m in OutboxMessage.objects.all())
