@@ -405,3 +405,39 @@ def test_who_reported_the_post_never_leaves_for_the_account_owner_or_an_integrat
     for url in api_urls(world):
         assert REPORTER not in api.get(url).content.decode(), url
     assert all(REPORTER not in m.body for m in OutboxMessage.objects.all())
+
+
+@pytest.mark.parametrize("word", ["zebracorn", "quokkaflame", "QUOTEDINREASON", "EVIDENCECANARY"])
+def test_a_search_by_the_text_never_finds_the_safeguarding_case_for_a_non_lead(word, client, world):
+    """Finding the case by a word of its text would tell that word: the queue, the API and the admin's
+    searches find it for the lead only."""
+    case, post = world["case"], world["post"]
+    links = {
+        "queue": (
+            reverse("moderation:case_list") + f"?status=all&q={word}",
+            reverse("moderation:case_detail", args=[case.pk]),
+        ),
+        "admin cases": (
+            reverse("admin:moderation_case_changelist") + f"?q={word}",
+            reverse("admin:moderation_case_change", args=[case.pk]),
+        ),
+        "admin posts": (
+            reverse("admin:moderation_post_changelist") + f"?q={word}",
+            reverse("admin:moderation_post_change", args=[post.pk]),
+        ),
+        "admin flags": (
+            reverse("admin:moderation_flag_changelist") + f"?q={word}",
+            reverse("admin:moderation_flag_change", args=[Flag.objects.get(post=post).pk]),
+        ),
+    }
+    for role in ("officer", "manager", "lead"):
+        client.force_login(world["users"][role])
+        api = APIClient()
+        api.force_login(world["users"][role])
+        found_by = {name for name, (url, link) in links.items() if link in client.get(url).content.decode()}
+        if case.pk in [row["id"] for row in api.get(f"/api/v1/cases/?status=all&q={word}").json()["results"]]:
+            found_by.add("api")
+        if role != "lead":
+            assert not found_by, f"{role} finds the case by ‘{word}’ in {found_by}"
+        elif word == "zebracorn":  # the lead finds it by its post's text, in the queue, the API and the admin
+            assert {"queue", "api", "admin posts"} <= found_by, found_by
