@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models.functions import Now
 from django_otp.models import Device
 
-from policy.roles import ROLES
+from policy.roles import GRANTABLE_ROLES
 
 
 class SecurityEventKind(models.TextChoices):
@@ -77,7 +77,7 @@ class IdentityProviderGroupRole(models.Model):
         "auth.Group",
         on_delete=models.CASCADE,
         related_name="identity_provider_groups",
-        limit_choices_to={"name__in": ROLES},
+        limit_choices_to={"name__in": GRANTABLE_ROLES},
         help_text="The role people in that provider group hold here.",
     )
     description = models.CharField(max_length=200, blank=True, help_text="What the group is, for the next reader.")

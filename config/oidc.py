@@ -9,10 +9,10 @@ password form, and the authorization-code flow runs with PKCE, a state and a non
 * The person is found by the provider's stable subject (``oid`` for Entra ID, else ``sub``), which is
   their username here; never by email. Someone new is created (with no usable password) on first sign-in.
   An account that signs in with a password is never taken over by a subject of the same name.
-* Their roles are set from the ID token's ``groups`` claim through ``IdentityProviderGroupRole`` (edited
-  by superusers in the admin) at every sign-in: mapped roles are given, roles no longer mapped are taken
-  away (which ends their other sessions, ``config.sessions``). Groups mapping to no role: refused with
-  a page that says so, and nothing is created.
+* Their roles (the safeguarding lead role too) are set from the ID token's ``groups`` claim through
+  ``IdentityProviderGroupRole`` (edited by superusers in the admin) at every sign-in: mapped roles are
+  given, roles no longer mapped are taken away (which ends their other sessions, ``config.sessions``).
+  Groups mapping to no role: refused with a page that says so, and nothing is created.
 * The claims come from the ID token alone: it is signed, and Entra ID's userinfo endpoint does not carry
   ``oid`` or ``groups``.
 
@@ -48,7 +48,7 @@ from mozilla_django_oidc.utils import import_from_settings
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
 from config.models import IdentityProviderGroupRole, IdentityProviderMFA
-from policy.roles import ROLES, SERVICE_DIRECTOR
+from policy.roles import GRANTABLE_ROLES, SAFEGUARDING_LEAD, SERVICE_DIRECTOR
 
 logger = logging.getLogger("moderation.security")
 User = get_user_model()
@@ -160,7 +160,7 @@ def roles_for(provider_groups) -> set[Group]:
     return {
         mapping.role
         for mapping in IdentityProviderGroupRole.objects.filter(
-            provider_group__in=[str(g) for g in provider_groups], role__name__in=ROLES
+            provider_group__in=[str(g) for g in provider_groups], role__name__in=GRANTABLE_ROLES
         ).select_related("role")
     }
 
@@ -315,13 +315,14 @@ class OIDCBackend(OIDCAuthenticationBackend):
     @staticmethod
     def roles_set(user, roles: set[Group]) -> None:
         """Exactly ``roles`` among our roles (other groups are left alone); the admin only where the work
-        needs it, as for the demo's accounts: a Service Director's work is all in the workspace."""
-        held = set(user.groups.filter(name__in=ROLES))
+        needs it, as for the demo's accounts: a Service Director's work is all in the workspace, and so is a
+        safeguarding lead's (the case page, the referral); a lead who is also an officer has the admin."""
+        held = set(user.groups.filter(name__in=GRANTABLE_ROLES))
         if held - roles:
             user.groups.remove(*(held - roles))
         if roles - held:
             user.groups.add(*(roles - held))
-        is_staff = any(role.name != SERVICE_DIRECTOR for role in roles)
+        is_staff = any(role.name not in (SERVICE_DIRECTOR, SAFEGUARDING_LEAD) for role in roles)
         if user.is_staff != is_staff:
             user.is_staff = is_staff
             user.save(update_fields=["is_staff"])

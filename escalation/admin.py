@@ -672,13 +672,23 @@ class PoliceReportAdmin(CaseReachAdminMixin, ReadOnlyCaseworkAdmin):
 
 
 @admin.register(ExternalReport)
-class ExternalReportAdmin(CaseReachAdminMixin, ReadOnlyCaseworkAdmin):
+class ExternalReportAdmin(moderation_admin.SafeguardingTextAdminMixin, CaseReachAdminMixin, ReadOnlyCaseworkAdmin):
+    """Read only. The note is the team's and may quote the post: on a safeguarding case, for its leads."""
+
     case_path = "case__"
     list_display = ["recipient", "reference", "reported_to", "reported_on", "case", "recorded_by"]
     list_filter = ["reported_to", "reported_on"]
     list_select_related = ["case__account", "recorded_by"]
     search_fields = ["reference", "recipient", "case__account__handle"]
     date_hierarchy = "reported_on"
+    fields = [
+        "case", "reported_to", "recipient", "reference", "reported_on", "shown_note", "recorded_by", "recorded_at",
+    ]  # fmt: skip
+    readonly_fields = fields
+
+    @admin.display(description="Note")
+    def shown_note(self, obj):
+        return self.shown(obj, obj.note)
 
 
 # --- The account and case pages: moderation's admin, with what escalation adds -----------------------

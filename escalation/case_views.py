@@ -332,6 +332,7 @@ def case_detail(request, pk: int):
             "can_manage": can_manage,
             "can_read_accounts": routing.holds(user, routing.PERM_RECORD_CASE),
             "can_hold": routing.holds(user, routing.PERM_LEGAL_HOLD),
+            "can_read_reporter": routing.can_read_reporter(user),
             "assign_form": AssignForm(initial={"assignee": case.assignee_id}) if actions["assign"] else None,
             "close_form": CloseForm() if actions["close"] else None,
             "reopen_form": ReopenForm() if actions["reopen"] else None,
@@ -348,6 +349,7 @@ def case_detail(request, pk: int):
                 appeals=appeals,
                 reported=bool(reports),
                 flagged=case.flagged,
+                reader=user,
             ),
         },
     )
@@ -358,7 +360,8 @@ def case_statements(request, pk: int):
     """The case's statements of reasons as JSON (an array, oldest first), for whoever reads the case."""
     case = get_object_or_404(Case, pk=pk)
     routing.require_case_reader(request.user, case)
-    body = "[" + ",".join(statements.as_json_lines(statements.for_case(case)).splitlines()) + "]"
+    items = statements.for_case(case, reader=request.user)
+    body = "[" + ",".join(statements.as_json_lines(items).splitlines()) + "]"
     response = HttpResponse(body, content_type="application/json")
     response["Content-Disposition"] = f'attachment; filename="case-{case.pk}-statements-of-reasons.json"'
     data_downloaded(request, "case_statements_of_reasons", case=case.pk)

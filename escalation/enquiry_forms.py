@@ -116,3 +116,17 @@ class HandOnForm(CleanTextMixin, GovukFormMixin, forms.Form):
 class AnsweredForm(CleanTextMixin, GovukFormMixin, forms.Form):
     answered_on = GovukDateField(label="Date it was answered", noun="The date answered")
     note = _text("Note", max_length=4000, rows=3, noun="The note")
+    close_case = forms.TypedChoiceField(
+        label="Close the case too?",
+        choices=[("yes", "Yes, close the case"), ("no", "No, keep the case open")],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+        initial="yes",
+        help_text="Its outcome is what was done on the case, or “Enquiry answered” if nothing was",
+        error_messages={"required": "Select whether to close the case too"},
+    )
+
+    def __init__(self, *args, case_open: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not case_open:  # closed already: nothing to ask
+            del self.fields["close_case"]

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from escalation import routing
 from escalation.enquiry_forms import AnsweredForm, ClarifiedForm, ClarifyForm, EnquiryForm, HandOnForm, ReplyForm
 from moderation import clock, enquiries
+from moderation.constants import CaseStatus
 from moderation.forms import apply_service_errors
 from moderation.models import Case, Enquiry, Post
 from policy.dates import say_date
@@ -45,7 +46,7 @@ STEPS = {
         AnsweredForm,
         enquiries.enquiry_answered,
         "Record the answer",
-        "Record the answer and close the enquiry",
+        "Record the answer",
         "Answered: the enquiry is closed.",
     ),
 }
@@ -120,13 +121,16 @@ def enquiry_step(request, pk: int, step: str):
     form_class, service, heading, button, success = STEPS[step]
     today = timezone.localdate(clock.now())
     initial = {"asked_on": today, "replied_on": today, "answered_on": today}
-    form = form_class(request.POST or None, initial=initial)
+    extra = {"case_open": enquiry.case.status == CaseStatus.OPEN} if step == "answered" else {}
+    form = form_class(request.POST or None, initial=initial, **extra)
     if request.method == "POST" and form.is_valid():
         try:
-            service(actor=request.user, enquiry=enquiry, **form.cleaned_data)
+            done = service(actor=request.user, enquiry=enquiry, **form.cleaned_data)
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
+            if step == "answered":
+                success = _answered_message(done, asked_to_close=form.cleaned_data.get("close_case"))
             if step == "hand_on":
                 enquiry.refresh_from_db()
                 emailed = f" {enquiry.handed_to_email} is emailed the request." if enquiry.handed_to_email else ""
@@ -138,6 +142,18 @@ def enquiry_step(request, pk: int, step: str):
         "escalation/enquiry_step.html",
         {"enquiry": enquiry, "case": enquiry.case, "form": form, "heading": heading, "button": button, "step": step},
     )
+
+
+def _answered_message(enquiry: Enquiry, *, asked_to_close: bool | None) -> str:
+    """``asked_to_close`` None: the case was closed already (the form did not ask)."""
+    if asked_to_close is None:
+        return "Answered: the enquiry is closed."
+    if not asked_to_close:
+        return "Answered: the enquiry is closed. The case stays open."
+    if enquiry.case_kept_open:
+        return f"Answered: the enquiry is closed. The case stays open: {enquiry.case_kept_open}"
+    case = Case.objects.only("outcome").get(pk=enquiry.case_id)
+    return f"Answered: the enquiry and the case are closed ({case.get_outcome_display().lower()})."
 
 
 @login_required

@@ -66,6 +66,17 @@ def _choice(user) -> str:
         return NotificationChoice.EACH
 
 
+def delivery_for(choice: str, email: str) -> str:
+    """How one person hears of one event: their choice, unless they have no address."""
+    if choice == NotificationChoice.NONE:
+        return NotificationDelivery.SKIPPED
+    if not email:
+        return NotificationDelivery.NO_ADDRESS
+    if choice == NotificationChoice.DIGEST:
+        return NotificationDelivery.DIGEST
+    return NotificationDelivery.EMAIL
+
+
 def tell(users, *, key: str, template: str, context: dict, path: str, case_id: int | None) -> list[Notification]:
     """Tell each of ``users`` of one event, each as they chose, in the caller's transaction.
 
@@ -82,15 +93,8 @@ def tell(users, *, key: str, template: str, context: dict, path: str, case_id: i
     now = clock.now()
     rows, emails = [], []
     for user in users:
-        choice = _choice(user)
-        if choice == NotificationChoice.NONE:
-            delivery = NotificationDelivery.SKIPPED
-        elif not user.email:
-            delivery = NotificationDelivery.NO_ADDRESS
-        elif choice == NotificationChoice.DIGEST:
-            delivery = NotificationDelivery.DIGEST
-        else:
-            delivery = NotificationDelivery.EMAIL
+        delivery = delivery_for(_choice(user), user.email)
+        if delivery == NotificationDelivery.EMAIL:
             emails.append(
                 {
                     "key": f"{key}:user:{user.pk}",
@@ -183,6 +187,51 @@ def appeal_logged(appeal) -> list[Notification]:
         path=reverse("escalation:appeal_detail", args=[appeal.pk]),
         case_id=appeal.block.case_id,
     )
+
+
+# --- The overdue chase (escalation.services.overdue_chase: set-based, many items at once) ----------
+
+
+def people_with_choice(queryset) -> list[tuple[int, str, str]]:
+    """``(pk, email, choice)`` of the active people of ``queryset``, in one query."""
+    return [(user.pk, user.email, _choice(user)) for user in _users(queryset, set())]
+
+
+def chase_rows(
+    people: list[tuple[int, str, str]], *, key: str, template: str, subject: str, path: str, case_id: int
+) -> tuple[list[Notification], dict[str, list]]:
+    """The unsaved ``Notification`` rows of one reminder, each person as they chose, and who it
+    reaches: ``{"email": [...], "digest": [...], "off": [...], "users": [ids emailed]}``. The caller
+    writes the email (to ``email``) and every item's rows in one statement each."""
+    now = clock.now()
+    rows, reach = [], {"email": [], "digest": [], "off": [], "users": []}
+    for pk, email, choice in people:
+        delivery = delivery_for(choice, email)
+        if delivery == NotificationDelivery.EMAIL:
+            reach["email"].append(email)
+            reach["users"].append(pk)
+        elif delivery == NotificationDelivery.DIGEST:
+            reach["digest"].append(email)
+        elif delivery == NotificationDelivery.SKIPPED:
+            reach["off"].append(email or str(pk))
+        rows.append(
+            Notification(
+                user_id=pk, key=key, kind=template, case_id=case_id, subject=subject[:250], url=path,
+                created_at=now, delivery=delivery,
+            )  # fmt: skip
+        )
+    reach["email"] = sorted(set(reach["email"]))
+    reach["digest"] = sorted(set(reach["digest"]))
+    return rows, reach
+
+
+def chase_rows_save(rows: list[Notification], sent: dict) -> None:
+    """Link each emailed row to its reminder (``sent``: outbox rows by key) and write them all in one
+    statement; rows already written (a second run the same day) are left as they are."""
+    for row in rows:
+        if row.delivery == NotificationDelivery.EMAIL:
+            row.outbox = sent.get(row.key)
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
 
 
 # --- The daily digest ----------------------------------------------------------------------------

@@ -123,7 +123,7 @@ def statements_download(request, fmt: str):
             f"The export cannot be made: {errors}.", status=400, content_type="text/plain; charset=utf-8"
         )
     filters = filters_from(form)
-    items = statements.between(*filters.bounds())
+    items = statements.between(*filters.bounds(), reader=request.user)
     body = statements.as_json_lines(items) if fmt == "jsonl" else statements.as_csv(items)
     response = HttpResponse(body.encode("utf-8-sig" if fmt == "csv" else "utf-8"), content_type=STATEMENT_FORMATS[fmt])
     name = f"statements-of-reasons-{filters.start:%Y-%m-%d}-to-{filters.end:%Y-%m-%d}.{fmt}"

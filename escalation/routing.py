@@ -23,6 +23,7 @@ from escalation.constants import SignOffKind
 from policy.roles import (  # noqa: F401 (the roles and permissions, read here as routing.X too)
     APPEAL_READERS,
     CASE_READERS,
+    GRANTABLE_ROLES,
     MANAGER,
     MANAGING_DIRECTOR,
     OFFICER,
@@ -46,6 +47,7 @@ from policy.roles import (  # noqa: F401 (the roles and permissions, read here a
     PERM_SAFEGUARDING_LEAD,
     PERM_SIGNOFF_WARNING_ANY,
     PERM_SIGNOFF_WARNING_AREA,
+    REPORTER_WITHHELD,
     RESTRICTED_TEXT,
     ROLE_PERMISSIONS,
     ROLES,
@@ -55,6 +57,7 @@ from policy.roles import (  # noqa: F401 (the roles and permissions, read here a
     can_read_appeals,
     can_read_case,
     can_read_case_text,
+    can_read_reporter,
     case_text_for,
     holders_of,
     holds,

@@ -16,6 +16,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 
 from escalation import notify, routing
@@ -949,16 +950,18 @@ def _due_for_chase(last_chased_at: datetime | None, now: datetime) -> bool:
 
 @transaction.atomic
 def overdue_chase(*, now: datetime | None = None) -> dict[str, int]:
-    """Email the deciders of overdue sign-offs and the Managing Director about unacknowledged blocks.
+    """Remind the deciders of overdue sign-offs and the Managing Director about unacknowledged blocks.
 
     A reminder goes at most once per working day per item, with a timeline event, and never on a
     weekend or bank holiday (beat's schedule knows weekdays, not bank holidays). Returns counts.
+    Each person is reminded as they chose (``NotificationPreference``, as every notification): an
+    email, the next daily digest, or nothing; each is recorded (a ``Notification`` row per person).
 
-    Set-based: the overdue items are read in one query each, their deciders once per kind and
-    service area, and the reminders, stamps and events are written in one statement each, whatever
-    the number of items (issue 13: 1,745 items took 7,265 statements).
+    Set-based: the overdue items are read in one query each, their deciders (with their choice) once
+    per kind and service area, and the reminders, notifications, stamps and events are written in one
+    statement each, whatever the number of items (issue 13: 1,745 items took 7,265 statements).
     """
-    from escalation.notifications import managing_director_emails
+    from escalation.notifications import render
     from moderation.outbox import outbox_add_many
 
     now = now or clock.now()
@@ -974,27 +977,47 @@ def overdue_chase(*, now: datetime | None = None) -> dict[str, int]:
         .order_by("pk")
         if _due_for_chase(signoff.last_chased_at, now)
     ]
-    deciders: dict[tuple[str, int | None], list[tuple[int, str]]] = {}
-    messages, events = [], []
+    deciders: dict[tuple[str, int | None], list[tuple[int, str, str]]] = {}
+    messages, events, told = [], [], []
+
+    def remind(kind: str, item, *, people, context: dict, path: str) -> dict[str, list]:
+        subject, body = render(kind, context)
+        key = f"{kind.replace('_', '-')}:{item.pk}:{day}"
+        rows, reach = notify.chase_rows(
+            people, key=key, template=kind, subject=subject, path=path, case_id=item.case_id
+        )
+        told.extend(rows)
+        if reach["email"]:
+            messages.append(
+                {
+                    "key": key,
+                    "kind": kind,
+                    "subject": subject,
+                    "body": body,
+                    "recipients": reach["email"],
+                    "case_id": item.case_id,
+                    "users": reach["users"],
+                }
+            )
+        return reach
+
     for signoff in signoffs:
         found = (signoff.kind, signoff.case.service_area_id)
         if found not in deciders:
-            deciders[found] = [
-                (user.pk, user.email)
-                for user in routing.deciders_for(kind=signoff.kind, service_area_id=found[1]).only("pk", "email")
-            ]
+            deciders[found] = notify.people_with_choice(
+                routing.deciders_for(kind=signoff.kind, service_area_id=found[1])
+            )
         authors = signoff_authors(signoff)
-        recipients = sorted({email for pk, email in deciders[found] if email and pk not in authors})
-        if recipients:
-            context = {"signoff": signoff, "decided_by": routing.signoff_decided_by(signoff.kind)}
-            messages.append(_chase_message("signoff_chase", signoff, day=day, recipients=recipients, context=context))
+        people = [person for person in deciders[found] if person[0] not in authors]
+        context = {"signoff": signoff, "decided_by": routing.signoff_decided_by(signoff.kind)}
+        reach = remind("signoff_chase", signoff, people=people, context=context, path=notify.signoff_path(signoff))
         events.append(
             _event(
                 case_id=signoff.case_id,
                 kind=EventKind.SIGNOFF_CHASED,
                 subject=signoff,
-                after={"recipients": recipients},
-                note="" if recipients else "Nobody who can decide this has an email address: chase them another way.",
+                after={"recipients": reach["email"], "in_digest": reach["digest"], "emails_off": reach["off"]},
+                note=_chase_note(reach, nobody=NOBODY_TO_CHASE),
             )
         )
     SignOff.objects.filter(pk__in=[signoff.pk for signoff in signoffs]).update(last_chased_at=now)
@@ -1011,41 +1034,44 @@ def overdue_chase(*, now: datetime | None = None) -> dict[str, int]:
             .order_by("pk")
             if due_after(block.started_at, days) <= now and _due_for_chase(block.md_last_chased_at, now)
         ]
-    md_emails = sorted(set(managing_director_emails())) if blocks else []
+    heads = notify.people_with_choice(routing.holders_of(routing.PERM_ACKNOWLEDGE_BLOCK)) if blocks else []
     for block in blocks:
-        if md_emails:
-            messages.append(
-                _chase_message("acknowledgement_chase", block, day=day, recipients=md_emails, context={"block": block})
-            )
+        reach = remind(
+            "acknowledgement_chase",
+            block,
+            people=heads,
+            context={"block": block},
+            path=reverse("escalation:block_detail", args=[block.pk]),
+        )
         events.append(
             _event(
                 case_id=block.case_id,
                 kind=EventKind.ACKNOWLEDGEMENT_CHASED,
                 subject=block,
-                after={"recipients": md_emails},
-                note="" if md_emails else f"No {titles().head} has an email address: tell them another way.",
+                after={"recipients": reach["email"], "in_digest": reach["digest"], "emails_off": reach["off"]},
+                note=_chase_note(reach, nobody=f"No {titles().head} has an email address: tell them another way."),
             )
         )
     Block.objects.filter(pk__in=[block.pk for block in blocks]).update(md_last_chased_at=now)
     chased["acknowledgements"] = len(blocks)
-    outbox_add_many(messages)
+    sent = {message.key: message for message in outbox_add_many(messages)}
+    notify.chase_rows_save(told, sent)
     record_events_bulk(events)
     return chased
 
 
-def _chase_message(kind: str, item, *, day: str, recipients: list[str], context: dict) -> dict:
-    """One reminder for ``outbox_add_many``, keyed by item and day so a second run that day adds none."""
-    from escalation.notifications import render
+NOBODY_TO_CHASE = "Nobody who can decide this has an email address: chase them another way."
 
-    subject, body = render(kind, context)
-    return {
-        "key": f"{kind.replace('_', '-')}:{item.pk}:{day}",
-        "kind": kind,
-        "subject": subject,
-        "body": body,
-        "recipients": recipients,
-        "case_id": item.case_id,
-    }
+
+def _chase_note(reach: dict[str, list], *, nobody: str) -> str:
+    """The chase event's note: empty when someone was emailed, else where the reminder went."""
+    if reach["email"]:
+        return ""
+    if reach["digest"]:
+        return "In the next daily digest of: " + ", ".join(reach["digest"])
+    if reach["off"]:
+        return "Everyone who could be reminded has turned emails off: chase them another way."
+    return nobody
 
 
 def _event(*, case_id: int, kind: str, subject, after: dict, note: str) -> CaseEvent:

@@ -23,6 +23,7 @@ from datetime import date, datetime
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from escalation import routing
 from escalation.constants import AppealStatus, BlockKind, BlockScope, BlockStatus, WarningStatus
 from escalation.models import Appeal, Block, PoliceReport, Warning
 from moderation.constants import EventKind, FlagStatus
@@ -284,8 +285,14 @@ def _spoken(moment: datetime | date | None) -> str:
 
 
 class _Builder:
-    def __init__(self):
+    def __init__(self, reader=None):
         self.version = policy.current()
+        self.reader = reader
+
+    def explanation(self, case: Case) -> str:
+        """The case's reason, as the reader may read it: on a safeguarding case, its leads only (no
+        reader, as for a statement made to be sent out: restricted)."""
+        return routing.case_text_for(self.reader, case, case.reason)
 
     def ground(self, facts: CaseFacts) -> dict:
         case, rules = facts.case, facts.rules
@@ -305,14 +312,14 @@ class _Builder:
                 **base,
                 "decision_ground": GROUND_ILLEGAL,
                 "illegal_content_legal_ground": f"Suspected criminal offence; house rules broken: {titles}",
-                "illegal_content_explanation": case.reason,
+                "illegal_content_explanation": self.explanation(case),
             }
         return {
             **base,
             "decision_ground": GROUND_INCOMPATIBLE,
             "incompatible_content_ground": f"House rules of the {self.version.organisation_name} social media policy: "
             f"{titles}",
-            "incompatible_content_explanation": case.reason,
+            "incompatible_content_explanation": self.explanation(case),
             "incompatible_content_illegal": "No",
         }
 
@@ -352,7 +359,7 @@ class _Builder:
         posted = _spoken(first_post.posted_at if first_post else case.recorded_at)
         circumstances = (
             f"On {posted} the account posted on our "
-            f"{case.channel.name} channel ({case.channel.get_platform_display()}). {case.reason}".strip()
+            f"{case.channel.name} channel ({case.channel.get_platform_display()}). {self.explanation(case)}".strip()
         )
         fields = {
             "puid": puid,
@@ -407,20 +414,23 @@ def _where(block: Block) -> str:
     )
 
 
-def statements(case: Case | None = None, decided: tuple[datetime, datetime] | None = None) -> list[Statement]:
+def statements(
+    case: Case | None = None, decided: tuple[datetime, datetime] | None = None, *, reader=None
+) -> list[Statement]:
     """The statements of the restricting decisions of ``case`` (or of every case), optionally only
-    those decided within ``decided``; oldest first. A fixed number of queries (seven)."""
+    those decided within ``decided``; oldest first. A fixed number of queries (seven). ``reader``: who
+    reads them (a safeguarding case's reason is for its leads; ``policy.roles.can_read_case_text``)."""
     events, warnings, blocks, appeals = _decisions(case, decided)
     case_ids = {row.case_id for row in (*events, *warnings, *blocks)} | {a.block.case_id for a in appeals}
     cases = {
         row.pk: CaseFacts(row, list(row.rules.all()), next(iter(row.posts.all()), None), row.flagged, row.reported)
         for row in _cases(Case.objects.filter(pk__in=case_ids))
     }
-    return _build(cases, events, warnings, blocks, appeals)
+    return _build(cases, events, warnings, blocks, appeals, reader=reader)
 
 
-def _build(cases: dict[int, CaseFacts], events, warnings, blocks, appeals) -> list[Statement]:
-    build = _Builder()
+def _build(cases: dict[int, CaseFacts], events, warnings, blocks, appeals, *, reader=None) -> list[Statement]:
+    build = _Builder(reader)
     result = []
     for event in events:
         facts = cases[event.case_id]
@@ -508,12 +518,13 @@ def for_case(
     appeals: list[Appeal] | None = None,
     reported: bool | None = None,
     flagged: bool | None = None,
+    reader=None,
 ) -> list[Statement]:
     """The case's statements. The case page passes the rows it has already read (its rules, posts,
     timeline, warnings, blocks with their channel, appeals with their block and channel, whether it
     has a police report and a confirmed flag, ``flagged_case``): then this costs no query."""
     if None in (rules, posts, events, warnings, blocks, appeals, reported, flagged):
-        return statements(case)
+        return statements(case, reader=reader)
     first_post = min(posts, key=lambda post: (post.posted_at, post.pk), default=None)
     facts = {case.pk: CaseFacts(case, rules, first_post, flagged, reported)}
     return _build(
@@ -522,11 +533,12 @@ def for_case(
         [warning for warning in warnings if warning.status == WarningStatus.SENT],
         [block for block in blocks if block.status in (BlockStatus.ACTIVE, BlockStatus.LIFTED)],
         [appeal for appeal in appeals if appeal.status in (AppealStatus.UPHELD, AppealStatus.OVERTURNED)],
+        reader=reader,
     )
 
 
-def between(start: datetime, end: datetime) -> list[Statement]:
-    return statements(None, (start, end))
+def between(start: datetime, end: datetime, *, reader=None) -> list[Statement]:
+    return statements(None, (start, end), reader=reader)
 
 
 # --- exports -------------------------------------------------------------------------------------

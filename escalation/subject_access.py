@@ -12,6 +12,14 @@ names, usernames and email addresses wherever the team's own words repeat them (
 details, warnings, block reasons, appeal decisions, evidence descriptions). What the account owner
 wrote (posts, appeal grounds) is theirs and is left as it is. A name the product never recorded (a
 first name alone in a note) is not recognised: ``docs/policies.md`` says to read the export first.
+
+What is not the account owner's to read is left out:
+
+* **who reported the post** (``Case.reported_by``): a third party's personal data, never exported;
+* on a **safeguarding case**, the posts' text (every version), the flags' reasons, the case's reason,
+  the evidence's notes and files are for the safeguarding leads (``policy.roles.can_read_case_text``):
+  an export made by someone else says "restricted" in their place and lists those cases under
+  ``withheld``, so the person answering the request asks a lead to review it.
 """
 
 from __future__ import annotations
@@ -142,6 +150,17 @@ def account_export(*, actor: AbstractBaseUser, account: SocialAccount) -> tuple[
 
     staff = StaffNames(keep=policy_services.current().subject_access_staff_names, events=events)
     now = clock.now()
+    by_case = {case.pk: case for case in cases}
+    withheld = sorted(pk for pk, case in by_case.items() if not routing.can_read_case_text(actor, case))
+
+    def shown(case_id: int | None, text: str) -> str:
+        """``text`` of ``case_id`` as the person exporting may read it."""
+        return routing.RESTRICTED_TEXT if case_id in withheld and text else text
+
+    def note(event: CaseEvent) -> str:
+        return shown(event.case_id, event.note) if event.kind == EventKind.CASE_RECORDED else event.note
+
+    case_of_post = {p.pk: p.case_id for p in posts}
     data = {
         "exported_at": now.isoformat(),
         "staff_shown_as": "names" if staff.keep else "role titles",
@@ -159,13 +178,13 @@ def account_export(*, actor: AbstractBaseUser, account: SocialAccount) -> tuple[
                 "channel": str(p.channel),
                 "external_id": p.external_id,
                 "url": p.url,
-                "text": p.text,
+                "text": shown(p.case_id, p.text),
                 "kind": p.kind,
                 "posted_at": _when(p.posted_at),
                 "visibility": p.visibility,
                 "case": p.case_id,
                 "earlier_texts": [
-                    {"text": r.text, "kind": r.kind, "received_at": _when(r.received_at)}
+                    {"text": shown(p.case_id, r.text), "kind": r.kind, "received_at": _when(r.received_at)}
                     for r in revisions
                     if r.post_id == p.pk
                 ],
@@ -173,7 +192,13 @@ def account_export(*, actor: AbstractBaseUser, account: SocialAccount) -> tuple[
             for p in posts
         ],
         "flags": [
-            {"post": f.post_id, "rule": f.rule.name, "reason": f.reason, "status": f.status, "at": _when(f.created_at)}
+            {
+                "post": f.post_id,
+                "rule": f.rule.name,
+                "reason": shown(case_of_post.get(f.post_id), f.reason),
+                "status": f.status,
+                "at": _when(f.created_at),
+            }
             for f in flags
         ],
         "cases": [
@@ -181,7 +206,8 @@ def account_export(*, actor: AbstractBaseUser, account: SocialAccount) -> tuple[
                 "id": c.pk,
                 "channel": str(c.channel),
                 "rules": [rule.title for rule in c.rules.all()],
-                "reason": c.reason,
+                "reason": shown(c.pk, c.reason),
+                "safeguarding": c.safeguarding_at is not None,
                 "status": c.status,
                 "outcome": c.outcome,
                 "recorded_at": _when(c.recorded_at),
@@ -191,7 +217,7 @@ def account_export(*, actor: AbstractBaseUser, account: SocialAccount) -> tuple[
                         "kind": e.kind,
                         "at": _when(e.at),
                         "by": staff.actor(e),
-                        "note": staff(e.note),
+                        "note": staff(note(e)),
                         "after": staff(e.after),
                     }
                     for e in events
@@ -236,12 +262,28 @@ def account_export(*, actor: AbstractBaseUser, account: SocialAccount) -> tuple[
             for r in reports
         ],
         "evidence": [],
+        "withheld": {
+            "safeguarding_cases": withheld,
+            "note": (
+                "The text of these safeguarding cases is for the organisation's safeguarding leads: ask one "
+                "to review it before this is sent."
+                if withheld
+                else ""
+            ),
+        },
     }
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for item in evidence:
-            entry = {"case": item.case_id, "description": staff(item.description), "url": item.url, "file": None}
-            if item.file:
+            entry = {
+                "case": item.case_id,
+                "description": staff(shown(item.case_id, item.description)),
+                "url": item.url,
+                "file": None,
+            }
+            if item.file and item.case_id in withheld:
+                entry["file"] = routing.RESTRICTED_TEXT  # a screenshot of the post: for the leads
+            elif item.file:
                 name = f"evidence/{item.pk}-{PurePath(item.file.name).name}"
                 with item.file.open("rb") as handle:
                     archive.writestr(name, handle.read())

@@ -317,7 +317,7 @@ class CaseAdmin(SafeguardingTextAdminMixin, CaseReachAdminMixin, admin.ModelAdmi
         "channel",
         "rules_list",
         "shown_reason",
-        "reported_by",
+        "shown_reported_by",
         "safeguarding",
         "status",
         "outcome",
@@ -338,8 +338,16 @@ class CaseAdmin(SafeguardingTextAdminMixin, CaseReachAdminMixin, admin.ModelAdmi
     ]
 
     def get_queryset(self, request):
-        # responded_at: the queue's first-response rule (acting on the case meets the target)
-        return super().get_queryset(request).prefetch_related("rules").annotate(responded_at=first_response_at())
+        # responded_at: the queue's first-response rule (acting on the case meets the target); who reported
+        # the post is for the team working the case (``can_read_reporter``): each row says whether the
+        # signed-in user reads it (the admin instance is shared by every request)
+        readable = routing.can_read_reporter(request.user)
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related("rules")
+            .annotate(responded_at=first_response_at(), reporter_readable=Value(readable, output_field=BooleanField()))
+        )
 
     # --- permissions: add = record a case through the service; never edited or deleted in a form
     def has_add_permission(self, request):
@@ -428,6 +436,13 @@ class CaseAdmin(SafeguardingTextAdminMixin, CaseReachAdminMixin, admin.ModelAdmi
     @admin.display(description="Rules broken")
     def rule_titles(self, obj):
         return ", ".join(r.title for r in obj.rules.all())
+
+    @admin.display(description="Reported to us by")
+    def shown_reported_by(self, obj):
+        """A member of the public's personal data: for the team working the case."""
+        if not obj.reported_by:
+            return "—"
+        return obj.reported_by if getattr(obj, "reporter_readable", False) else routing.REPORTER_WITHHELD
 
     @admin.display(description="Why it is unacceptable")
     def shown_reason(self, obj):
@@ -834,9 +849,16 @@ class FlagAdmin(SafeguardingTextAdminMixin, CaseReachAdminMixin, ReadOnlyCasewor
 
     case_path = "post__case__"
     restricted_case_path = "post__case__"
-    restricted_search = {"post__text": "post__case__"}
+    restricted_search = {"post__text": "post__case__", "reason": "post__case__"}  # a reason quotes the text
 
-    list_display = ["post", "rule", "reason", "status", "created_at", "dismissed_by", "dismissed_at"]
+    list_display = ["post", "rule", "shown_reason", "status", "created_at", "dismissed_by", "dismissed_at"]
+    fields = ["post", "rule", "shown_reason", "status", "created_at", "dismissed_by", "dismissed_at", "note"]
+    readonly_fields = fields
+
+    @admin.display(description="Reason")
+    def shown_reason(self, obj):
+        """It quotes the words the rule matched: on a safeguarding case, for its leads."""
+        return self.shown(obj, obj.reason)
     list_filter = ["status", "rule"]
     list_select_related = ["post__account", "post__case", "rule", "dismissed_by"]
     search_fields = ["post__text", "post__account__handle", "reason"]

@@ -45,6 +45,7 @@ class CaseOutcome(models.TextChoices):
     WARNED = "warned", "Warning sent"
     BLOCKED = "blocked", "Account blocked"
     BANNED_FROM_CHANNEL = "banned_from_channel", "Banned from the channel"
+    ENQUIRY_ANSWERED = "enquiry_answered", "Enquiry answered"  # an enquiry's case with no moderation action
 
 
 class Priority(models.IntegerChoices):

@@ -32,13 +32,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from moderation import clock
-from moderation.constants import EventKind, Priority
+from moderation.constants import CaseOutcome, CaseStatus, EventKind, Priority, Visibility
 from moderation.deadlines import due_after
 from moderation.enquiry_models import Enquiry, EnquiryKind, EnquiryStatus
 from moderation.events import record_event
 from moderation.models import Case, Post
 from moderation.outbox import outbox_add
-from moderation.services import clean_text, conflict, require_perm
+from moderation.services import case_close, clean_text, conflict, require_perm
 from policy import roles as routing
 from policy import services as policy
 from policy.dates import say_date
@@ -491,8 +491,15 @@ def _handed_on_body(enquiry: Enquiry, note: str) -> str:
     return "\n".join(lines)
 
 
-def enquiry_answered(*, actor: AbstractBaseUser, enquiry: Enquiry, answered_on: date | None, note: str = "") -> Enquiry:
-    """The owning team answered: the enquiry is closed with the date of its answer."""
+def enquiry_answered(
+    *, actor: AbstractBaseUser, enquiry: Enquiry, answered_on: date | None, note: str = "", close_case: bool = False
+) -> Enquiry:
+    """The owning team answered (handed on or not): the enquiry is closed with the date of its answer.
+
+    ``close_case``: the case closes with it, in the same transaction, when nothing else keeps it open
+    (``answered_case_close``: its outcome is what was done on the case, "Enquiry answered" when no
+    moderation action was taken). What kept it open, if anything, is left on the returned enquiry as
+    ``case_kept_open`` (empty when it closed or was not asked to)."""
     require_perm(actor, routing.PERM_MODERATE_POST, "record enquiries")
     note = _step_checked(
         enquiry, "answered_on", answered_on, note, missing="Give the date it was answered.", noun="The date answered"
@@ -516,7 +523,45 @@ def enquiry_answered(*, actor: AbstractBaseUser, enquiry: Enquiry, answered_on: 
             },
             note=note,
         )
+        enquiry.case_kept_open = answered_case_close(actor=actor, case=enquiry.case) if close_case else ""
     return enquiry
+
+
+# Moderation actions on the case, the most serious first: the outcome a case closes with.
+ACTION_OUTCOMES = (
+    ((EventKind.BLOCK_APPROVED, EventKind.BLOCK_IMMEDIATE), CaseOutcome.BLOCKED),
+    ((EventKind.CHANNEL_BAN,), CaseOutcome.BANNED_FROM_CHANNEL),
+    ((EventKind.WARNING_SENT,), CaseOutcome.WARNED),
+)
+
+
+def answered_outcome(case: Case) -> str:
+    """The outcome of an answered enquiry's case: the most serious moderation action taken on it (a
+    block, a ban, a warning sent, a post still hidden or deleted), else "Enquiry answered"."""
+    actions = [kind for group, _ in ACTION_OUTCOMES for kind in group]
+    kinds = set(case.events.filter(kind__in=actions).values_list("kind", flat=True))
+    for group, outcome in ACTION_OUTCOMES:
+        if kinds & set(group):
+            return outcome
+    if case.posts.filter(visibility__in=[Visibility.HIDDEN, Visibility.DELETED]).exists():
+        return CaseOutcome.POST_REMOVED
+    return CaseOutcome.ENQUIRY_ANSWERED
+
+
+def answered_case_close(*, actor: AbstractBaseUser, case: Case) -> str:
+    """Close an answered enquiry's case (``case_close``, its event) unless something keeps it open.
+    Returns what kept it open, or "" (closed, or already closed). In the caller's transaction."""
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if case.status == CaseStatus.CLOSED:
+        return ""
+    if not routing.holds(actor, routing.PERM_MANAGE_CASE):
+        return "Your role does not close cases: ask a colleague to close it."
+    if case.signoffs.filter(status="pending").exists():
+        return "A sign-off on the case waits for a decision: close the case once it is decided."
+    if case.safeguarding_at is not None and case.safeguarding_decided_at is None:
+        return "It is a safeguarding case waiting for a lead's decision: close it once they have recorded it."
+    case_close(actor=actor, case=case, outcome=answered_outcome(case), note="Closed with the enquiry's answer.")
+    return ""
 
 
 # --- saved replies ---------------------------------------------------------------------------------

@@ -109,6 +109,21 @@ def _text_reason(compiled: _Compiled, text: str) -> str | None:
     return None
 
 
+def safeguarding_matcher():
+    """A test of a text against the active flag rules of house rules marked safeguarding (read once):
+    such a text, like a safeguarding case's, is for the safeguarding leads (the CSV import's preview)."""
+    today = timezone.localdate(clock.now())
+    rules = FlagRule.objects.filter(is_active=True, house_rule__safeguarding=True).filter(
+        Q(election_period__isnull=True) | Q(election_period__in=ElectionPeriod.objects.on(today))
+    )
+    compiled = [c for c in map(_compile, rules) if c is not None and c.rule.kind != FlagKind.REPEAT_CONTACT]
+
+    def matches(text: str) -> bool:
+        return bool(text) and any(_text_reason(rule, text) for rule in compiled)
+
+    return matches
+
+
 def _repeat_flags(rules: list[FlagRule], posts: list[Post]) -> list[Flag]:
     """One query for the batch: the recent post times of every author in it, then counted in memory."""
     if not rules or not posts:

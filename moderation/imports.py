@@ -413,6 +413,7 @@ class Problem:
     column: str = ""
     author: str = ""  # the row's post as given, so the officer can find it: its author's handle …
     text: str = ""  # … and its text, shortened
+    safeguarding: bool = False  # the text matches a safeguarding flag rule: for the safeguarding leads
 
     def as_dict(self) -> dict:
         return {
@@ -422,6 +423,7 @@ class Problem:
             "message": self.message,
             "author": self.author,
             "text": self.text,
+            "safeguarding": self.safeguarding,
         }
 
 
@@ -446,6 +448,13 @@ class RowReader:
         self.channels = channels
         self.now = clock.now()
         self._channel_cache: dict[tuple[str, str], Channel | tuple[str, str]] = {}
+        self._safeguarding = None
+
+    def safeguarding(self, text: str) -> bool:
+        """Whether ``text`` matches a safeguarding flag rule (the rules read once per reader)."""
+        if self._safeguarding is None:
+            self._safeguarding = flags.safeguarding_matcher()
+        return self._safeguarding(text)
 
     def _cell(self, row: list[str], key: str) -> str:
         heading = self.columns.get(key)
@@ -460,9 +469,10 @@ class RowReader:
 
     def describe(self, problems: list[Problem], row: list[str]) -> list[Problem]:
         """``problems`` with the row's post (author and shortened text, as the file gives them)."""
-        author, text = self._cell(row, "author_handle"), _shortened(self._cell(row, "text"))
+        full = self._cell(row, "text")
+        author, text, safeguarding = self._cell(row, "author_handle"), _shortened(full), self.safeguarding(full)
         for problem in problems:
-            problem.author, problem.text = author, text
+            problem.author, problem.text, problem.safeguarding = author, text, safeguarding
         return problems
 
     def check(self, number: int, row: list[str]) -> _Item | list[Problem]:
@@ -628,6 +638,9 @@ class PreviewRow:
     status: str = "new"  # new | exists | repeat | problem
     repeat_of: int | None = None
     new_account: bool = False
+    # its text is for the safeguarding leads: it matches a safeguarding flag rule, or the post is stored
+    # in a safeguarding case (``policy.roles.can_read_case_text``)
+    safeguarding: bool = False
 
     @property
     def channel_label(self) -> str:
@@ -658,7 +671,8 @@ class Preview:
 def import_preview(csv_import: CsvImport, *, limit: int | None = None) -> Preview:
     """The first ``limit`` rows as they would be imported now: new, already stored, or their problems.
 
-    Reads the kept file; three queries (channels, posts, accounts) whatever the number of rows.
+    Reads the kept file; four queries (channels, safeguarding flag rules, posts, accounts) whatever the
+    number of rows. A row whose text is for the safeguarding leads says so (``PreviewRow.safeguarding``).
     """
     limit = limit or settings.CSV_IMPORT_PREVIEW_ROWS
     same_file = (
@@ -692,12 +706,16 @@ def import_preview(csv_import: CsvImport, *, limit: int | None = None) -> Previe
         first_of[key] = (number, checked)
         rows.append(PreviewRow(number=number, item=checked))
     items = [r.item for r in rows if r.status == "new"]
+    marked: set[tuple[int, str]] = set()
     if items:
-        stored = set(
-            Post.objects.filter(
-                channel_id__in={i.channel.pk for i in items}, external_id__in={i.external_id for i in items}
-            ).values_list("channel_id", "external_id")
-        )
+        found = Post.objects.filter(
+            channel_id__in={i.channel.pk for i in items}, external_id__in={i.external_id for i in items}
+        ).values_list("channel_id", "external_id", "case__safeguarding_at")
+        stored = set()
+        for channel_id, external_id, safeguarding_at in found:
+            stored.add((channel_id, external_id))
+            if safeguarding_at is not None:
+                marked.add((channel_id, external_id))
         known = set(
             SocialAccount.objects.filter(
                 platform__in={i.channel.platform for i in items}, handle__in={i.handle for i in items}
@@ -710,6 +728,10 @@ def import_preview(csv_import: CsvImport, *, limit: int | None = None) -> Previe
             if (item.channel.pk, item.external_id) in stored:
                 preview_row.status = "exists"
             preview_row.new_account = (item.channel.platform, item.handle) not in known
+    for preview_row in rows:
+        item = preview_row.item
+        if item is not None:
+            preview_row.safeguarding = (item.channel.pk, item.external_id) in marked or reader.safeguarding(item.text)
     return Preview(
         rows=rows, shown=len(rows), total=csv_import.row_count, same_file=same_file, nul_count=table.nul_count
     )

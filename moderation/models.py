@@ -721,6 +721,9 @@ class Flag(models.Model):
         indexes = [models.Index(fields=["status", "created_at"], name="flag_status_created_idx")]
 
     def __str__(self) -> str:
+        # the reason quotes the words matched: not on a safeguarding case's post, where no reader is known
+        if self.post.case_id is not None and self.post.case.safeguarding_at is not None:
+            return f"{self.rule}: {RESTRICTED_TEXT}"
         return f"{self.rule}: {self.reason}"
 
 

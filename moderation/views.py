@@ -97,7 +97,7 @@ def case_create(request):
     if request.method == "POST" and token in done:  # the same form sent again (double click, back button)
         messages.info(request, f"That case is already recorded: case {done[token]}.")
         return redirect(_case_url(done[token]))
-    initial = {} if request.method == "POST" else _initial_from(request.GET)
+    initial = {} if request.method == "POST" else _initial_from(request.GET, request.user)
     form = CaseRecordForm(request.POST or None, request.FILES or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         response = _record_case(request, form, token)
@@ -106,13 +106,13 @@ def case_create(request):
     return render(request, "moderation/case_create.html", {"form": form, "form_token": token or uuid.uuid4().hex})
 
 
-def _initial_from(params) -> dict:
+def _initial_from(params, user) -> dict:
     """Prefill from a stored post (the flag queue's "Record a case" link passes its id, never its
     text or author: a URL ends up in access logs); the form still validates all."""
     initial = {}
     post_id = params.get("post", "")
     if post_id.isdigit():
-        post = Post.objects.select_related("account").filter(pk=post_id).first()
+        post = Post.objects.select_related("account", "case").filter(pk=post_id).first()
         if post is not None:
             initial = {
                 "channel": post.channel_id,
@@ -124,6 +124,8 @@ def _initial_from(params) -> dict:
                 "posted_at": f"{timezone.localtime(post.posted_at):%d/%m/%Y %H:%M}",
                 "kind": post.kind,
             }
+            if not routing.can_read_case_text(user, post.case if post.case_id else None):
+                del initial["text"]  # a safeguarding case's post: its text is for the leads
             initial = {name: value for name, value in initial.items() if value}
     rules = [rule for rule in params.getlist("rules") if rule.isdigit()]
     if rules:

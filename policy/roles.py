@@ -20,6 +20,8 @@ ROLES = (OFFICER, MANAGER, SERVICE_DIRECTOR, MANAGING_DIRECTOR)
 # A role held beside another (an officer or a manager is also a safeguarding lead): the organisation
 # names its leads in the admin (People › a person › Groups, or the permission on its own).
 SAFEGUARDING_LEAD = "Safeguarding lead"
+# Every role a person can be given: in the admin, or by single sign-on's group mapping (config.oidc).
+GRANTABLE_ROLES = (*ROLES, SAFEGUARDING_LEAD)
 
 # Permissions (app_label.codename) that carry the routing table.
 PERM_RECORD_CASE = "moderation.record_case"
@@ -156,6 +158,20 @@ def can_read_case_text(user: AbstractBaseUser, case) -> bool:
 def case_text_for(user: AbstractBaseUser, case, text: str) -> str:
     """``text`` (a post's text, the case's reason) as ``user`` may read it."""
     return text if can_read_case_text(user, case) else RESTRICTED_TEXT
+
+
+# --- Who reported the post (``Case.reported_by``): a member of the public's personal data --------------
+
+REPORTER_WITHHELD = "Withheld: for the team working the case"
+
+
+def can_read_reporter(user: AbstractBaseUser) -> bool:
+    """Whether ``user`` reads who reported a post to us: the team working cases (who record and act on
+    them: officers, managers) and the safeguarding leads. Not the roles that only decide or read (a
+    Service Director, the Managing Director), not an administrator, never an integration, and never
+    anything made for the account owner (subject access, statements of reasons): it is a third party's
+    data, which their work does not need."""
+    return holds(user, PERM_RECORD_CASE) or is_safeguarding_lead(user)
 
 
 # Roles that open the appeal pages (the list and each appeal).

@@ -282,6 +282,39 @@ class TestSingleSignOn:
         sso_sign_in(Client(), sso, "dan")
         assert roles(user) == {routing.OFFICER, routing.MANAGER}
 
+    @pytest.mark.django_db(transaction=True)  # commits as in production: sessions end on commit
+    def test_the_safeguarding_lead_role_is_granted_and_taken_away_by_a_group(self, sso):
+        """The lead role (``moderation.lead_safeguarding``) maps like the others: given with its
+        permission, beside another role or alone (a lead alone works in the workspace: no admin), and
+        taken away when the provider group goes."""
+        IdentityProviderGroupRole.objects.create(
+            provider_group="grp-safeguarding-leads", role=Group.objects.get(name=routing.SAFEGUARDING_LEAD)
+        )
+        sso.person("gill", groups=["grp-comms-officers", "grp-safeguarding-leads"])
+        laptop = Client()
+        sso_sign_in(laptop, sso, "gill")
+        user = signed_in_as(laptop)
+        assert roles(user) == {routing.OFFICER, routing.SAFEGUARDING_LEAD}
+        user = User.objects.get(pk=user.pk)  # permissions read afresh
+        assert routing.is_safeguarding_lead(user)
+        assert user.is_staff
+
+        sso.person("hal", groups=["grp-safeguarding-leads"])
+        lead_only = Client()
+        sso_sign_in(lead_only, sso, "hal")
+        hal = signed_in_as(lead_only)
+        assert roles(hal) == {routing.SAFEGUARDING_LEAD}
+        assert routing.is_safeguarding_lead(hal)
+        assert not hal.is_staff
+
+        sso.person("gill", groups=["grp-comms-officers"])
+        phone = Client()
+        sso_sign_in(phone, sso, "gill")
+        user = User.objects.get(pk=user.pk)
+        assert roles(user) == {routing.OFFICER}
+        assert not routing.is_safeguarding_lead(user)
+        assert signed_in_as(laptop) is None  # the session that held the lead role has ended
+
     def test_someone_whose_groups_map_to_no_role_is_refused_with_a_page(self, client, sso):
         sso.person("eve", groups=["grp-unrelated"])
         before = User.objects.count()
@@ -445,5 +478,5 @@ class TestAdmin:
         client.force_login(admin)
         assert client.get(url).status_code == 200
         add = client.get(f"{url}add/").content.decode()
-        for role in routing.ROLES:
+        for role in routing.GRANTABLE_ROLES:  # the safeguarding lead role too
             assert role in add

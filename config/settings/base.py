@@ -343,6 +343,7 @@ SPECTACULAR_SETTINGS = {
         "PlatformEnum": "moderation.constants.Platform",
         "PostKindEnum": "moderation.constants.PostKind",
         "IngestStatusEnum": "moderation.services.IngestStatus",
+        "CaseStatusEnum": "moderation.constants.CaseStatus",
     },
 }
 # Meta webhooks (/api/v1/webhooks/meta/): the app secret that signs deliveries and the token of the

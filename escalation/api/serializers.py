@@ -9,7 +9,7 @@ from rest_framework import serializers
 from escalation import routing
 from escalation.case_selectors import case_stage
 from escalation.constants import Recommendation
-from escalation.models import Appeal, Block
+from escalation.models import Appeal, Block, ExternalReport
 from moderation.models import Case, Channel, SocialAccount
 from policy import services as policy
 
@@ -98,6 +98,32 @@ class CaseSerializer(serializers.ModelSerializer):
     def get_stage(self, case) -> dict:
         stage = case_stage(case)
         return {"label": stage.label, "colour": stage.colour}
+
+
+class ExternalReportSerializer(serializers.ModelSerializer):
+    """A report of the case to the platform (its own reporting tools) or to another agency, with the
+    reference they gave. Read only: recorded in the workspace (``escalation.external_reports``)."""
+
+    note = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ExternalReport
+        fields = ["id", "reported_to", "recipient", "reference", "reported_on", "note", "recorded_at"]
+        read_only_fields = fields
+
+    def get_note(self, report) -> str:
+        """Written by the team, it may quote the post: on a safeguarding case, for its leads only."""
+        request = self.context.get("request")
+        return routing.case_text_for(getattr(request, "user", None), report.case, report.note)
+
+
+class CaseDetailSerializer(CaseSerializer):
+    """One case: what the list sends, and its reports to platforms and agencies."""
+
+    external_reports = ExternalReportSerializer(many=True, read_only=True)
+
+    class Meta(CaseSerializer.Meta):
+        fields = [*CaseSerializer.Meta.fields, "external_reports"]
 
 
 class StandingSerializer(serializers.Serializer):

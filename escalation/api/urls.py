@@ -11,6 +11,7 @@ app_name = "api"
 urlpatterns = [
     path("posts/", views.PostIngestView.as_view(), name="posts_ingest"),
     path("cases/", lists.CaseList.as_view(), name="case_list"),
+    path("cases/<int:pk>/", lists.CaseDetail.as_view(), name="case_detail"),
     path("accounts/", lists.AccountList.as_view(), name="account_list"),
     path("blocks/", lists.BlockList.as_view(), name="block_list"),
     path("appeals/", lists.AppealList.as_view(), name="appeal_list"),

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q, prefetch_related_objects
 from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -17,9 +17,15 @@ from rest_framework.views import APIView
 
 from escalation import routing
 from escalation.api.filters import AccountFilter, ApiCaseFilter, AppealFilter, BlockFilter
-from escalation.api.serializers import AccountSerializer, AppealSerializer, BlockSerializer, CaseSerializer
+from escalation.api.serializers import (
+    AccountSerializer,
+    AppealSerializer,
+    BlockSerializer,
+    CaseDetailSerializer,
+    CaseSerializer,
+)
 from escalation.case_selectors import staged
-from escalation.models import Appeal, Block
+from escalation.models import Appeal, Block, ExternalReport
 from escalation.reports import MAX_RANGE_DAYS, ReportFilters, TrendMonth, build_report, last_full_month
 from escalation.selectors import account_standings
 from moderation import clock
@@ -83,6 +89,35 @@ class CaseList(ScopedList):
         # the page's cases first, then their stage and what they show for those rows alone (issue 13)
         page = super().paginate_queryset(queryset)
         return None if page is None else staged(page)
+
+
+@extend_schema(
+    summary="One case, with its reports to platforms and agencies",
+    responses={
+        200: CaseDetailSerializer,
+        401: ErrorSerializer,
+        404: OpenApiResponse(ErrorSerializer, description="No such case (or not on the integration's channels)."),
+    },
+)
+class CaseDetail(generics.RetrieveAPIView):
+    """A case as the list shows it, with its external reports (read only). An integration reads the
+    cases of its channels only; any other case answers 404, as one that does not exist."""
+
+    serializer_class = CaseDetailSerializer
+
+    def get_queryset(self):
+        queryset = Case.objects.all()
+        integration = integration_of(self.request)
+        if integration is not None:
+            queryset = queryset.filter(channel__in=integration.channels.values("pk"))
+        return queryset
+
+    def get_object(self):
+        case = super().get_object()
+        [case] = staged([case])  # its stage and what the list shows, as for a page of the list
+        prefetch = Prefetch("external_reports", queryset=ExternalReport.objects.order_by("-reported_on", "-pk"))
+        prefetch_related_objects([case], prefetch)
+        return case
 
 
 @extend_schema(

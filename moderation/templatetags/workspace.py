@@ -113,6 +113,18 @@ def case_text(context, case, text):
 
 
 @register.simple_tag(takes_context=True)
+def leads_text(context, restricted, text):
+    """``text`` unless ``restricted`` (a text for the safeguarding leads: a row of a CSV import matching
+    a safeguarding flag rule or stored in a safeguarding case, a post a safeguarding rule flagged) and
+    the signed-in user is not a lead: then that it is restricted."""
+    from policy.roles import RESTRICTED_TEXT, is_safeguarding_lead
+
+    if not restricted or is_safeguarding_lead(_reader(context)):
+        return text
+    return format_html('<strong class="govuk-tag govuk-tag--red app-restricted">{}</strong>', RESTRICTED_TEXT)
+
+
+@register.simple_tag(takes_context=True)
 def event_note(context, event, case):
     """An event's note as the user may read it: "case recorded" carries the case's reason."""
     from moderation.constants import EventKind

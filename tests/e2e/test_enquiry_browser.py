@@ -12,7 +12,7 @@ from moderation.enquiries import statutory_calendar, working_days_after
 from moderation.models import Enquiry, Flag, FlagRule, OutboxMessage
 from policy import services as policy
 from tests import factories
-from tests.e2e.conftest import check_accessibility, sign_in
+from tests.e2e.conftest import check_accessibility, screenshot, sign_in
 
 PASSWORD = "correct-horse-battery-staple-42"
 
@@ -64,6 +64,18 @@ def test_an_foi_request_from_a_post_to_handing_it_on(site, new_context):
     assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
     check_accessibility(page, "an FOI request handed on, at 320 px")
     assert OutboxMessage.objects.get(kind="enquiry_handed_on").recipients == ["foi@hart.example"]
+
+    # the FOI team answered: the enquiry and, by default, the case close (nothing else was done on it)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.get_by_role("link", name="Record the answer").click()
+    expect(page.get_by_role("radio", name="Yes, close the case")).to_be_checked()
+    check_accessibility(page, "recording the answer to a handed-on FOI request")
+    screenshot(page, "enquiry-answer-closes-the-case")
+    page.get_by_role("button", name="Record the answer").click()
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text(
+        "Answered: the enquiry and the case are closed (enquiry answered)."
+    )
+    expect(page.locator("#main-content")).to_contain_text("Enquiry answered")
 
 
 def test_a_complaint_signposted_with_its_saved_reply_stops_the_clock(site, new_context):

@@ -3,6 +3,7 @@ case page's deadline, reply to copy and handing on, the queue's kind tag and fil
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -191,3 +192,63 @@ def test_asking_to_clarify_pauses_the_clock_on_the_case_page_and_their_reply_mov
     assert "Monday 5 April 2027" in page
     assert "plus 3 working days paused to clarify" in page
     assert "Clock paused" not in page
+
+
+def answered(day: date, **extra) -> dict:
+    parts = {"answered_on_day": day.day, "answered_on_month": day.month, "answered_on_year": day.year}
+    return {**{name: str(value) for name, value in parts.items()}, **extra}
+
+
+def test_the_answer_step_closes_the_case_with_it_by_default(client, officer):
+    case = factories.OpenCaseFactory()
+    enquiry = enquiry_record(actor=officer, case=case, kind="complaint", received_on=timezone.localdate(clock.now()))
+    client.force_login(officer)
+    url = reverse("escalation:enquiry_step", args=[enquiry.pk, "answered"])
+    page = client.get(url).content.decode()
+    assert "Close the case too?" in page
+    assert re.search(r'<input[^>]*value="yes"[^>]*checked', page)  # "yes" is chosen already
+    response = client.post(url, answered(timezone.localdate(clock.now()), close_case="yes"), follow=True)
+    assert "Answered: the enquiry and the case are closed (enquiry answered)." in response.content.decode()
+    case.refresh_from_db()
+    assert (case.status, case.outcome) == ("closed", "enquiry_answered")
+
+
+def test_the_answer_step_keeps_the_case_open_when_asked_or_when_a_decision_waits(client, officer):
+    today = timezone.localdate(clock.now())
+    client.force_login(officer)
+    case = factories.OpenCaseFactory()
+    enquiry = enquiry_record(actor=officer, case=case, kind="complaint", received_on=today)
+    url = reverse("escalation:enquiry_step", args=[enquiry.pk, "answered"])
+    response = client.post(url, answered(today, close_case="no"), follow=True)
+    assert "Answered: the enquiry is closed. The case stays open." in response.content.decode()
+    case.refresh_from_db()
+    assert case.status == "open"
+
+    waiting = factories.OpenCaseFactory()
+    factories.AwaitingSignoffWarningFactory(case=waiting, drafted_by=officer)
+    enquiry = enquiry_record(actor=officer, case=waiting, kind="complaint", received_on=today)
+    url = reverse("escalation:enquiry_step", args=[enquiry.pk, "answered"])
+    response = client.post(url, answered(today, close_case="yes"), follow=True)
+    assert "The case stays open: A sign-off on the case waits for a decision" in response.content.decode()
+    waiting.refresh_from_db()
+    assert waiting.status == "open"
+
+
+def test_the_answer_step_asks_nothing_about_a_closed_case_and_refuses_no_choice(client, officer):
+    from moderation.services import case_close
+
+    today = timezone.localdate(clock.now())
+    client.force_login(officer)
+    case = factories.OpenCaseFactory()
+    enquiry = enquiry_record(actor=officer, case=case, kind="complaint", received_on=today)
+    url = reverse("escalation:enquiry_step", args=[enquiry.pk, "answered"])
+    response = client.post(url, answered(today))
+    assert response.status_code == 200
+    assert "Select whether to close the case too" in response.content.decode()
+    case_close(actor=officer, case=case, outcome="no_action")
+    assert "Close the case too?" not in client.get(url).content.decode()
+    page = client.post(url, answered(today), follow=True).content.decode()
+    assert "Answered: the enquiry is closed." in page
+    assert "The case stays open" not in page
+    case.refresh_from_db()
+    assert case.outcome == "no_action"

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from celery.schedules import crontab
 from django.conf import settings
+from django.urls import reverse
 
 from escalation import services, tasks
 from escalation.constants import BlockScope, BlockStatus
@@ -330,6 +331,101 @@ class TestUnacknowledgedBlockChase:
 
         assert result.get()["acknowledgements"] == 1
         assert [m.to for m in mailoutbox] == [[md.email]]
+
+
+def prefer(user, choice: str) -> None:
+    from escalation.models import NotificationPreference
+
+    NotificationPreference.objects.update_or_create(user=user, defaults={"choice": choice})
+
+
+class TestChaseFollowsEachPersonsChoice:
+    """The reminders respect ``NotificationPreference`` as every other notification does: an email, the
+    daily digest, or nothing; each person told is recorded (a ``Notification`` row)."""
+
+    def test_each_decider_is_reminded_as_they_chose(self, chase, proposed_by_manager, other_manager, mailoutbox):
+        from escalation import notify
+        from escalation.models import Notification
+
+        digester = factories.ManagerFactory(username="dina.digest", email="dina@council.example")
+        silent = factories.ManagerFactory(username="sam.silent", email="sam@council.example")
+        prefer(digester, "digest")
+        prefer(silent, "none")
+        with clock.travel_to(at(16, 11)):
+            assert chase()["signoffs"] == 1
+
+        [email] = mailoutbox
+        assert email.to == [other_manager.email]  # not the one on the digest, nor the one with none
+        signoff = proposed_by_manager.signoffs.get()
+        told = {row.user_id: row for row in Notification.objects.filter(kind="signoff_chase")}
+        assert {uid: row.delivery for uid, row in told.items()} == {
+            other_manager.pk: "email",
+            digester.pk: "digest",
+            silent.pk: "skipped",
+        }
+        assert told[other_manager.pk].outbox.recipients == [other_manager.email]
+        assert told[digester.pk].outbox is None  # waits for the digest
+        assert told[digester.pk].url == reverse("escalation:signoff_detail", args=[signoff.pk])
+        event = CaseEvent.objects.get(kind=EventKind.SIGNOFF_CHASED)
+        assert event.after["recipients"] == [other_manager.email]
+        assert event.after["in_digest"] == [digester.email]
+        assert event.after["emails_off"] == [silent.email]
+
+        mailoutbox.clear()
+        with clock.travel_to(at(17, 7, 30)):
+            assert notify.digest_send() == 1
+        told[digester.pk].refresh_from_db()
+        assert told[digester.pk].outbox.recipients == [digester.email]
+        assert "Overdue: block sign-off" in told[digester.pk].outbox.body
+
+    def test_a_head_on_the_digest_gets_no_chase_email_and_the_timeline_says_where_it_went(
+        self, chase, md, mailoutbox
+    ):
+        prefer(md, "digest")
+        with clock.travel_to(MONDAY):
+            block = factories.ActiveBlockFactory()
+        with clock.travel_to(at(17, 10)):
+            assert chase()["acknowledgements"] == 1
+        assert mailoutbox == []
+        event = CaseEvent.objects.get(case=block.case, kind=EventKind.ACKNOWLEDGEMENT_CHASED)
+        assert event.after["recipients"] == []
+        assert event.note == f"In the next daily digest of: {md.email}"
+        block.refresh_from_db()
+        assert block.md_last_chased_at == at(17, 10)  # chased, once a working day as before
+
+    def test_when_everyone_turned_emails_off_the_timeline_says_chase_them_another_way(
+        self, chase, proposed_by_manager, other_manager, mailoutbox
+    ):
+        prefer(other_manager, "none")
+        with clock.travel_to(at(16, 11)):
+            assert chase()["signoffs"] == 1
+        assert mailoutbox == []
+        event = CaseEvent.objects.get(kind=EventKind.SIGNOFF_CHASED)
+        assert "turned emails off" in event.note
+
+    @pytest.mark.parametrize("count", [2, 25])
+    def test_the_statements_still_do_not_grow_with_preferences_set(
+        self, count, manager, other_manager, md, django_assert_max_num_queries
+    ):
+        from escalation.models import Notification
+
+        prefer(md, "digest")
+        digester = factories.ManagerFactory(username="dina.digest", email="dina@council.example")
+        prefer(digester, "digest")
+        with clock.travel_to(MONDAY):
+            for _ in range(count):
+                services.block_propose(
+                    actor=manager, case=factories.OpenCaseFactory(), scope=BlockScope.ALL, reason="Repeated abuse."
+                )
+                factories.ActiveBlockFactory()
+        # as below, plus the notifications' one insert (the heads are read with their choice once)
+        with clock.travel_to(at(17, 11)), django_assert_max_num_queries(16):
+            chased = services.overdue_chase()
+        assert chased == {"signoffs": count, "acknowledgements": count}
+        assert OutboxMessage.objects.filter(kind="signoff_chase").count() == count  # to other_manager
+        assert OutboxMessage.objects.filter(kind="acknowledgement_chase").count() == 0  # the head: digest
+        assert Notification.objects.filter(kind="signoff_chase", delivery="digest").count() == count
+        assert Notification.objects.filter(kind="acknowledgement_chase", delivery="digest").count() == count
 
 
 class TestChaseIsSetBased:

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from escalation.constants import AppealStatus, BlockStatus
@@ -377,6 +378,76 @@ class TestReads:
         appeals = api.get("/api/v1/appeals/", {"status": AppealStatus.UNDER_REVIEW}).json()["results"]
         assert [a["id"] for a in appeals] == [appeal.pk]
         assert appeals[0]["account"]["id"] == appeal.block.account_id
+
+
+class TestCaseDetail:
+    """``GET /api/v1/cases/{id}/``: the case as the list shows it, with its reports to platforms and
+    agencies (read only)."""
+
+    @pytest.fixture
+    def reported(self, channel, officer):
+        from escalation.external_reports import external_report_record
+
+        case = factories.OpenCaseFactory(channel=channel)
+        today = timezone.localdate(clock.now())
+        external_report_record(
+            actor=officer, case=case, reported_to="platform", recipient="Facebook", reference="FB-123",
+            reported_on=today - timedelta(days=1), note="Reported through the page's tools.",
+        )  # fmt: skip
+        external_report_record(
+            actor=officer, case=case, reported_to="agency", recipient="Ofcom", reference="OF-9", reported_on=today
+        )
+        return case
+
+    def test_an_integration_reads_the_external_reports_of_its_channels_cases(
+        self, api, reported, django_assert_max_num_queries
+    ):
+        with django_assert_max_num_queries(8):
+            response = api.get(f"/api/v1/cases/{reported.pk}/")
+        assert response.status_code == 200
+        body = response.json()
+        assert body["id"] == reported.pk
+        assert body["stage"]["label"]
+        assert [(r["reported_to"], r["recipient"], r["reference"]) for r in body["external_reports"]] == [
+            ("agency", "Ofcom", "OF-9"),
+            ("platform", "Facebook", "FB-123"),
+        ]
+        assert body["external_reports"][1]["note"] == "Reported through the page's tools."
+        assert body["external_reports"][1]["reported_on"] == str(timezone.localdate(clock.now()) - timedelta(days=1))
+        assert "recorded_by" not in body["external_reports"][0]
+
+    def test_another_channels_case_or_none_is_a_json_404(self, api, reported):
+        other = factories.OpenCaseFactory()  # on a channel the token does not post to
+        for url in (f"/api/v1/cases/{other.pk}/", "/api/v1/cases/999999999/"):
+            response = api.get(url)
+            assert response.status_code == 404
+            assert response["Content-Type"].startswith("application/json")
+
+    def test_read_only(self, api, reported):
+        for method in (api.put, api.patch, api.delete, api.post):
+            assert method(f"/api/v1/cases/{reported.pk}/", {}, format="json").status_code == 405
+        assert reported.external_reports.count() == 2
+
+    def test_staff_read_it_and_a_safeguarding_cases_note_is_for_its_leads(self, reported, officer):
+        from moderation.safeguarding import case_mark_safeguarding
+        from policy.roles import RESTRICTED_TEXT
+
+        lead = factories.SafeguardingLeadFactory(username="lead.api")
+        case_mark_safeguarding(actor=officer, case=reported, reason="A risk to the author.")
+        client = APIClient()
+        client.force_login(officer)
+        reports = client.get(f"/api/v1/cases/{reported.pk}/").json()["external_reports"]
+        assert reports[1]["reference"] == "FB-123"  # that it was reported, and where, the team reads
+        assert reports[1]["note"] == RESTRICTED_TEXT
+        client.force_login(lead)
+        assert client.get(f"/api/v1/cases/{reported.pk}/").json()["external_reports"][1]["note"] == (
+            "Reported through the page's tools."
+        )
+
+    def test_a_role_outside_the_api_is_refused(self, reported, director):
+        client = APIClient()
+        client.force_login(director)
+        assert client.get(f"/api/v1/cases/{reported.pk}/").status_code == 403
 
 
 class TestSchema:

@@ -295,3 +295,84 @@ def test_a_team_or_reference_over_several_lines_is_kept_on_one_line_for_the_emai
     assert "\n" not in message.subject
     assert "FOI team" in message.subject
     assert "A B" in message.subject
+
+
+class TestTheAnswerClosesTheCase:
+    """An enquiry answered (handed on or not) closes its case too when asked, with the outcome a reader
+    expects: "Enquiry answered" when nothing else was done on the case, else the moderation action."""
+
+    def test_a_handed_on_enquiry_answered_closes_its_case_as_enquiry_answered(self, officer):
+        case = factories.OpenCaseFactory()
+        enquiry = foi(officer, case, today())
+        enquiry_hand_on(actor=officer, enquiry=enquiry, team="FOI team", reference="FOI-42")
+        answered = enquiry_answered(actor=officer, enquiry=enquiry, answered_on=today(), close_case=True)
+        assert answered.case_kept_open == ""
+        case.refresh_from_db()
+        assert (case.status, case.outcome) == ("closed", "enquiry_answered")
+        assert case.get_outcome_display() == "Enquiry answered"
+        closed = CaseEvent.objects.get(case=case, kind=EventKind.CASE_CLOSED)
+        assert closed.after == {"status": "closed", "outcome": "enquiry_answered"}
+        assert closed.note == "Closed with the enquiry's answer."
+        assert closed.actor == officer
+        kinds = list(CaseEvent.objects.filter(case=case).order_by("pk").values_list("kind", flat=True))
+        assert kinds[-2:] == [EventKind.ENQUIRY_ANSWERED, EventKind.CASE_CLOSED]
+
+    def test_a_case_whose_post_was_hidden_closes_as_post_removed(self, officer):
+        from moderation.models import Post
+
+        case = factories.OpenCaseFactory()
+        Post.objects.filter(case=case).update(visibility="hidden")
+        enquiry = enquiry_record(actor=officer, case=case, kind="complaint", received_on=today())
+        enquiry_answered(actor=officer, enquiry=enquiry, answered_on=today(), close_case=True)
+        case.refresh_from_db()
+        assert case.outcome == "post_removed"
+
+    def test_a_warning_sent_on_the_case_is_its_outcome(self, officer):
+        from moderation.events import record_event
+
+        case = factories.OpenCaseFactory()
+        record_event(case=case, kind=EventKind.WARNING_SENT, actor=officer, subject=case)
+        enquiry = enquiry_record(actor=officer, case=case, kind="complaint", received_on=today())
+        enquiry_answered(actor=officer, enquiry=enquiry, answered_on=today(), close_case=True)
+        case.refresh_from_db()
+        assert case.outcome == "warned"
+
+    def test_not_asked_the_case_stays_open(self, officer):
+        case = factories.OpenCaseFactory()
+        enquiry = foi(officer, case, today())
+        assert enquiry_answered(actor=officer, enquiry=enquiry, answered_on=today()).case_kept_open == ""
+        case.refresh_from_db()
+        assert case.status == "open"
+        assert not CaseEvent.objects.filter(case=case, kind=EventKind.CASE_CLOSED).exists()
+
+    def test_a_pending_sign_off_keeps_the_case_open_but_the_answer_is_recorded(self, officer):
+        case = factories.OpenCaseFactory()
+        factories.AwaitingSignoffWarningFactory(case=case, drafted_by=officer)
+        enquiry = foi(officer, case, today())
+        answered = enquiry_answered(actor=officer, enquiry=enquiry, answered_on=today(), close_case=True)
+        assert "sign-off" in answered.case_kept_open
+        case.refresh_from_db()
+        enquiry.refresh_from_db()
+        assert (case.status, enquiry.status) == ("open", "answered")
+
+    def test_a_safeguarding_case_waiting_for_its_lead_stays_open(self, officer):
+        from moderation.safeguarding import case_mark_safeguarding
+
+        case = factories.OpenCaseFactory()
+        case_mark_safeguarding(actor=officer, case=case, reason="A risk to the author.")
+        enquiry = foi(officer, case, today())
+        answered = enquiry_answered(actor=officer, enquiry=enquiry, answered_on=today(), close_case=True)
+        assert "safeguarding" in answered.case_kept_open
+        case.refresh_from_db()
+        assert case.status == "open"
+
+    def test_an_already_closed_case_is_left_as_it_is(self, officer):
+        from moderation.services import case_close
+
+        case = factories.OpenCaseFactory()
+        enquiry = foi(officer, case, today())
+        case_close(actor=officer, case=case, outcome="no_action")
+        enquiry_answered(actor=officer, enquiry=enquiry, answered_on=today(), close_case=True)
+        case.refresh_from_db()
+        assert case.outcome == "no_action"
+        assert CaseEvent.objects.filter(case=case, kind=EventKind.CASE_CLOSED).count() == 1
