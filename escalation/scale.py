@@ -260,9 +260,10 @@ STATEMENTS: tuple[tuple[str, str], ...] = (
     (
         "accounts",
         """
-        INSERT INTO moderation_socialaccount (id, platform, handle, display_name, platform_user_id, first_seen_at)
+        INSERT INTO moderation_socialaccount (id, platform, handle, display_name, platform_user_id, first_seen_at,
+                                              legal_hold_reason)
         SELECT g, (ARRAY['facebook', 'x', 'instagram', 'youtube'])[1 + g %% 4], 'resident_' || g,
-               'Resident ' || g, 'uid' || g, %(now)s - make_interval(days => g %% 1500)
+               'Resident ' || g, 'uid' || g, %(now)s - make_interval(days => g %% 1500), ''
           FROM generate_series(1, %(accounts)s) AS g
         """,
     ),
@@ -272,7 +273,7 @@ STATEMENTS: tuple[tuple[str, str], ...] = (
         + """
         INSERT INTO moderation_case (id, account_id, channel_id, reason, status, outcome, priority, service_area_id,
                                      assignee_id, recorded_by_id, recorded_at, response_due_at, policy_version_id,
-                                     closed_at, safeguarding_reason, reported_by)
+                                     closed_at, safeguarding_reason, reported_by, legal_hold_reason)
         SELECT g,
                CASE WHEN g %% 40 = 1 THEN 1 + (g / 40) %% %(heavy)s ELSE g END,
                (%(channels)s::bigint[])[1 + g %% cardinality(%(channels)s::bigint[])],
@@ -294,6 +295,7 @@ STATEMENTS: tuple[tuple[str, str], ...] = (
                recorded_at + interval '1 day',
                %(policy)s,
                CASE WHEN open THEN NULL ELSE recorded_at + interval '2 days' END,
+               '',
                '',
                ''
           FROM c
