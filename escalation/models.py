@@ -111,6 +111,12 @@ class Block(models.Model):
                 condition=Q(status="lifted", undone_on_platform_at__isnull=True),
                 name="block_to_undo_case_idx",
             ),
+            # the overdue chase: the active blocks the Managing Director has not acknowledged (a few)
+            models.Index(
+                fields=["started_at"],
+                condition=Q(status="active", md_acknowledged_at__isnull=True),
+                name="block_unacknowledged_idx",
+            ),
         ]
         constraints = [
             # one live block (proposed or active) per account and scope
@@ -236,7 +242,11 @@ class SignOff(models.Model):
         # "view_…": the roles migration (0002) gives every role each "view_" permission it finds
         permissions = [("read_reports", "Can read the reports and download them and the statements of reasons")]
         # "recently decided" on /decisions/: a decider's newest decisions without sorting them all
-        indexes = [models.Index("decided_by", models.F("decided_at").desc(), name="signoff_decider_recent_idx")]
+        indexes = [
+            models.Index("decided_by", models.F("decided_at").desc(), name="signoff_decider_recent_idx"),
+            # the overdue chase: pending sign-offs by deadline (the few pending of tens of thousands)
+            models.Index(fields=["due_at"], condition=Q(status="pending"), name="signoff_pending_due_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(decided_by__isnull=True) | ~Q(decided_by=F("requested_by")),
