@@ -222,9 +222,10 @@ STATEMENTS: tuple[tuple[str, str], ...] = (
     (
         "accounts",
         """
-        INSERT INTO moderation_socialaccount (id, platform, handle, display_name, platform_user_id, first_seen_at)
+        INSERT INTO moderation_socialaccount (id, platform, handle, display_name, platform_user_id, first_seen_at,
+                                              legal_hold_reason)
         SELECT g, (ARRAY['facebook', 'x', 'instagram', 'youtube'])[1 + g %% 4], 'resident_' || g,
-               'Resident ' || g, 'uid' || g, %(now)s - make_interval(days => g %% 1500)
+               'Resident ' || g, 'uid' || g, %(now)s - make_interval(days => g %% 1500), ''
           FROM generate_series(1, %(accounts)s) AS g
         """,
     ),
@@ -234,7 +235,7 @@ STATEMENTS: tuple[tuple[str, str], ...] = (
         + """
         INSERT INTO moderation_case (id, account_id, channel_id, reason, status, outcome, priority, service_area_id,
                                      assignee_id, recorded_by_id, recorded_at, response_due_at, policy_version_id,
-                                     closed_at, safeguarding_reason, reported_by)
+                                     closed_at, safeguarding_reason, reported_by, legal_hold_reason)
         SELECT g,
                CASE WHEN g %% 40 = 1 THEN 1 + (g / 40) %% %(heavy)s ELSE g END,
                (%(channels)s::bigint[])[1 + g %% cardinality(%(channels)s::bigint[])],
@@ -256,6 +257,7 @@ STATEMENTS: tuple[tuple[str, str], ...] = (
                recorded_at + interval '1 day',
                %(policy)s,
                CASE WHEN open THEN NULL ELSE recorded_at + interval '2 days' END,
+               '',
                '',
                ''
           FROM c
@@ -531,9 +533,20 @@ def extra_blocks_remove() -> None:
         cursor.execute("DELETE FROM moderation_caseevent WHERE kind IN ('signoff_chased', 'acknowledgement_chased')")
 
 
-def digest(*, again: bool) -> int:
-    """The digest alone over the blocks the last sweep flagged; ``again``: their stamps and the
-    sweep's digest taken off first, so that it names them all once more."""
+def digest_unsend() -> None:
+    """Take the stamps of the blocks the last sweep flagged, and its digest, off again, so that the
+    next ``digest`` names them all once more (done before the digest is timed, in its own transaction)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = replica")  # the bench's own reset, not the task
+        cursor.execute("DELETE FROM moderation_outboxmessage WHERE kind = 'appeal_window_digest'")
+        cursor.execute(
+            "UPDATE escalation_block SET appeal_digest_sent_for = NULL"
+            " WHERE appeal_window_flagged_at = (SELECT max(appeal_window_flagged_at) FROM escalation_block)"
+        )
+
+
+def digest() -> int:
+    """The digest alone over the blocks the last sweep flagged (those no digest has named)."""
     from escalation.services import _appeal_window_digest_queue
 
     with transaction.atomic(), connection.cursor() as cursor:
@@ -541,12 +554,6 @@ def digest(*, again: bool) -> int:
         flagged_at = cursor.fetchone()[0]
         if flagged_at is None:
             return 0
-        if again:
-            cursor.execute("DELETE FROM moderation_outboxmessage WHERE kind = 'appeal_window_digest'")
-            cursor.execute(
-                "UPDATE escalation_block SET appeal_digest_sent_for = NULL WHERE appeal_window_flagged_at = %s",
-                [flagged_at],
-            )
         count, _message = _appeal_window_digest_queue(flagged_at=flagged_at)
     return count
 

