@@ -37,7 +37,8 @@ SETTINGS_FIELDS = [
 ]
 
 
-# The version a request has read (``request_scope``): none outside a request (tasks, the shell, tests).
+# The version a request has read (``request_scope``): none outside a request (tasks, the shell, tests),
+# but for a task that enters one itself (the overdue chase).
 _request = Local()
 
 
