@@ -111,6 +111,12 @@ class Block(models.Model):
                 condition=Q(status="lifted", undone_on_platform_at__isnull=True),
                 name="block_to_undo_case_idx",
             ),
+            # the overdue chase: the active blocks the Managing Director has not acknowledged (a few)
+            models.Index(
+                fields=["started_at"],
+                condition=Q(status="active", md_acknowledged_at__isnull=True),
+                name="block_unacknowledged_idx",
+            ),
         ]
         constraints = [
             # one live block (proposed or active) per account and scope
@@ -242,6 +248,8 @@ class SignOff(models.Model):
             models.Index(
                 fields=["requested_at"], include=["status", "decided_at", "due_at"], name="signoff_requested_idx"
             ),
+            # the overdue chase: pending sign-offs by deadline (the few pending of tens of thousands)
+            models.Index(fields=["due_at"], condition=Q(status="pending"), name="signoff_pending_due_idx"),
         ]
         constraints = [
             models.CheckConstraint(

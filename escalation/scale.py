@@ -594,9 +594,20 @@ def extra_blocks_remove() -> None:
         cursor.execute("DELETE FROM moderation_caseevent WHERE kind IN ('signoff_chased', 'acknowledgement_chased')")
 
 
-def digest(*, again: bool) -> int:
-    """The digest alone over the blocks the last sweep flagged; ``again``: their stamps and the
-    sweep's digest taken off first, so that it names them all once more."""
+def digest_unsend() -> None:
+    """Take the stamps of the blocks the last sweep flagged, and its digest, off again, so that the
+    next ``digest`` names them all once more (done before the digest is timed, in its own transaction)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = replica")  # the bench's own reset, not the task
+        cursor.execute("DELETE FROM moderation_outboxmessage WHERE kind = 'appeal_window_digest'")
+        cursor.execute(
+            "UPDATE escalation_block SET appeal_digest_sent_for = NULL"
+            " WHERE appeal_window_flagged_at = (SELECT max(appeal_window_flagged_at) FROM escalation_block)"
+        )
+
+
+def digest() -> int:
+    """The digest alone over the blocks the last sweep flagged (those no digest has named)."""
     from escalation.services import _appeal_window_digest_queue
 
     with transaction.atomic(), connection.cursor() as cursor:
@@ -604,12 +615,6 @@ def digest(*, again: bool) -> int:
         flagged_at = cursor.fetchone()[0]
         if flagged_at is None:
             return 0
-        if again:
-            cursor.execute("DELETE FROM moderation_outboxmessage WHERE kind = 'appeal_window_digest'")
-            cursor.execute(
-                "UPDATE escalation_block SET appeal_digest_sent_for = NULL WHERE appeal_window_flagged_at = %s",
-                [flagged_at],
-            )
         count, _message = _appeal_window_digest_queue(flagged_at=flagged_at)
     return count
 

@@ -15,7 +15,7 @@ from dateutil.relativedelta import relativedelta
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -804,16 +804,21 @@ def appeal_decide(*, actor: AbstractBaseUser, appeal: Appeal, overturn: bool, re
 # --- Scheduled work ----------------------------------------------------------------------------
 
 # One statement per chunk: lock the next blocks whose window has opened (skipping any another sweep
-# holds), flag them and write each its timeline event. Nothing is carried through Python but the ids.
+# holds), flag them, stamp them with the window the sweep's digest will name, and write each its
+# timeline event. Nothing is carried through Python but the ids. The chunk is read along
+# ``block_appeal_window_due_idx`` (windows opened, not yet flagged): ordered by id it was read along
+# the primary key past every block flagged by the chunks before, 100 chunks × up to 1M rows at a
+# million windows (issue 13). Flagging and stamping in one UPDATE writes each block once, not twice.
 FLAG_OPEN_WINDOWS_SQL = """
 WITH due AS (
     SELECT id FROM escalation_block
      WHERE status = 'active' AND appeal_window_flagged_at IS NULL AND appeal_opens_at < %(heard_before)s
-     ORDER BY id
+     ORDER BY appeal_opens_at
      LIMIT %(chunk)s
        FOR UPDATE SKIP LOCKED
 ), flagged AS (
-    UPDATE escalation_block AS block SET appeal_window_flagged_at = %(now)s
+    UPDATE escalation_block AS block
+       SET appeal_window_flagged_at = %(now)s, appeal_digest_sent_for = block.appeal_opens_at
       FROM due WHERE block.id = due.id
     RETURNING block.id, block.case_id, block.appeal_opens_at
 ), events AS (
@@ -836,8 +841,9 @@ SWEEP_CHUNK = 10_000  # blocks flagged per statement and transaction: memory and
 def appeal_windows_flag(*, now: datetime | None = None, chunk: int = SWEEP_CHUNK) -> list[int]:
     """Flag every active block whose appeal window has opened, a chunk at a time.
 
-    Each chunk is one statement in its own transaction: the blocks flagged and one timeline event
-    each, written by the database (948,000 windows opening at once no longer pass through Python).
+    Each chunk is one statement in its own transaction: the blocks flagged (and stamped with the
+    window the digest names) and one timeline event each, written by the database (948,000 windows
+    opening at once no longer pass through Python).
     Then one digest to the Communications team names what this sweep flagged. Idempotent: a block is
     flagged once per window, and a sweep running beside another skips the blocks it holds. Returns
     the ids flagged now.
@@ -863,22 +869,30 @@ def appeal_windows_flag(*, now: datetime | None = None, chunk: int = SWEEP_CHUNK
         if len(ids) < chunk:
             break
     if flagged:
+        # the blocks this sweep flagged (and stamped) named in one digest: by id when a chunk's worth,
+        # else by the moment that flagged them
         with transaction.atomic():
-            _appeal_window_digest_queue(flagged_at=now)
+            ids = flagged if len(flagged) <= chunk else None
+            _appeal_window_digest_queue(ids, flagged_at=now, stamped=True)
     return sorted(flagged)
 
 
 DIGEST_LISTS = 200  # a digest names this many blocks; beyond that it gives the number and the appeals page
 
 
-def _appeal_window_digest_queue(block_ids: list[int] | None = None, *, flagged_at: datetime | None = None):
+def _appeal_window_digest_queue(
+    block_ids: list[int] | None = None, *, flagged_at: datetime | None = None, stamped: bool = False
+):
     """In the caller's transaction: the digest naming the flagged blocks (those in ``block_ids``, or
     those a sweep flagged at ``flagged_at``) that no digest has named for their current window,
     written to the outbox; the blocks stamped with the window it names. Returns (how many it names,
-    the outbox row) or (0, None).
+    the outbox row) or (0, None). ``stamped``: the sweep flagged and stamped them at ``flagged_at``
+    already, in the statement that flagged them; they are only read.
 
-    Set-based whatever the number: the blocks are locked, counted and fingerprinted in the database;
-    only the first ``DIGEST_LISTS`` are read to be listed in the email.
+    One set-based statement whatever the number: the blocks are stamped, counted and fingerprinted
+    in the database (``UPDATE … RETURNING``, which locks them: a second digest beside this one waits,
+    then finds them named); only the first ``DIGEST_LISTS`` ids come back to be listed in the email.
+    JIT is off for it: at a million rows PostgreSQL spent longer compiling than running (issue 13).
     """
     from escalation import notifications
 
@@ -886,46 +900,41 @@ def _appeal_window_digest_queue(block_ids: list[int] | None = None, *, flagged_a
         where, params = "id = ANY(%(ids)s)", {"ids": list(block_ids)}
     else:
         where, params = "appeal_window_flagged_at = %(flagged_at)s", {"flagged_at": flagged_at}
-    where += " AND appeal_window_flagged_at IS NOT NULL AND appeal_digest_sent_for IS DISTINCT FROM appeal_opens_at"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
+    params["lists"] = DIGEST_LISTS
+    summary = """
+        SELECT count(*),
+               md5(string_agg(id || '@' || extract(epoch FROM appeal_opens_at), ',' ORDER BY appeal_opens_at, id)),
+               (array_agg(id ORDER BY appeal_opens_at, id))[1:%(lists)s]
+          FROM named
+    """
+    if stamped:
+        params["flagged_at"] = flagged_at
+        statement = f"""
             WITH named AS (
-                SELECT id, appeal_opens_at FROM escalation_block WHERE {where} ORDER BY id FOR UPDATE
-            )
-            SELECT count(*),
-                   md5(string_agg(id || '@' || extract(epoch FROM appeal_opens_at), ',' ORDER BY appeal_opens_at, id))
-              FROM named
-            """,  # noqa: S608 - ``where`` is one of the two constant conditions above
-            params,
-        )
-        count, fingerprint = cursor.fetchone()
+                SELECT id, appeal_opens_at FROM escalation_block
+                 WHERE {where} AND appeal_window_flagged_at = %(flagged_at)s
+            ) {summary}"""  # noqa: S608 - ``where`` is one of the two constant conditions above
+    else:
+        statement = f"""
+            WITH named AS (
+                UPDATE escalation_block SET appeal_digest_sent_for = appeal_opens_at
+                 WHERE {where} AND appeal_window_flagged_at IS NOT NULL
+                   AND appeal_digest_sent_for IS DISTINCT FROM appeal_opens_at
+             RETURNING id, appeal_opens_at
+            ) {summary}"""  # noqa: S608 - ``where`` is one of the two constant conditions above
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off")
+        cursor.execute(statement, params)
+        count, fingerprint, first = cursor.fetchone()
     if not count:
         return 0, None
-    named = (
-        Block.objects.filter(pk__in=block_ids)
-        if block_ids is not None
-        else Block.objects.filter(appeal_window_flagged_at=flagged_at)
-    )
-    listed = list(
-        named.filter(appeal_window_flagged_at__isnull=False)
-        .exclude(appeal_digest_sent_for=F("appeal_opens_at"))
-        .select_related("account")
-        .order_by("appeal_opens_at", "pk")[:DIGEST_LISTS]
-    )
+    listed = list(Block.objects.filter(pk__in=first).select_related("account").order_by("appeal_opens_at", "pk"))
     message = notifications.queue(
         "appeal_window_digest",
         [policy.current().team_email],
         {"blocks": listed, "count": count, "more": count - len(listed)},
         key=f"appeal-digest:{fingerprint}",
     )
-    # one set-based statement: each block stamped with its own window (not bulk_update's CASE with a
-    # branch per row, which PostgreSQL's JIT compiles for minutes at tens of thousands of rows)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE escalation_block SET appeal_digest_sent_for = appeal_opens_at WHERE {where}",  # noqa: S608
-            params,
-        )
     return count, message
 
 
@@ -948,8 +957,23 @@ def _due_for_chase(last_chased_at: datetime | None, now: datetime) -> bool:
     return last_chased_at is None or due_after(last_chased_at, 1) <= now
 
 
-@transaction.atomic
+def _working_days_ago(now: datetime, working_days) -> datetime:
+    """A bound for the database: ``due_after(x, working_days) <= now`` only if ``x`` is at or before
+    this. Office time passes no faster than the clock, so the deadline is at least the days' length of
+    office time after ``x`` (less an hour a clock change may take out of a night; two to be safe)."""
+    span = office_hours().day_length * float(working_days) - timedelta(hours=2)
+    return now - max(span, timedelta(0))
+
+
 def overdue_chase(*, now: datetime | None = None) -> dict[str, int]:
+    """See ``_overdue_chase``: the policy read once for the run (``policy.request_scope``), not once
+    for each item's deadline and email."""
+    with policy.request_scope():
+        return _overdue_chase(now=now)
+
+
+@transaction.atomic
+def _overdue_chase(*, now: datetime | None = None) -> dict[str, int]:
     """Remind the deciders of overdue sign-offs and the Managing Director about unacknowledged blocks.
 
     A reminder goes at most once per working day per item, with a timeline event, and never on a
@@ -969,10 +993,15 @@ def overdue_chase(*, now: datetime | None = None) -> dict[str, int]:
     chased = {"signoffs": 0, "acknowledgements": 0}
     if not office_hours().is_working_day(timezone.localdate(now)):
         return chased
+    # the database keeps to the items that can be due for a reminder (a partial index each:
+    # ``signoff_pending_due_idx``, ``block_unacknowledged_idx``); the exact working-day test follows
+    # on those. Before, every overdue item was read and tested on each run, chased today or not.
+    chased_before = _working_days_ago(now, 1)
+    not_chased_today = Q(last_chased_at__isnull=True) | Q(last_chased_at__lte=chased_before)
     signoffs = [
         signoff
         for signoff in SignOff.objects.select_for_update(skip_locked=True, of=("self",))
-        .filter(status=SignOffStatus.PENDING, due_at__lte=now)
+        .filter(not_chased_today, status=SignOffStatus.PENDING, due_at__lte=now)
         .select_related("case__account", "requested_by", "warning", "block")
         .order_by("pk")
         if _due_for_chase(signoff.last_chased_at, now)
@@ -1029,7 +1058,12 @@ def overdue_chase(*, now: datetime | None = None) -> dict[str, int]:
         blocks = [
             block
             for block in Block.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(status=BlockStatus.ACTIVE, md_acknowledged_at__isnull=True)
+            .filter(
+                Q(md_last_chased_at__isnull=True) | Q(md_last_chased_at__lte=chased_before),
+                status=BlockStatus.ACTIVE,
+                md_acknowledged_at__isnull=True,
+                started_at__lte=_working_days_ago(now, days),
+            )
             .select_related("account")
             .order_by("pk")
             if due_after(block.started_at, days) <= now and _due_for_chase(block.md_last_chased_at, now)

@@ -37,14 +37,19 @@ SETTINGS_FIELDS = [
 ]
 
 
-# The version a request has read (``request_scope``): none outside a request (tasks, the shell, tests).
+# The version a request has read (``request_scope``): none outside a request (tasks, the shell, tests),
+# but for a task that enters one itself (the overdue chase).
 _request = Local()
 
 
 @contextmanager
 def request_scope() -> Iterator[None]:
     """Read the policy once while inside: every ``current()`` then returns the version read first,
-    unless a version is published (or the cache forgotten) meanwhile."""
+    unless a version is published (or the cache forgotten) meanwhile. Inside another (a scheduled
+    task run from a page), it keeps the outer one's."""
+    if getattr(_request, "active", False):
+        yield
+        return
     _request.active, _request.version = True, None
     try:
         yield

@@ -471,6 +471,42 @@ class TestChaseIsSetBased:
             assert services.overdue_chase() == {"signoffs": 0, "acknowledgements": 0}
         assert (OutboxMessage.objects.count(), CaseEvent.objects.count()) == before
 
+    def test_chased_again_a_whole_working_day_later_not_the_next_morning(self, chase, proposed_by_manager, mailoutbox):
+        # the database keeps to the items not chased for a working day's length of clock time (less
+        # two hours); the working-day test then decides: chased Tuesday 16:30, due again Wednesday 16:30
+        with clock.travel_to(at(16, 16, 30)):
+            assert chase()["signoffs"] == 1
+        with clock.travel_to(at(17, 9, 30)):
+            assert chase()["signoffs"] == 0  # seventeen hours of clock, one of office time
+        with clock.travel_to(at(17, 16, 29)):
+            assert chase()["signoffs"] == 0
+        with clock.travel_to(at(17, 16, 30)):
+            assert chase()["signoffs"] == 1
+        assert len(mailoutbox) == 2
+
+    def test_a_run_with_nothing_to_chase_reads_no_items_and_the_policy_once(
+        self, manager, other_manager, md, django_assert_max_num_queries
+    ):
+        from unittest import mock
+
+        from policy import services as policy
+
+        with clock.travel_to(MONDAY):
+            for _ in range(5):
+                services.block_propose(
+                    actor=manager, case=factories.OpenCaseFactory(), scope=BlockScope.ALL, reason="Repeated abuse."
+                )
+                factories.ActiveBlockFactory()
+        with clock.travel_to(at(17, 11)):
+            assert services.overdue_chase() == {"signoffs": 5, "acknowledgements": 5}
+        with (
+            clock.travel_to(at(17, 15)),
+            mock.patch.object(policy.cache, "get", wraps=policy.cache.get) as get,
+            django_assert_max_num_queries(4),
+        ):
+            assert services.overdue_chase() == {"signoffs": 0, "acknowledgements": 0}
+        assert [c for c in get.call_args_list if c.args[0] == policy.CACHE_KEY] == [mock.call(policy.CACHE_KEY)]
+
 
 class TestSweepInChunks:
     """Issue 13: 948,000 windows opening at once took 164 s and 2.4 GB in one statement. The sweep now

@@ -42,3 +42,11 @@ def test_the_next_request_reads_a_version_published_elsewhere(officer, client):
     client.get("/cases/")
     policy.revise(reason="Renamed", organisation_name="Somewhere Else Council")
     assert "Somewhere Else Council" in client.get("/cases/").content.decode()
+
+
+def test_a_scope_inside_another_keeps_the_outer_ones_version():
+    with policy.request_scope():
+        outer = policy.current()
+        with policy.request_scope():  # a scheduled task run from a page
+            assert policy.current() is outer
+        assert policy.current() is outer  # still inside the outer scope
