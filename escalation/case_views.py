@@ -21,7 +21,7 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 
 from escalation import routing, statements, subject_access
-from escalation.case_selectors import account_history, case_queryset, case_queue, case_stage, staged
+from escalation.case_selectors import QUEUE_FIELDS, account_history, case_queryset, case_queue, case_stage, staged
 from escalation.constants import BlockScope, BlockStatus, SignOffStatus, WarningStatus
 from escalation.external_reports import describe as describe_external_report
 from escalation.models import Appeal, Block, PoliceReport, SignOff, Warning
@@ -45,7 +45,7 @@ def case_list(request):
     # a search is never counted past 1,000 matches ("more than 1,000 cases")
     searching = filterset.is_valid() and search.clean(filterset.form.cleaned_data.get("q") or "")
     page = (CappedPaginator if searching else Paginator)(cases, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [(case, case_stage(case)) for case in staged(page.object_list)]
+    rows = [(case, case_stage(case)) for case in staged(page.object_list, fields=QUEUE_FIELDS)]
     selected = (
         [
             (filterset.form.fields[name].label, _choice_label(filterset, name, value), _without(request.GET, name))

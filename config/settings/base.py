@@ -375,7 +375,8 @@ else:
 # The cache holds API throttle counters and a running CSV import's progress.
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # Django's RedisCache keeping one client object a process, not one a call (config/cache.py)
+        "BACKEND": "config.cache.RedisCache",
         "LOCATION": REDIS_CACHE_URL,
         # an unreachable Redis fails a cache call within seconds instead of holding a request
         "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},

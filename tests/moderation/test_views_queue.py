@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.html import escape
 
 from moderation import clock
 from moderation.constants import CaseStatus
@@ -81,6 +82,30 @@ class TestQueue:
         assert reverse("moderation:case_detail", args=[case.pk]) in page
         assert "1 case" in page
         assert "New" in page
+
+    def test_rows_escape_what_people_typed_and_show_each_cell(self, client, officer, channel):
+        # the rows are written in Python (the queue_rows tag, issue 13): every value escaped as a template would
+        channel.name = "Council <b>page</b>"
+        channel.save()
+        factories.OpenCaseFactory(
+            channel=channel,
+            account__handle="<script>x</script>",
+            account__display_name='Jo "Bloggs" & co',
+            account__platform=channel.platform,
+            assignee=officer,
+            rules=[factories.rule("abusive"), factories.rule("misinformation")],
+        )
+        client.force_login(officer)
+        page = client.get(QUEUE).content.decode()
+        assert "<script>x</script>" not in page
+        assert "@&lt;script&gt;x&lt;/script&gt;" in page
+        assert "Jo &quot;Bloggs&quot; &amp; co" in page
+        assert "Council &lt;b&gt;page&lt;/b&gt;" in page
+        assert (officer.get_full_name() or officer.get_username()) in page
+        rules = HouseRule.objects.filter(code__in=["abusive", "misinformation"]).order_by("position")
+        titles = "; ".join(r.title for r in rules)
+        assert f'<td class="govuk-table__cell">{escape(titles)}</td>' in page
+        assert " left</span>" in page
 
     def test_overdue_stands_out(self, client, officer, channel):
         factories.OpenCaseFactory(channel=channel, response_due_at=clock.now() - timedelta(days=3))
