@@ -894,4 +894,27 @@ class OutboxMessage(models.Model):
         return f"{self.subject} ({self.key})"
 
 
+class MetaDelivery(models.Model):
+    """A Meta webhook delivery, kept before it is answered 200 (Meta never sends an answered one
+    again). The worker applies it (``moderation.webhooks.meta_delivery_apply``); one the broker lost
+    (a worker killed between taking the task and recording it) is applied by the minutely catch-up.
+    Deleted a week after it was applied: its posts are stored by then."""
+
+    body = models.BinaryField(help_text="The request's body as it came (it may hold NULs and lone surrogates).")
+    received_at = models.DateTimeField(default=clock.now)
+    applied_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "Meta webhook delivery"
+        verbose_name_plural = "Meta webhook deliveries"
+        indexes = [
+            models.Index(fields=["received_at"], name="metadelivery_waiting_idx", condition=Q(applied_at__isnull=True)),
+            models.Index(fields=["applied_at"], name="metadelivery_applied_idx", condition=Q(applied_at__isnull=False)),
+        ]
+
+    def __str__(self) -> str:
+        return f"Meta delivery {self.pk}"
+
+
 from moderation.enquiry_models import Enquiry, EnquiryKind, EnquiryStatus  # noqa: E402, F401  (issue 12)

@@ -19,8 +19,21 @@ IMPORT_LOCK_SPACE = 0x4353  # "CS"
 
 @shared_task(acks_late=True)
 def apply_meta_events(payload: dict) -> dict[str, int]:
-    """A Meta webhook payload, already signature-checked by the view; a replay changes nothing."""
+    """A Meta webhook payload, already signature-checked by the view; a replay changes nothing.
+    (Tasks queued before deliveries were kept in the database; new ones are ``apply_meta_delivery``.)"""
     return webhooks.meta_events_apply(payload=payload)
+
+
+@shared_task(acks_late=True)
+def apply_meta_delivery(delivery_id: int) -> dict[str, int] | None:
+    """A kept Meta webhook delivery (``moderation.models.MetaDelivery``); applied at most once."""
+    return webhooks.meta_delivery_apply(delivery_id)
+
+
+@shared_task(acks_late=True)
+def catch_up_meta_deliveries() -> int:
+    """Every minute: deliveries the broker lost, applied; a week after applying, deleted."""
+    return webhooks.meta_deliveries_catch_up()
 
 
 @contextmanager

@@ -26,7 +26,7 @@ import hmac
 import logging
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -34,7 +34,7 @@ from django.db import DatabaseError, transaction
 
 from moderation import clock, intake, services
 from moderation.constants import Platform, PostKind, Visibility
-from moderation.models import Channel, Integration, Post
+from moderation.models import Channel, Integration, MetaDelivery, Post
 from moderation.services import VISIBILITY_MOVES, IngestStatus
 
 logger = logging.getLogger("moderation.webhooks")
@@ -399,3 +399,42 @@ def meta_events_apply(*, payload) -> dict[str, int]:
         counts[outcome] += 1
     logger.info("meta webhook applied: %s", dict(counts))
     return dict(counts)
+
+
+# a delivery not applied this long after it arrived was lost by the broker: the catch-up applies it
+DELIVERY_CATCH_UP_AFTER = timedelta(minutes=2)
+DELIVERY_KEPT_AFTER_APPLIED = timedelta(days=7)
+DELIVERY_CATCH_UP_BATCH = 200
+
+
+def meta_delivery_receive(*, body: bytes) -> MetaDelivery:
+    """Keep a signature-checked delivery (its body, which parsed to a JSON object) before it is
+    answered; the caller queues it once this commits."""
+    return MetaDelivery.objects.create(body=body)
+
+
+def meta_delivery_apply(delivery_id: int) -> dict[str, int] | None:
+    """Apply a kept delivery once it is not yet applied; None when it was. Two at once (the task and
+    the catch-up) are harmless: applying a payload again changes nothing (``meta_events_apply``)."""
+    delivery = MetaDelivery.objects.filter(pk=delivery_id, applied_at__isnull=True).only("body").first()
+    if delivery is None:
+        return None
+    counts = meta_events_apply(payload=intake.json_load(bytes(delivery.body)))
+    MetaDelivery.objects.filter(pk=delivery.pk, applied_at__isnull=True).update(applied_at=clock.now(), outcome=counts)
+    return counts
+
+
+def meta_deliveries_catch_up(*, now: datetime | None = None, after: timedelta = DELIVERY_CATCH_UP_AFTER) -> int:
+    """Apply the deliveries still waiting ``after`` their arrival (at most a batch a run), and delete
+    those applied more than a week ago. Returns how many were applied."""
+    now = now or clock.now()
+    waiting = list(
+        MetaDelivery.objects.filter(applied_at__isnull=True, received_at__lte=now - after)
+        .order_by("received_at", "pk")
+        .values_list("pk", flat=True)[:DELIVERY_CATCH_UP_BATCH]
+    )
+    applied = sum(1 for pk in waiting if meta_delivery_apply(pk) is not None)
+    if waiting:
+        logger.warning("meta webhook: %s of %s waiting deliveries applied by the catch-up", applied, len(waiting))
+    MetaDelivery.objects.filter(applied_at__lte=now - DELIVERY_KEPT_AFTER_APPLIED).delete()
+    return applied

@@ -441,6 +441,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "moderation.tasks.deliver_outbox",
         "schedule": crontab(minute="*"),
     },
+    # Meta webhook deliveries the broker lost (kept in the database before they were answered)
+    "catch-up-meta-deliveries": {
+        "task": "moderation.tasks.catch_up_meta_deliveries",
+        "schedule": crontab(minute="*"),
+    },
     # the reports' tally (escalation.models.ReportTally): each hour's rows summed into one
     "compact-report-tally": {
         "task": "escalation.tasks.compact_report_tally",

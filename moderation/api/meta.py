@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
+from django.db import DatabaseError, transaction
 from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -75,9 +76,14 @@ class MetaWebhookView(APIView):
             return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
         if not isinstance(payload, dict):
             return Response({"detail": "The body must be a JSON object."}, status=status.HTTP_400_BAD_REQUEST)
-        try:
-            tasks.apply_meta_events.delay(payload)
-        except Exception:  # the broker is down: Meta retries deliveries that are not answered 200
-            logger.exception("meta webhook could not be queued")
+        try:  # kept before it is answered: Meta never sends an answered delivery again
+            with transaction.atomic():
+                delivery = webhooks.meta_delivery_receive(body=body)
+        except DatabaseError:  # Meta retries deliveries that are not answered 200
+            logger.exception("meta webhook could not be kept")
             return Response({"detail": "Try again later."}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+        try:
+            tasks.apply_meta_delivery.delay(delivery.pk)
+        except Exception:  # the broker is down: the delivery is kept, and the catch-up applies it
+            logger.exception("meta webhook delivery %s could not be queued; the catch-up will apply it", delivery.pk)
         return Response({"received": True})
