@@ -26,12 +26,12 @@ from escalation.constants import BlockScope, BlockStatus, SignOffStatus, Warning
 from escalation.external_reports import describe as describe_external_report
 from escalation.models import Appeal, Block, PoliceReport, SignOff, Warning
 from escalation.selectors import account_standing
-from moderation import enquiries, fragments, search, services
+from moderation import casecache, enquiries, fragments, search, services
 from moderation.constants import CaseOutcome, CaseStatus, EventKind
 from moderation.forms import AssignForm, CloseForm, ReopenForm
 from moderation.models import Case, Evidence, Post, SocialAccount
 from moderation.search import CappedPaginator
-from moderation.selectors import from_json_rows, json_rows, posts_with_versions, team_members
+from moderation.selectors import from_json_rows, json_rows, posts_with_versions
 from moderation.views import PAGE_SIZE, VISIBILITY_BUTTONS
 from policy.signals import data_downloaded
 
@@ -41,17 +41,11 @@ from policy.signals import data_downloaded
 def case_list(request):
     """The queue: open cases with their deadline, filterable, searchable, sortable, paginated."""
     filterset = case_queue(request.GET, user=request.user)
-    cases = filterset.qs if filterset.is_valid() else filterset.queryset.none()
-    # a search is never counted past 1,000 matches ("more than 1,000 cases")
-    searching = filterset.is_valid() and search.clean(filterset.form.cleaned_data.get("q") or "")
-    page = (CappedPaginator if searching else Paginator)(cases, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [(case, case_stage(case)) for case in staged(page.object_list, fields=QUEUE_FIELDS)]
     selected = (
         [
             (filterset.form.fields[name].label, _choice_label(filterset, name, value), _without(request.GET, name))
             for name, value in filterset.form.cleaned_data.items()
-            if filterset.is_valid()
-            and value not in (None, "", [], False)
+            if value not in (None, "", [], False)
             and name not in ("sort",)
             and not (name == "status" and value == "open")
         ]
@@ -63,14 +57,31 @@ def case_list(request):
         "moderation/case_list.html",
         {
             "filter": filterset,
-            "page": page,
-            "rows": rows,
             "selected": selected,
             "sort": request.GET.get("sort", ""),
-            "team": team_members(),
             "filter_fields": _filter_fields(filterset, request.GET),
+            "results": _results(request, filterset),
         },
     )
+
+
+def _results(request, filterset) -> str:
+    """The count, the rows (with their stage and clock) and the pagination, as HTML: rendered once,
+    then read from the cache by this person, for this query, while no table they are read from has
+    changed and the minute is the same (``moderation.casecache``); with errors in the filter, afresh."""
+
+    def render():
+        cases = filterset.qs if filterset.is_valid() else filterset.queryset.none()
+        # a search is never counted past 1,000 matches ("more than 1,000 cases")
+        searching = filterset.is_valid() and search.clean(filterset.form.cleaned_data.get("q") or "")
+        page = (CappedPaginator if searching else Paginator)(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+        rows = [(case, case_stage(case)) for case in staged(page.object_list, fields=QUEUE_FIELDS)]
+        context = {"page": page, "rows": rows, "sort": request.GET.get("sort", "")}
+        return render_to_string("moderation/includes/case_results.html", context, request=request)
+
+    if not filterset.is_valid():
+        return render()
+    return casecache.cached("queue", request.user.pk, sorted(request.GET.lists()), render)
 
 
 FILTER_FIELDS = ("q", "status", "assignee", "channel", "rule", "service_area", "kind")
@@ -249,9 +260,7 @@ def case_detail(request, pk: int):
     live_blocks = [b for b in account_blocks if b.status in LIVE_BLOCK]
     events = list(case.events.order_by("-at", "-id"))
     evidence = from_json_rows(Evidence, case.evidence_rows)
-    standing = account_standing(
-        case.account, case=case, blocks=account_blocks, warnings=account_warnings, cases=[case]
-    )
+    standing = account_standing(case.account, case=case, blocks=account_blocks, warnings=account_warnings, cases=[case])
     enquiry = _enquiry(case)
     enquiry_open = enquiry is not None and enquiry.status != "answered"
 

@@ -164,9 +164,10 @@ def policy_read_afresh(request):
 def navigation_counted_afresh():
     """Each test starts with no navigation counts cached (moderation.navcache): user ids repeat
     across tests whose sequences are reset."""
-    from moderation import navcache
+    from moderation import casecache, navcache
 
     navcache._move_on()
+    casecache._committed()  # and no queue results kept (moderation.casecache)
 
 
 @pytest.fixture
