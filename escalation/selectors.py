@@ -8,7 +8,7 @@ from datetime import datetime
 
 from dateutil.relativedelta import relativedelta
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 
 from escalation import advice, routing
 from escalation.constants import BlockScope, BlockStatus, Recommendation, SignOffKind, SignOffStatus, WarningStatus
@@ -249,12 +249,20 @@ def signoffs_for(user: AbstractBaseUser) -> QuerySet[SignOff]:
     return (
         SignOff.objects.filter(condition, status=SignOffStatus.PENDING)
         # nobody decides their own request: not the asker, not the author of the warning or block
+        # (the person's own warnings and blocks read from their index, not every warning and block
+        # joined to every pending sign-off: issue 13)
         .exclude(requested_by=user)
-        .exclude(warning__drafted_by=user)
-        .exclude(block__proposed_by=user)
+        .exclude(warning__in=Warning.objects.filter(drafted_by=user).values("pk"))
+        .exclude(block__in=Block.objects.filter(proposed_by=user).values("pk"))
         .select_related("case__account", "case__channel", "requested_by", "warning", "block", "appeal")
-        # safeguarding cases first (issue 12: the top of every queue), then oldest first
-        .order_by(F("case__safeguarding_at").asc(nulls_last=True), "requested_at")
+        # safeguarding cases first (issue 12: the top of every queue), then oldest first; the case's
+        # stamp read by its key for each pending sign-off (a join made PostgreSQL hash every case)
+        .order_by(
+            Subquery(Case.objects.filter(pk=OuterRef("case_id")).order_by().values("safeguarding_at")[:1]).asc(
+                nulls_last=True
+            ),
+            "requested_at",
+        )
     )
 
 

@@ -183,24 +183,38 @@ def _case_posts(case: Case):
 # --- decisions inbox ----------------------------------------------------------------------------
 
 
+def _signoffs_page(pending, size: int, number):
+    """One page of ``pending`` sign-offs with what the inbox shows of each, in two reads: the page's
+    ids in the inbox's order (the sign-offs, their cases and the authors they exclude: four tables),
+    then those rows with their account, channel, asker, warning or block, appeal and service area.
+    As one statement the fourteen tables passed PostgreSQL's genetic-optimiser threshold: about 25 ms
+    to plan and a hash join over every case (issue 13)."""
+    page = Paginator(pending.select_related(None).values_list("pk", flat=True), size).get_page(number)
+    ids = list(page.object_list)
+    rows = pending.select_related("case__service_area", "block__channel", "appeal__block__channel").filter(pk__in=ids)
+    found = {signoff.pk: signoff for signoff in rows.order_by()} if ids else {}
+    page.object_list = [found[pk] for pk in ids if pk in found]
+    return page
+
+
 @login_required
 def decision_list(request):
     """Sign-offs waiting for my role, oldest first; for the Managing Director also blocks to
     acknowledge and appeals to decide."""
     user = request.user
     _require_any(user, DECIDER_PERMS)
-    pending = signoffs_for(user).select_related("case__service_area", "block__channel", "appeal__block__channel")
+    pending = signoffs_for(user)
     signs_off = _has_any(
         user, (routing.PERM_SIGNOFF_WARNING_ANY, routing.PERM_SIGNOFF_WARNING_AREA, routing.PERM_APPROVE_BLOCK)
     ) or routing.may_approve_blocks(user)
     page = None
     if signs_off:
-        page = Paginator(pending.exclude(kind=SignOffKind.APPEAL), INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
+        page = _signoffs_page(pending.exclude(kind=SignOffKind.APPEAL), INBOX_PAGE_SIZE, request.GET.get("page"))
     # every list of the page is paginated (issue 13: the Managing Director's page ran to 342 KB)
     appeals = appeals_page = None
     if routing.holds(user, routing.PERM_DECIDE_APPEAL):
-        appeals_page = Paginator(pending.filter(kind=SignOffKind.APPEAL), LIST_PAGE_SIZE).get_page(
-            request.GET.get("appeals_page")
+        appeals_page = _signoffs_page(
+            pending.filter(kind=SignOffKind.APPEAL), LIST_PAGE_SIZE, request.GET.get("appeals_page")
         )
         appeals = list(appeals_page.object_list)
     to_acknowledge = acknowledge_page = None
