@@ -78,6 +78,11 @@ class Command(BaseCommand):
         parser.add_argument("--skip-tasks", action="store_true", help="Measure the pages only.")
         parser.add_argument("--skip-pages", action="store_true", help="Measure the scheduled tasks only.")
         parser.add_argument(
+            "--tasks",
+            default="",
+            help="Run only the tasks whose label holds one of these (comma-separated: sweep, digest, chase).",
+        )
+        parser.add_argument(
             "--check",
             action="store_true",
             help="Fail when a page costs more queries, or a task more statements, than its budget (CI).",
@@ -90,10 +95,24 @@ class Command(BaseCommand):
         )
 
     def handle(
-        self, *args, short, month, database, only, rebuild, rounds, skip_tasks, skip_pages, task_blocks, check, **_
+        self,
+        *args,
+        short,
+        month,
+        database,
+        only,
+        rebuild,
+        rounds,
+        skip_tasks,
+        skip_pages,
+        tasks,
+        task_blocks,
+        check,
+        **_,
     ):
         self.overruns: list[str] = []
         self.only = only
+        self.only_tasks = [name.strip() for name in tasks.split(",") if name.strip()]
         # the emails the tasks write stay in the bench database's outbox: nothing is queued for a worker
         outbox.enqueue = lambda message_id: True
         if short and month:
@@ -288,6 +307,8 @@ class Command(BaseCommand):
             ("appeal-window digest", lambda attempt: scale.digest()),
             ("overdue chase", lambda attempt: services.overdue_chase(now=working_day)),
         )
+        if self.only_tasks:
+            runs = [run for run in runs if any(name in run[0] for name in self.only_tasks)]
         for label, run in runs:
             for attempt in (1, 2):
                 if label == "appeal-window digest" and attempt == 1:
