@@ -33,6 +33,7 @@ from django.urls import reverse
 from escalation import routing
 from escalation.constants import SignOffKind
 from escalation.models import (
+    Block,
     Notification,
     NotificationChoice,
     NotificationDelivery,
@@ -230,8 +231,9 @@ class ChaseReminders:
         self.groups: dict[tuple, tuple[int, dict[str, list], list[tuple[int, str]]]] = {}
         self.emailed: dict[int, list[dict]] = defaultdict(list)  # user id -> the entries of their email
         self.addresses: dict[int, str] = {}
+        self._keys: dict[str, tuple[str, int]] = {}  # an item's key -> its kind and id
 
-    def add(self, *, key: str, kind: str, item, people, subject: str, path: str, case_id: int, **context):
+    def add(self, *, key: str, kind: str, pk: int, people, subject: str, path: str, case_id: int, **context):
         """One overdue item for ``people`` (``(pk, email, choice)``); returns whom it reaches:
         ``{"email": [...], "digest": [...], "off": [...], "users": [ids emailed]}``. ``context`` is for
         the email's line (a sign-off's ``decided_by``)."""
@@ -239,25 +241,26 @@ class ChaseReminders:
         found = self.groups.get(people)
         if found is None:  # each set of people once: the deciders of a kind and area, the heads
             reach, deliveries = {"email": [], "digest": [], "off": [], "users": []}, []
-            for pk, email, choice in people:
+            for person, email, choice in people:
                 delivery = delivery_for(choice, email)
                 if delivery == NotificationDelivery.EMAIL:
                     reach["email"].append(email)
-                    reach["users"].append(pk)
-                    self.addresses[pk] = email
+                    reach["users"].append(person)
+                    self.addresses[person] = email
                 elif delivery == NotificationDelivery.DIGEST:
                     reach["digest"].append(email)
                 elif delivery == NotificationDelivery.SKIPPED:
-                    reach["off"].append(email or str(pk))
-                deliveries.append((pk, delivery))
+                    reach["off"].append(email or str(person))
+                deliveries.append((person, delivery))
             reach["email"] = sorted(set(reach["email"]))
             reach["digest"] = sorted(set(reach["digest"]))
             found = self.groups[people] = (len(self.groups), reach, deliveries)
         group, reach, _ = found
         self.items.append((key, kind, case_id, subject[:250], path, group))
-        entry = {"key": key, "kind": kind, item._meta.model_name: item, "case_id": case_id, "path": path, **context}
-        for pk in reach["users"]:
-            self.emailed[pk].append(entry)
+        self._keys[key] = (kind, pk)
+        entry = {"key": key, "kind": kind, "pk": pk, "case_id": case_id, "path": path, **context}
+        for person in reach["users"]:
+            self.emailed[person].append(entry)
         return reach
 
     def save(self) -> None:
@@ -267,10 +270,22 @@ class ChaseReminders:
             return
         messages, key_of = [], {}
         decisions = absolute(reverse("escalation:decision_list"))
+        # the listed items whole, in two queries: what the email says of each
+        shown = {entry["key"] for entries in self.emailed.values() for entry in entries[:CHASE_LISTED]}
+        signoffs = SignOff.objects.select_related("case__account", "requested_by").in_bulk(
+            {pk for key, (kind, pk) in self._keys.items() if key in shown and kind == "signoff_chase"}
+        )
+        blocks = Block.objects.select_related("account").in_bulk(
+            {pk for key, (kind, pk) in self._keys.items() if key in shown and kind == "acknowledgement_chase"}
+        )
+        whole = {"signoff_chase": ("signoff", signoffs), "acknowledgement_chase": ("block", blocks)}
         for pk, entries in self.emailed.items():
             fingerprint = hashlib.md5(",".join(e["key"] for e in entries).encode(), usedforsecurity=False)
             key_of[pk] = f"overdue-chase:user:{pk}:{self.day}:{fingerprint.hexdigest()[:16]}"
-            listed = [{**entry, "url": absolute(entry["path"])} for entry in entries[:CHASE_LISTED]]
+            listed = [
+                {**entry, "url": absolute(entry["path"]), whole[entry["kind"]][0]: whole[entry["kind"]][1][entry["pk"]]}
+                for entry in entries[:CHASE_LISTED]
+            ]
             subject, body = render(
                 "overdue_chase",
                 {

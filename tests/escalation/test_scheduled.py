@@ -418,8 +418,8 @@ class TestChaseFollowsEachPersonsChoice:
                     actor=manager, case=factories.OpenCaseFactory(), scope=BlockScope.ALL, reason="Repeated abuse."
                 )
                 factories.ActiveBlockFactory()
-        # as below, plus the notifications' one insert (the heads are read with their choice once)
-        with clock.travel_to(at(17, 11)), django_assert_max_num_queries(16):
+        # as below (the heads are read with their choice once)
+        with clock.travel_to(at(17, 11)), django_assert_max_num_queries(20):
             chased = services.overdue_chase()
         assert chased == {"signoffs": count, "acknowledgements": count}
         [email] = OutboxMessage.objects.filter(kind="overdue_chase")  # one, to other_manager, every sign-off
@@ -445,9 +445,10 @@ class TestChaseIsSetBased:
                 )
                 factories.ActiveBlockFactory()
 
-        # working day, sign-offs, jit off, deciders (once), the policy, stamp, blocks, heads, stamp,
-        # outbox keys, outbox insert, its people, notifications insert, events insert, savepoints
-        with clock.travel_to(at(17, 11)), django_assert_max_num_queries(16):
+        # sign-offs, jit off, their cases' areas, warnings' and blocks' authors, deciders (once, with the
+        # permissions they read), stamp, blocks, heads, their accounts, stamp, the listed sign-offs and
+        # blocks, outbox keys, outbox insert, its people, notifications insert, events insert, savepoints
+        with clock.travel_to(at(17, 11)), django_assert_max_num_queries(20):
             chased = services.overdue_chase()
 
         assert chased == {"signoffs": count, "acknowledgements": count}
