@@ -9,6 +9,7 @@ delivered by a worker once it commits, retried until sent.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 
 from dateutil.relativedelta import relativedelta
@@ -36,8 +37,8 @@ from escalation.windows import appeal_wait_months, may_be_heard, to_the_minute
 from moderation import clock
 from moderation.constants import CaseStatus, EventKind, Visibility
 from moderation.deadlines import due_after, office_hours
-from moderation.events import actor_label, record_event, record_events_bulk
-from moderation.models import Case, CaseEvent, Channel, Post, SocialAccount
+from moderation.events import actor_label, record_event, record_system_events
+from moderation.models import Case, Channel, Post, SocialAccount
 from moderation.outbox import outbox_deliver
 from moderation.services import clean_text, conflict, post_set_visibility, require_perm
 from policy import dates
@@ -1010,7 +1011,16 @@ def _overdue_chase(*, now: datetime | None = None) -> dict[str, int]:
     ]
     deciders: dict[tuple[str, int | None], list[tuple[int, str, str]]] = {}
     reminders = notify.ChaseReminders(day=day)
-    events = []
+    events = []  # (case, kind, subject type, subject, after as JSON, note): one INSERT
+    said: dict[int, tuple[str, str]] = {}
+
+    def said_of(reach: dict[str, list], nobody: str) -> tuple[str, str]:
+        """The event's ``after`` (as JSON) and note, once for each set of people reached."""
+        if id(reach) not in said:
+            after = {"recipients": reach["email"], "in_digest": reach["digest"], "emails_off": reach["off"]}
+            said[id(reach)] = (json.dumps(after), _chase_note(reach, nobody=nobody))
+        return said[id(reach)]
+
     organisation = policy.current().organisation_name
     if signoffs:
         _jit_off()
@@ -1020,7 +1030,7 @@ def _overdue_chase(*, now: datetime | None = None) -> dict[str, int]:
         signoff_page = notify.path_maker("escalation:signoff_detail")
         appeal_page = notify.path_maker("escalation:appeal_detail")
         decided_by = {kind: routing.signoff_decided_by(kind) for kind in SignOffKind.values}
-        said = {kind: SignOffKind(kind).label.lower() for kind in SignOffKind.values}
+        kind_said = {kind: SignOffKind(kind).label.lower() for kind in SignOffKind.values}
     for signoff in signoffs:
         found = (signoff.kind, areas[signoff.case_id])
         if found not in deciders:
@@ -1034,20 +1044,13 @@ def _overdue_chase(*, now: datetime | None = None) -> dict[str, int]:
             kind="signoff_chase",
             pk=signoff.pk,
             people=[person for person in deciders[found] if person[0] not in authors],
-            subject=f"[{organisation}] Overdue: {said[signoff.kind]} sign-off on case {signoff.case_id}",
+            subject=f"[{organisation}] Overdue: {kind_said[signoff.kind]} sign-off on case {signoff.case_id}",
             path=appeal_page(signoff.appeal_id) if signoff.kind == SignOffKind.APPEAL else signoff_page(signoff.pk),
             case_id=signoff.case_id,
             decided_by=decided_by[signoff.kind],
         )
-        events.append(
-            _event(
-                case_id=signoff.case_id,
-                kind=EventKind.SIGNOFF_CHASED,
-                subject=("signoff", signoff.pk),
-                after={"recipients": reach["email"], "in_digest": reach["digest"], "emails_off": reach["off"]},
-                note=_chase_note(reach, nobody=NOBODY_TO_CHASE),
-            )
-        )
+        after, note = said_of(reach, NOBODY_TO_CHASE)
+        events.append((signoff.case_id, EventKind.SIGNOFF_CHASED, "signoff", signoff.pk, after, note))
     SignOff.objects.filter(pk__in=[signoff.pk for signoff in signoffs]).update(last_chased_at=now)
     chased["signoffs"] = len(signoffs)
 
@@ -1087,19 +1090,12 @@ def _overdue_chase(*, now: datetime | None = None) -> dict[str, int]:
             path=block_page(block.pk),
             case_id=block.case_id,
         )
-        events.append(
-            _event(
-                case_id=block.case_id,
-                kind=EventKind.ACKNOWLEDGEMENT_CHASED,
-                subject=("block", block.pk),
-                after={"recipients": reach["email"], "in_digest": reach["digest"], "emails_off": reach["off"]},
-                note=_chase_note(reach, nobody=nobody),
-            )
-        )
+        after, note = said_of(reach, nobody)
+        events.append((block.case_id, EventKind.ACKNOWLEDGEMENT_CHASED, "block", block.pk, after, note))
     Block.objects.filter(pk__in=[block.pk for block in blocks]).update(md_last_chased_at=now)
     chased["acknowledgements"] = len(blocks)
     reminders.save()
-    record_events_bulk(events)
+    record_system_events(events)
     return chased
 
 
@@ -1128,19 +1124,3 @@ def _chase_note(reach: dict[str, list], *, nobody: str) -> str:
     if reach["off"]:
         return "Everyone who could be reminded has turned emails off: chase them another way."
     return nobody
-
-
-def _event(*, case_id: int, kind: str, subject: tuple[str, int], after: dict, note: str) -> CaseEvent:
-    """An unsaved system event (no actor) about ``subject`` (its model's name and id) for
-    ``record_events_bulk``."""
-    return CaseEvent(
-        case_id=case_id,
-        kind=kind,
-        actor=None,
-        actor_label=actor_label(None),
-        at=clock.now(),
-        subject_type=subject[0],
-        subject_id=subject[1],
-        after=after,
-        note=note,
-    )
