@@ -613,7 +613,7 @@ class TestOneReminderPerPerson:
         assert "Overdue: 5 blocks to acknowledge" in email.subject
         listed = [block for block in blocks if reverse("escalation:block_detail", args=[block.pk]) in email.body]
         assert len(listed) == 2
-        assert "… and 3 more" in email.body
+        assert "… and 3 more, every one on your decisions page" in email.body
         assert notify.absolute(reverse("escalation:decision_list")) in email.body
 
     def test_a_later_run_the_same_day_sends_only_what_became_due_since(self, chase, manager, md, mailoutbox):
