@@ -1004,9 +1004,16 @@ def _overdue_chase(*, now: datetime | None = None) -> dict[str, int]:
         .filter(not_chased_today, status=SignOffStatus.PENDING, due_at__lte=now)
         .order_by("pk")
         .values_list(
-            "pk", "kind", "case_id", "appeal_id", "warning_id", "block_id", "requested_by_id", "last_chased_at",
+            "pk",
+            "kind",
+            "case_id",
+            "appeal_id",
+            "warning_id",
+            "block_id",
+            "requested_by_id",
+            "last_chased_at",
             named=True,
-        )  # fmt: skip
+        )
         if _due_for_chase(signoff.last_chased_at, now)
     ]
     deciders: dict[tuple[str, int | None], list[tuple[int, str, str]]] = {}
