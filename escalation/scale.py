@@ -588,10 +588,27 @@ def extra_blocks_remove() -> None:
             "'signoff_chase')"
         )
         cursor.execute("DELETE FROM escalation_block WHERE id >= %s", [EXTRA_BLOCKS_FROM])
-        # the dataset's own sign-offs and blocks chased by the run: as they were
+    chase_unsend()
+
+
+CHASE_EMAIL_KINDS = ("acknowledgement_chase", "signoff_chase", "overdue_chase")
+
+
+def chase_unsend() -> None:
+    """The dataset's sign-offs and blocks as before the chase ran: not chased, no chase events,
+    notifications or emails (so that the next chase finds them all again)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = replica")  # the timeline is append-only
         cursor.execute("UPDATE escalation_signoff SET last_chased_at = NULL WHERE last_chased_at IS NOT NULL")
         cursor.execute("UPDATE escalation_block SET md_last_chased_at = NULL WHERE md_last_chased_at IS NOT NULL")
         cursor.execute("DELETE FROM moderation_caseevent WHERE kind IN ('signoff_chased', 'acknowledgement_chased')")
+        cursor.execute("DELETE FROM escalation_notification WHERE kind IN ('signoff_chase', 'acknowledgement_chase')")
+        kinds = ", ".join(f"'{kind}'" for kind in CHASE_EMAIL_KINDS)
+        chase_emails = f"SELECT id FROM moderation_outboxmessage WHERE kind IN ({kinds})"  # noqa: S608 - constants
+        cursor.execute(
+            f"DELETE FROM moderation_outboxmessage_recipient_users WHERE outboxmessage_id IN ({chase_emails})"
+        )
+        cursor.execute(f"DELETE FROM moderation_outboxmessage WHERE id IN ({chase_emails})")
 
 
 def digest_unsend() -> None:

@@ -108,6 +108,7 @@ def test_an_email_prints_dates_the_same_way():
     with clock.travel_to(DECEMBER):
         block = factories.ActiveBlockFactory()
     text = render_to_string(
-        "escalation/email/acknowledgement_chase.txt", {"block": block, "organisation": "NHDC", "titles": {}}
+        "escalation/email/overdue_chase.txt",
+        {"blocks": [{"block": block, "url": "/"}], "block_count": 1, "signoff_count": 0, "organisation": "NHDC"},
     )
     assert "started on 2 December 2027, 09:05" in text

@@ -11,7 +11,7 @@ from django.core.mail.backends.locmem import EmailBackend
 from django.utils import timezone
 
 from escalation import services
-from escalation.models import PoliceReport
+from escalation.models import Notification, PoliceReport
 from moderation import clock, outbox
 from moderation.constants import EventKind
 from moderation.models import CaseEvent, OutboxMessage, OutboxStatus
@@ -59,8 +59,10 @@ def test_a_chase_is_written_once_a_day_with_its_event(md, mailoutbox, django_cap
         services.overdue_chase()
         services.overdue_chase()
 
-    [message] = OutboxMessage.objects.filter(kind="acknowledgement_chase")
-    assert message.key == f"acknowledgement-chase:{block.pk}:2027-03-17"
+    [message] = OutboxMessage.objects.filter(kind="overdue_chase")
+    assert message.key.startswith(f"overdue-chase:user:{md.pk}:2027-03-17:")  # the person, the day, the items
+    [told] = Notification.objects.filter(kind="acknowledgement_chase")
+    assert (told.key, told.user, told.outbox) == (f"acknowledgement-chase:{block.pk}:2027-03-17", md, message)
     assert message.status == OutboxStatus.SENT
     assert [m.to for m in mailoutbox] == [[md.email]]
     assert CaseEvent.objects.filter(kind=EventKind.ACKNOWLEDGEMENT_CHASED).count() == 1

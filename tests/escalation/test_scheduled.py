@@ -418,12 +418,13 @@ class TestChaseFollowsEachPersonsChoice:
                     actor=manager, case=factories.OpenCaseFactory(), scope=BlockScope.ALL, reason="Repeated abuse."
                 )
                 factories.ActiveBlockFactory()
-        # as below, plus the notifications' one insert (the heads are read with their choice once)
-        with clock.travel_to(at(17, 11)), django_assert_max_num_queries(16):
+        # as below (the heads are read with their choice once)
+        with clock.travel_to(at(17, 11)), django_assert_max_num_queries(20):
             chased = services.overdue_chase()
         assert chased == {"signoffs": count, "acknowledgements": count}
-        assert OutboxMessage.objects.filter(kind="signoff_chase").count() == count  # to other_manager
-        assert OutboxMessage.objects.filter(kind="acknowledgement_chase").count() == 0  # the head: digest
+        [email] = OutboxMessage.objects.filter(kind="overdue_chase")  # one, to other_manager, every sign-off
+        assert email.recipients == [other_manager.email]  # the head and Dina: the digest
+        assert f"Overdue: {count} sign-offs" in email.subject
         assert Notification.objects.filter(kind="signoff_chase", delivery="digest").count() == count
         assert Notification.objects.filter(kind="acknowledgement_chase", delivery="digest").count() == count
 
@@ -444,18 +445,21 @@ class TestChaseIsSetBased:
                 )
                 factories.ActiveBlockFactory()
 
-        # working day, sign-offs, deciders (once), the policy, stamp, blocks, MD emails, stamp,
-        # outbox keys, outbox insert, events insert, savepoints
-        with clock.travel_to(at(17, 11)), django_assert_max_num_queries(16):
+        # sign-offs, jit off, their cases' areas, warnings' and blocks' authors, deciders (once, with the
+        # permissions they read), stamp, blocks, heads, their accounts, stamp, the listed sign-offs and
+        # blocks, outbox keys, outbox insert, its people, notifications insert, events insert, savepoints
+        with clock.travel_to(at(17, 11)), django_assert_max_num_queries(20):
             chased = services.overdue_chase()
 
         assert chased == {"signoffs": count, "acknowledgements": count}
         assert CaseEvent.objects.filter(kind=EventKind.SIGNOFF_CHASED).count() == count
         assert CaseEvent.objects.filter(kind=EventKind.ACKNOWLEDGEMENT_CHASED).count() == count
-        assert OutboxMessage.objects.filter(kind="signoff_chase").count() == count
-        assert OutboxMessage.objects.filter(kind="acknowledgement_chase").count() == count
-        recipients = OutboxMessage.objects.filter(kind="signoff_chase").values_list("recipients", flat=True)
-        assert all(sent_to == [other_manager.email] for sent_to in recipients)  # never Maya, who asked
+        # one email per person, listing what waits for them: never Maya, who asked
+        emails = {tuple(m.recipients): m for m in OutboxMessage.objects.filter(kind="overdue_chase")}
+        assert set(emails) == {(other_manager.email,), (md.email,)}
+        assert f"Overdue: {count} sign-offs" in emails[(other_manager.email,)].subject
+        assert f"Overdue: {count} blocks to acknowledge" in emails[(md.email,)].subject
+        assert not OutboxMessage.objects.exclude(kind="overdue_chase").filter(kind__contains="chase").exists()
 
     def test_a_second_run_the_same_day_adds_nothing(
         self, manager, other_manager, md, django_capture_on_commit_callbacks
@@ -550,3 +554,134 @@ class TestSweepInChunks:
         assert email.body.count(": block ") == 2
         assert "and 3 more" in email.body
         assert Block.objects.filter(appeal_digest_sent_for__isnull=False).count() == 5  # all named, once
+
+
+class TestOneReminderPerPerson:
+    """Each person gets one reminder email a run listing everything overdue for them (not one email per
+    item: a head with 1,746 unacknowledged blocks got 1,746 emails), while every item keeps its own
+    timeline event and each person their ``Notification`` row for it."""
+
+    def test_one_email_lists_every_item_with_its_link_and_the_role_that_decides(
+        self, chase, manager, other_manager, md, mailoutbox
+    ):
+        from escalation.models import Notification
+
+        with clock.travel_to(MONDAY):
+            proposed = [
+                services.block_propose(
+                    actor=manager, case=factories.OpenCaseFactory(), scope=BlockScope.ALL, reason="Repeated abuse."
+                )
+                for _ in range(2)
+            ]
+            blocks = factories.ActiveBlockFactory.create_batch(3)
+        with clock.travel_to(at(17, 11)):
+            assert chase() == {"signoffs": 2, "acknowledgements": 3}
+
+        by_person = {tuple(email.to): email for email in mailoutbox}
+        assert set(by_person) == {(other_manager.email,), (md.email,)}  # one each; never Maya, who asked
+        decider = by_person[(other_manager.email,)]
+        assert "Overdue: 2 sign-offs" in decider.subject
+        assert decider.body.count("To be decided by: ") == 2  # the policy's role title, as before
+        for block in proposed:
+            signoff = block.signoffs.get()
+            assert f"case {signoff.case_id}" in decider.body
+            assert reverse("escalation:signoff_detail", args=[signoff.pk]) in decider.body
+        head = by_person[(md.email,)]
+        assert "Overdue: 3 blocks to acknowledge" in head.subject
+        for block in blocks:
+            assert reverse("escalation:block_detail", args=[block.pk]) in head.body
+        assert "has not yet been acknowledged by the Managing Director." in head.body
+        assert "more" not in head.body
+        # every item its event, every person their row, each row carried by that person's one email
+        assert CaseEvent.objects.filter(kind=EventKind.SIGNOFF_CHASED).count() == 2
+        assert CaseEvent.objects.filter(kind=EventKind.ACKNOWLEDGEMENT_CHASED).count() == 3
+        rows = Notification.objects.filter(user=md, kind="acknowledgement_chase")
+        assert rows.count() == 3
+        assert {row.outbox.subject for row in rows} == {head.subject}
+        assert Notification.objects.filter(user=other_manager, kind="signoff_chase", delivery="email").count() == 2
+
+    def test_a_long_list_is_capped_with_and_n_more_and_the_decisions_page(self, chase, md, mailoutbox, monkeypatch):
+        from escalation import notify
+
+        monkeypatch.setattr(notify, "CHASE_LISTED", 2)
+        with clock.travel_to(MONDAY):
+            blocks = factories.ActiveBlockFactory.create_batch(5)
+        with clock.travel_to(at(17, 11)):
+            assert chase()["acknowledgements"] == 5
+
+        [email] = mailoutbox
+        assert "Overdue: 5 blocks to acknowledge" in email.subject
+        listed = [block for block in blocks if reverse("escalation:block_detail", args=[block.pk]) in email.body]
+        assert len(listed) == 2
+        assert "… and 3 more, every one on your decisions page" in email.body
+        assert notify.absolute(reverse("escalation:decision_list")) in email.body
+
+    def test_a_later_run_the_same_day_sends_only_what_became_due_since(self, chase, manager, md, mailoutbox):
+        with clock.travel_to(MONDAY):
+            first = factories.ActiveBlockFactory()
+        with clock.travel_to(at(15, 14)):
+            later = factories.ActiveBlockFactory()
+        with clock.travel_to(at(17, 10)):
+            assert chase()["acknowledgements"] == 1
+        with clock.travel_to(at(17, 14)):
+            assert chase()["acknowledgements"] == 1
+        with clock.travel_to(at(17, 16)):
+            assert chase()["acknowledgements"] == 0
+
+        assert len(mailoutbox) == 2
+        keys = list(OutboxMessage.objects.filter(kind="overdue_chase").values_list("key", flat=True))
+        assert len(set(keys)) == 2
+        assert all(key.startswith(f"overdue-chase:user:{md.pk}:2027-03-17:") for key in keys)
+        path = reverse("escalation:block_detail", args=[first.pk])
+        assert path in mailoutbox[0].body
+        assert path not in mailoutbox[1].body
+        assert reverse("escalation:block_detail", args=[later.pk]) in mailoutbox[1].body
+
+
+@pytest.mark.django_db(transaction=True)
+class TestConcurrentChases:
+    """Two chases at once (beat's and a worker's redelivered task), on real connections: each item is
+    reminded once, with one event, each person's row once, and no email key written twice."""
+
+    def test_each_item_is_chased_once(self, manager, other_manager, md):
+        import threading
+
+        from django.db import connection
+
+        from escalation.models import Notification
+
+        with clock.travel_to(MONDAY):
+            for _ in range(6):
+                services.block_propose(
+                    actor=manager, case=factories.OpenCaseFactory(), scope=BlockScope.ALL, reason="Repeated abuse."
+                )
+            factories.ActiveBlockFactory.create_batch(6)
+        barrier = threading.Barrier(2)
+        chased: dict[int, dict] = {}
+        errors: list[BaseException] = []
+
+        def run(n: int) -> None:
+            try:
+                barrier.wait(timeout=10)
+                chased[n] = services.overdue_chase(now=at(17, 11))
+            except BaseException as error:  # judged below
+                errors.append(error)
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=run, args=(n,)) for n in (1, 2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+
+        assert not errors, errors
+        assert chased[1]["signoffs"] + chased[2]["signoffs"] == 6
+        assert chased[1]["acknowledgements"] + chased[2]["acknowledgements"] == 6
+        assert CaseEvent.objects.filter(kind=EventKind.SIGNOFF_CHASED).count() == 6
+        assert CaseEvent.objects.filter(kind=EventKind.ACKNOWLEDGEMENT_CHASED).count() == 6
+        for person, kind in ((other_manager, "signoff_chase"), (md, "acknowledgement_chase")):
+            rows = Notification.objects.filter(user=person, kind=kind)
+            assert rows.count() == 6  # each item once, whichever run reminded it
+            assert all(row.outbox is not None for row in rows)
+        assert not Notification.objects.filter(user=manager).exists()
