@@ -88,11 +88,40 @@ class Command(BaseCommand):
             help="Comma-separated counts of blocks whose windows open at once for the task runs "
             "(default 50000,1000000; --short: 2500,50000).",
         )
+        parser.add_argument(
+            "--sweep-helpers",
+            type=int,
+            default=None,
+            help="Threads that share the sweep's chunks, each on its own connection "
+            "(default services.SWEEP_HELPERS; 0: the sweep alone).",
+        )
+        parser.add_argument(
+            "--task",
+            default="",
+            help="Run only the scheduled tasks whose label starts with this (e.g. 'appeal-window sweep').",
+        )
 
     def handle(
-        self, *args, short, month, database, only, rebuild, rounds, skip_tasks, skip_pages, task_blocks, check, **_
+        self,
+        *args,
+        short,
+        month,
+        database,
+        only,
+        rebuild,
+        rounds,
+        skip_tasks,
+        skip_pages,
+        task_blocks,
+        task,
+        sweep_helpers,
+        check,
+        **_,
     ):
+        if sweep_helpers is not None:
+            services.SWEEP_HELPERS = sweep_helpers
         self.overruns: list[str] = []
+        self.task = task
         self.only = only
         # the emails the tasks write stay in the bench database's outbox: nothing is queued for a worker
         outbox.enqueue = lambda message_id: True
@@ -289,6 +318,8 @@ class Command(BaseCommand):
             ("overdue chase", lambda attempt: services.overdue_chase(now=working_day)),
         )
         for label, run in runs:
+            if not label.startswith(self.task):
+                continue
             for attempt in (1, 2):
                 if label == "appeal-window digest" and attempt == 1:
                     scale.digest_unsend()  # the sweep sent it: the digest alone names them all again (untimed)
