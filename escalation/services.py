@@ -842,7 +842,7 @@ FLAG_OPEN_WINDOWS_LATEST_SQL = FLAG_OPEN_WINDOWS_SQL.replace("{order}", "DESC")
 SWEEP_CHUNK = 10_000  # blocks flagged per statement and transaction: memory and lock time stay bounded
 # A sweep with more than a chunk to do shares the chunks with this many helpers, each a thread on a
 # database connection of its own (a second PostgreSQL backend: the chunks are CPU-bound in the
-# database, and SKIP LOCKED hands each chunk to one of them). 1M windows: 57 s alone, about half with one.
+# database, and SKIP LOCKED hands each chunk to one of them; docs/performance.md has the figures).
 SWEEP_HELPERS = 1
 
 logger = logging.getLogger(__name__)
@@ -907,10 +907,12 @@ def appeal_windows_flag(*, now: datetime | None = None, chunk: int = SWEEP_CHUNK
                 )
                 thread.start()
                 helpers.append((thread, found))
-        flagged.extend(_flag_chunks(params))
-        for thread, found in helpers:
-            thread.join()
-            flagged.extend(found)
+        try:
+            flagged.extend(_flag_chunks(params))
+        finally:  # the digest (or the error) only once every helper's chunks are in
+            for thread, found in helpers:
+                thread.join()
+                flagged.extend(found)
         if helpers:
             flagged.extend(_flag_chunks(params))  # a helper's chunk rolled back: its blocks are due still
     if flagged:
