@@ -70,10 +70,15 @@ class Block(models.Model):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="blocks")
     kind = models.CharField(max_length=20, choices=BlockKind.choices, default=BlockKind.STANDARD)
     scope = models.CharField(max_length=10, choices=BlockScope.choices, default=BlockScope.ALL)
-    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # no index of their own on channel and the people (proposed, acknowledged, undone by): nothing
+    # reads blocks by them (a channel's live blocks come by account through
+    # block_one_live_per_account_scope), and each index cost every sweep's UPDATE an entry (issue 13)
+    channel = models.ForeignKey(
+        Channel, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
     status = models.CharField(max_length=20, choices=BlockStatus.choices)
     reason = models.TextField()
-    proposed_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="proposed_blocks")
+    proposed_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="proposed_blocks", db_index=False)
     proposed_at = models.DateTimeField(default=clock.now)
     started_at = models.DateTimeField(null=True, blank=True)
     appeal_opens_at = models.DateTimeField(null=True, blank=True)
@@ -82,12 +87,16 @@ class Block(models.Model):
     # digest task names each opened window once
     appeal_digest_sent_for = models.DateTimeField(null=True, blank=True)
     md_notified_at = models.DateTimeField(null=True, blank=True)
-    md_acknowledged_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    md_acknowledged_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
     md_acknowledged_at = models.DateTimeField(null=True, blank=True)
     md_last_chased_at = models.DateTimeField(null=True, blank=True)
     lifted_at = models.DateTimeField(null=True, blank=True)
     lifted_reason = models.TextField(blank=True)
-    undone_on_platform_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    undone_on_platform_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
     undone_on_platform_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -10,12 +10,14 @@ delivered by a worker once it commits, retried until sent.
 from __future__ import annotations
 
 import json
+import logging
+import threading
 from datetime import UTC, date, datetime, timedelta
 
 from dateutil.relativedelta import relativedelta
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -161,9 +163,7 @@ def warning_submit(*, actor: AbstractBaseUser, warning: Warning) -> SignOff:
     """Send a draft warning for sign-off by the Communications Manager or the case's Service Director."""
     require_perm(actor, routing.PERM_DRAFT_WARNING, "send warnings for sign-off")
     if not routing.warnings_need_signoff():
-        raise ValidationError(
-            "Under our policy a written warning needs no sign-off: send it, then record it as sent."
-        )
+        raise ValidationError("Under our policy a written warning needs no sign-off: send it, then record it as sent.")
     warning = Warning.objects.select_for_update().get(pk=warning.pk)
     if warning.status == WarningStatus.AWAITING_SIGNOFF:
         return warning.signoffs.get(status=SignOffStatus.PENDING)
@@ -813,7 +813,7 @@ FLAG_OPEN_WINDOWS_SQL = """
 WITH due AS (
     SELECT id FROM escalation_block
      WHERE status = 'active' AND appeal_window_flagged_at IS NULL AND appeal_opens_at < %(heard_before)s
-     ORDER BY appeal_opens_at
+     ORDER BY appeal_opens_at {order}
      LIMIT %(chunk)s
        FOR UPDATE SKIP LOCKED
 ), flagged AS (
@@ -835,7 +835,39 @@ WITH due AS (
 )
 SELECT id FROM flagged
 """
+# the sweep takes the earliest windows first; its helpers the latest: each reads along the due index
+# from its own end, past none of the rows the other holds (SKIP LOCKED would still keep them apart)
+FLAG_OPEN_WINDOWS_EARLIEST_SQL = FLAG_OPEN_WINDOWS_SQL.replace("{order}", "ASC")
+FLAG_OPEN_WINDOWS_LATEST_SQL = FLAG_OPEN_WINDOWS_SQL.replace("{order}", "DESC")
 SWEEP_CHUNK = 10_000  # blocks flagged per statement and transaction: memory and lock time stay bounded
+# A sweep with more than a chunk to do shares the chunks with this many helpers, each a thread on a
+# database connection of its own (a second PostgreSQL backend: the chunks are CPU-bound in the
+# database, and SKIP LOCKED hands each chunk to one of them; docs/performance.md has the figures).
+SWEEP_HELPERS = 1
+
+logger = logging.getLogger(__name__)
+
+
+def _flag_chunks(params: dict, statement: str = FLAG_OPEN_WINDOWS_EARLIEST_SQL) -> list[int]:
+    """Flag chunks until one comes back short (nothing left that another sweep does not hold)."""
+    flagged: list[int] = []
+    while True:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(statement, params)
+            ids = [row[0] for row in cursor.fetchall()]
+        flagged.extend(ids)
+        if len(ids) < params["chunk"]:
+            return flagged
+
+
+def _flag_chunks_helping(params: dict, found: list[int]) -> None:
+    """A helper's share, on this thread's own connection (closed at the end)."""
+    try:
+        found.extend(_flag_chunks(params, FLAG_OPEN_WINDOWS_LATEST_SQL))
+    except Exception:  # the sweep's last pass takes whatever a failed helper left
+        logger.exception("An appeal-window sweep helper failed")
+    finally:
+        connections.close_all()
 
 
 def appeal_windows_flag(*, now: datetime | None = None, chunk: int = SWEEP_CHUNK) -> list[int]:
@@ -844,16 +876,17 @@ def appeal_windows_flag(*, now: datetime | None = None, chunk: int = SWEEP_CHUNK
     Each chunk is one statement in its own transaction: the blocks flagged (and stamped with the
     window the digest names) and one timeline event each, written by the database (948,000 windows
     opening at once no longer pass through Python).
-    Then one digest to the Communications team names what this sweep flagged. Idempotent: a block is
-    flagged once per window, and a sweep running beside another skips the blocks it holds. Returns
-    the ids flagged now.
+    When the first chunk is full, ``SWEEP_HELPERS`` threads share the rest, each on its own
+    database connection (not when the caller holds a transaction: its rows are not theirs to see).
+    The sweep waits for them, takes whatever is left, then writes one digest to the Communications
+    team naming what this sweep flagged. Idempotent: a block is flagged once per window, and a sweep
+    running beside another skips the blocks it holds. Returns the ids flagged now.
     """
     now = now or clock.now()
     if not policy.current().appeals:
         return []  # no appeals under the policy: no window opens, no digest is sent
     # the one clock rule (escalation.windows): a window is open from the minute it opens
     heard_before = to_the_minute(now) + timedelta(minutes=1)
-    flagged: list[int] = []
     params = {
         "now": now,
         "heard_before": heard_before,
@@ -861,13 +894,27 @@ def appeal_windows_flag(*, now: datetime | None = None, chunk: int = SWEEP_CHUNK
         "kind": EventKind.APPEAL_WINDOW_OPENED,
         "note": "The account owner may now appeal this block.",
     }
-    while True:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(FLAG_OPEN_WINDOWS_SQL, params)
-            ids = [row[0] for row in cursor.fetchall()]
-        flagged.extend(ids)
-        if len(ids) < chunk:
-            break
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(FLAG_OPEN_WINDOWS_EARLIEST_SQL, params)
+        flagged = [row[0] for row in cursor.fetchall()]
+    if len(flagged) == chunk:
+        helpers: list[tuple[threading.Thread, list[int]]] = []
+        if not connection.in_atomic_block:
+            for n in range(SWEEP_HELPERS):
+                found: list[int] = []
+                thread = threading.Thread(
+                    target=_flag_chunks_helping, args=(params, found), name=f"appeal-sweep-helper-{n + 1}"
+                )
+                thread.start()
+                helpers.append((thread, found))
+        try:
+            flagged.extend(_flag_chunks(params))
+        finally:  # the digest (or the error) only once every helper's chunks are in
+            for thread, found in helpers:
+                thread.join()
+                flagged.extend(found)
+        if helpers:
+            flagged.extend(_flag_chunks(params))  # a helper's chunk rolled back: its blocks are due still
     if flagged:
         # the blocks this sweep flagged (and stamped) named in one digest: by id when a chunk's worth,
         # else by the moment that flagged them

@@ -506,7 +506,9 @@ class CaseEvent(models.Model):
     ``actor`` is null for the system (scheduled tasks); ``actor_label`` keeps a readable name.
     """
 
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
+    # read by case through caseevent_case_at_idx (case, at): an index of its own on case was one
+    # more entry for every event written (issue 13)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events", db_index=False)
     kind = models.CharField(max_length=40, choices=EventKind.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

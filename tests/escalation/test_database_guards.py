@@ -233,6 +233,54 @@ class TestConcurrentSweeps:
         assert named == 40  # the digests between them name every block once
 
 
+@pytest.mark.django_db(transaction=True)
+class TestSweepWithHelpers:
+    """Issue 13: a sweep with more than a chunk to do shares the chunks with a helper thread on a
+    connection of its own (the latest windows first, the sweep the earliest), waits for it, and
+    writes one digest naming every block once."""
+
+    def _sweep(self, monkeypatch, blocks: int):
+        started = []
+        helping = services._flag_chunks_helping
+
+        def recorded(params, found):
+            started.append(threading.current_thread().name)
+            helping(params, found)
+
+        monkeypatch.setattr(services, "_flag_chunks_helping", recorded)
+        made = factories.AppealEligibleBlockFactory.create_batch(blocks)
+        return made, started, services.appeal_windows_flag(chunk=3)
+
+    def test_the_helper_shares_the_chunks_and_one_digest_names_each_once(self, monkeypatch, mailoutbox):
+        blocks, started, flagged = self._sweep(monkeypatch, 40)
+
+        assert started == ["appeal-sweep-helper-1"]  # a second connection took part
+        assert flagged == sorted(block.pk for block in blocks)
+        events = CaseEvent.objects.filter(kind=EventKind.APPEAL_WINDOW_OPENED)
+        assert sorted(events.values_list("subject_id", flat=True)) == flagged  # one event each
+        assert Block.objects.filter(appeal_digest_sent_for=F("appeal_opens_at")).count() == 40
+        [email] = mailoutbox
+        assert "40 blocks can now be appealed" in email.subject
+
+    def test_what_a_failed_helper_left_is_flagged_by_the_sweep(self, monkeypatch, mailoutbox):
+        monkeypatch.setattr(services, "FLAG_OPEN_WINDOWS_LATEST_SQL", "SELECT no_such_column FROM escalation_block")
+        blocks, started, flagged = self._sweep(monkeypatch, 10)
+
+        assert started == ["appeal-sweep-helper-1"]
+        assert flagged == sorted(block.pk for block in blocks)
+        assert CaseEvent.objects.filter(kind=EventKind.APPEAL_WINDOW_OPENED).count() == 10
+        [email] = mailoutbox
+        assert "10 blocks can now be appealed" in email.subject
+
+    def test_a_sweep_within_a_transaction_works_alone(self, monkeypatch, mailoutbox):
+        with transaction.atomic():
+            blocks, started, flagged = self._sweep(monkeypatch, 7)
+
+        assert started == []  # a helper could not see the caller's rows
+        assert flagged == sorted(block.pk for block in blocks)
+        assert CaseEvent.objects.filter(kind=EventKind.APPEAL_WINDOW_OPENED).count() == 7
+
+
 @pytest.mark.django_db
 def test_every_row_guard_is_called_only_when_a_row_could_break_it():
     """Issue 13: the guards turned each row into JSON on every UPDATE (57 s for 50,000 digest stamps).

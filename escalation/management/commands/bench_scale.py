@@ -105,6 +105,13 @@ class Command(BaseCommand):
             help="Comma-separated counts of blocks whose windows open at once for the task runs "
             "(default 50000,1000000; --short: 2500,50000).",
         )
+        parser.add_argument(
+            "--sweep-helpers",
+            type=int,
+            default=None,
+            help="Threads that share the sweep's chunks, each on its own connection "
+            "(default services.SWEEP_HELPERS; 0: the sweep alone).",
+        )
 
     def handle(
         self,
@@ -120,9 +127,12 @@ class Command(BaseCommand):
         tasks,
         no_tracemalloc,
         task_blocks,
+        sweep_helpers,
         check,
         **_,
     ):
+        if sweep_helpers is not None:
+            services.SWEEP_HELPERS = sweep_helpers
         self.overruns: list[str] = []
         self.only = only
         self.only_tasks = [name.strip() for name in tasks.split(",") if name.strip()]
