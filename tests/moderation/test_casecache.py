@@ -21,6 +21,14 @@ from tests import factories
 QUEUE = reverse("moderation:case_list")
 
 
+@pytest.fixture(autouse=True)
+def one_minute():
+    """Every request of a test in one London minute (the results' key holds it): a test that ran
+    across a minute's turn would see its results rightly rendered afresh."""
+    with clock.travel_to(clock.now().replace(second=30, microsecond=0)):
+        yield
+
+
 @pytest.mark.parametrize(
     ("sql", "watched"),
     [
