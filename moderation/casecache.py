@@ -24,21 +24,17 @@ is not yet everyone's). An unreachable cache renders afresh.
 from __future__ import annotations
 
 import hashlib
-import logging
 import re
-import time
 from collections.abc import Callable
 
-from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from moderation import clock
+from moderation.generations import Generation
 
-logger = logging.getLogger(__name__)
-
-GENERATION = "cases:generation"
+GENERATION = Generation("cases:generation", "the queue's results")
 TTL = 120  # seconds: an entry is only read within its minute; this lets Redis drop it soon after
 
 # Tables the queue's results are read from. A new post or a new account is on no case yet (the case
@@ -86,13 +82,8 @@ def writes_watched(sql: str) -> bool:
 
 
 def _committed() -> None:
-    try:
-        try:
-            cache.incr(GENERATION)
-        except ValueError:  # not there: any new number will do, as long as it was never used
-            cache.set(GENERATION, time.time_ns(), None)
-    except Exception:  # an unreachable cache must not undo a decision: entries end with their minute
-        logger.warning("cache unreachable: the queue's results were not moved on", exc_info=True)
+    """The on-commit callback of a transaction that wrote a watched table (one per transaction)."""
+    GENERATION.move_on()
 
 
 def _pending(connection) -> bool:
@@ -118,12 +109,7 @@ def watch_connection(sender, connection, **kwargs) -> None:
 
 
 def generation() -> int:
-    found = cache.get(GENERATION)
-    if found is None:
-        # a fresh start (or an evicted key) never reuses a number an older entry was stored under
-        cache.add(GENERATION, time.time_ns(), None)
-        found = cache.get(GENERATION)
-    return found
+    return GENERATION.current()
 
 
 def cached(name: str, user_id: int, parts: list, render: Callable[[], str]) -> SafeString:
@@ -133,16 +119,5 @@ def cached(name: str, user_id: int, parts: list, render: Callable[[], str]) -> S
         return mark_safe(render())  # noqa: S308 - rendered by our templates, escaped there
     minute = timezone.localtime(clock.now()).strftime("%Y%m%d%H%M")
     digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
-    try:
-        key = f"cases:{name}:{generation()}:{minute}:{user_id}:{digest}"
-        found = cache.get(key)
-    except Exception:
-        logger.warning("cache unreachable: the queue's results are rendered afresh", exc_info=True)
-        return mark_safe(render())  # noqa: S308
-    if found is None:
-        found = render()
-        try:
-            cache.set(key, found, TTL)
-        except Exception:
-            logger.warning("cache unreachable: the queue's results were not kept", exc_info=True)
+    found = GENERATION.cached(f"{name}:{minute}:{user_id}:{digest}", render, TTL)
     return mark_safe(found)  # noqa: S308 - rendered by our templates, escaped there

@@ -10,37 +10,13 @@ latest committed change; at worst it is counted once more than needed.
 
 from __future__ import annotations
 
-import logging
-import time
 from collections.abc import Callable
 from typing import Any
 
-from django.core.cache import cache
-from django.db import transaction
+from moderation.generations import Generation
 
-logger = logging.getLogger(__name__)
-
-GENERATION = "nav:generation"
+GENERATION = Generation("nav:generation", "the navigation counts")
 TTL = 300  # seconds: a bound on what an unforeseen write could leave, not the mechanism
-
-
-def generation() -> int:
-    found = cache.get(GENERATION)
-    if found is None:
-        # a fresh start (or an evicted key) never reuses a number an older entry was stored under
-        cache.add(GENERATION, time.time_ns(), None)
-        found = cache.get(GENERATION)
-    return found
-
-
-def _move_on() -> None:
-    try:
-        try:
-            cache.incr(GENERATION)
-        except ValueError:  # not there: any new number will do, as long as it was never used
-            cache.set(GENERATION, time.time_ns(), None)
-    except Exception:  # an unreachable cache must not undo a decision: counts may lag for up to TTL
-        logger.warning("cache unreachable: the navigation counts were not moved on", exc_info=True)
 
 
 def changed() -> None:
@@ -49,22 +25,9 @@ def changed() -> None:
     The generation moves on at once (what this transaction reads next is counted afresh) and again
     once the transaction has committed: a page that counted in between, before the change was
     visible, stored its count under a generation that is then already past."""
-    _move_on()
-    transaction.on_commit(_move_on)
+    GENERATION.changed()
 
 
 def cached(user_id: int, build: Callable[[], Any]) -> Any:
     """``build()``'s value for ``user_id``, from the cache while nothing has changed since."""
-    try:
-        key = f"nav:{user_id}:{generation()}"
-        found = cache.get(key)
-    except Exception:  # an unreachable cache must not stop a page: count afresh
-        logger.warning("cache unreachable: the navigation counts are counted afresh", exc_info=True)
-        return build()
-    if found is None:
-        found = build()
-        try:
-            cache.set(key, found, TTL)
-        except Exception:
-            logger.warning("cache unreachable: the navigation counts were not kept", exc_info=True)
-    return found
+    return GENERATION.cached(str(user_id), build, TTL)

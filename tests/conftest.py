@@ -166,7 +166,7 @@ def navigation_counted_afresh():
     across tests whose sequences are reset."""
     from moderation import casecache, navcache
 
-    navcache._move_on()
+    navcache.GENERATION.move_on()
     casecache._committed()  # and no queue results kept (moderation.casecache)
 
 
