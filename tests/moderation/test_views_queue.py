@@ -87,6 +87,8 @@ class TestQueue:
         # the rows are written in Python (the queue_rows tag, issue 13): every value escaped as a template would
         channel.name = "Council <b>page</b>"
         channel.save()
+        officer.first_name, officer.last_name = "Harry", "O'Neill"
+        officer.save()
         factories.OpenCaseFactory(
             channel=channel,
             account__handle="<script>x</script>",
@@ -101,7 +103,7 @@ class TestQueue:
         assert "@&lt;script&gt;x&lt;/script&gt;" in page
         assert "Jo &quot;Bloggs&quot; &amp; co" in page
         assert "Council &lt;b&gt;page&lt;/b&gt;" in page
-        assert (officer.get_full_name() or officer.get_username()) in page
+        assert '<td class="govuk-table__cell">Harry O&#x27;Neill</td>' in page
         rules = HouseRule.objects.filter(code__in=["abusive", "misinformation"]).order_by("position")
         titles = "; ".join(r.title for r in rules)
         assert f'<td class="govuk-table__cell">{escape(titles)}</td>' in page
