@@ -20,7 +20,9 @@ deletion for personal information already does (``services.post_set_visibility``
 
 Each record touched writes one ``CaseEvent`` saying what was removed, never the data (a post in no
 case has no timeline: the run's counts record it, as imports record theirs). A legal hold on the
-account or the case stops both: erasure is refused, the purge skips the record.
+account or the case stops both: erasure is refused, the purge skips the record. An appeal waiting
+for its decision stops erasure too: its grounds are what the decider reads (the purge never reaches
+it, as its block is not lifted).
 """
 
 # ruff: noqa: S608 - constant SQL assembled from this module's own fragments; every value is a parameter
@@ -34,13 +36,14 @@ from dateutil.relativedelta import relativedelta
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
 
+from escalation.constants import AppealStatus
 from escalation.models import Appeal, RetentionRun
 from moderation import clock, flags
 from moderation.constants import EventKind
 from moderation.events import actor_label, record_event
 from moderation.models import Case, Evidence, SocialAccount
 from moderation.services import conflict, require_perm
-from policy import roles
+from policy import dates, roles
 from policy import services as policy
 
 CHUNK = 1000  # records redacted per statement and transaction: memory and lock time stay bounded
@@ -314,6 +317,17 @@ def holds_on(account: SocialAccount) -> list[str]:
     return reasons
 
 
+def appeals_waiting(account: SocialAccount) -> list[str]:
+    """What else stops an erasure of ``account``: its appeals under review (sentences to show). Their
+    grounds are the account owner's case to the decider; erasing them would leave nothing to decide on."""
+    waiting = Appeal.objects.filter(block__account=account, status=AppealStatus.UNDER_REVIEW).order_by("pk")
+    return [
+        f"The appeal received {dates.say_date(appeal.received_at)} against the block on case "
+        f"{appeal.block.case_id} is waiting for a decision."
+        for appeal in waiting.select_related("block")
+    ]
+
+
 @transaction.atomic
 def account_erase(*, actor: AbstractBaseUser, account: SocialAccount) -> dict[str, int]:
     """Erase the personal data the product holds about ``account`` (see the module's docstring), keeping
@@ -322,7 +336,8 @@ def account_erase(*, actor: AbstractBaseUser, account: SocialAccount) -> dict[st
 
     Idempotent: what was erased before is not touched again; a second erasure with nothing new to remove
     changes nothing and writes nothing. Raises PermissionDenied, and ValidationError(conflict) while a
-    legal hold is on the account or any of its cases. Returns the counts of what was removed now.
+    legal hold is on the account or any of its cases, or an appeal against one of its blocks is under
+    review. Returns the counts of what was removed now.
     """
     require_perm(actor, roles.PERM_ERASE, "erase an account's personal data")
     account = SocialAccount.objects.select_for_update().get(pk=account.pk)
@@ -332,6 +347,14 @@ def account_erase(*, actor: AbstractBaseUser, account: SocialAccount) -> dict[st
             "This account's personal data cannot be erased while a legal hold is on. "
             + " ".join(held)
             + " Lift the hold first, if it is no longer needed."
+        )
+    waiting = appeals_waiting(account)
+    if waiting:
+        raise conflict(
+            "This account's personal data cannot be erased while an appeal is waiting for a decision: "
+            "its grounds are what the decision is made on. "
+            + " ".join(waiting)
+            + " Erase once the appeal is decided."
         )
     now = clock.now()
     cases = list(Case.objects.filter(account=account).select_for_update().order_by("pk"))

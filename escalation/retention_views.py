@@ -80,7 +80,8 @@ def case_legal_hold(request, pk: int):
 
 @login_required
 def account_erase(request, pk: int):
-    """Confirm, then erase the account's personal data; refused (saying why) while a legal hold is on."""
+    """Confirm, then erase the account's personal data; refused (saying why) while a legal hold is on or
+    an appeal is waiting for its decision."""
     _require(request.user, routing.PERM_ERASE, "erase an account's personal data")
     account = get_object_or_404(SocialAccount, pk=pk)
     form = EraseForm(request.POST if request.method == "POST" else None)
@@ -102,5 +103,10 @@ def account_erase(request, pk: int):
     return render(
         request,
         "escalation/account_erase.html",
-        {"account": account, "form": form, "held": retention.holds_on(account)},
+        {
+            "account": account,
+            "form": form,
+            "held": retention.holds_on(account),
+            "waiting": retention.appeals_waiting(account),
+        },
     )

@@ -4,16 +4,18 @@ refused under any hold on the page and in the service; other roles get 403; the 
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.urls import reverse
 
-from escalation import retention
+from escalation import retention, services
 from escalation.constants import AppealStatus, BlockStatus, WarningStatus
 from escalation.models import Appeal, Block, Warning
-from moderation import flags, holds
+from moderation import clock, flags, holds
 from moderation.constants import EventKind, FlagKind
 from moderation.models import Case, CaseEvent, Evidence, Flag, FlagRule, Post, PostTextRevision, SocialAccount
 from tests import factories
@@ -45,6 +47,15 @@ def account(db, officer):
     factories.PostFactory(account=account, channel=first.channel, text="A post in no case, by Sam")
     factories.OpenCaseFactory(recorded_by=officer)  # someone else's: never touched
     return account
+
+
+def appeal_under_review(block, actor):
+    """An appeal recorded (through the service) the day after the block's window opened: it waits for
+    the decider."""
+    with clock.travel_to(block.appeal_opens_at + timedelta(days=1)):
+        appeal = services.appeal_record(actor=actor, block=block, grounds="A year has passed. Sam")
+    assert appeal.status == AppealStatus.UNDER_REVIEW
+    return appeal
 
 
 def decision_record(account):
@@ -118,6 +129,35 @@ class TestErasure:
         assert SocialAccount.objects.get(pk=account.pk).display_name == "Sam Smith"
         assert CaseEvent.objects.count() == events
 
+    def test_refused_while_an_appeal_waits_for_its_decision_then_erased_once_decided(self, account, manager, md):
+        block = Block.objects.get(account=account)
+        appeal = appeal_under_review(block, manager)
+        events = CaseEvent.objects.count()
+
+        with pytest.raises(ValidationError) as refused:
+            retention.account_erase(actor=manager, account=account)
+
+        message = refused.value.messages[0]
+        assert "cannot be erased while an appeal is waiting for a decision" in message
+        assert f"against the block on case {block.case_id} is waiting for a decision" in message
+        assert refused.value.error_list[0].code == "conflict"
+        appeal.refresh_from_db()
+        assert appeal.grounds == "A year has passed. Sam"
+        assert Post.objects.filter(text=TEXT).exists()
+        account.refresh_from_db()
+        assert (account.display_name, account.erased_at) == ("Sam Smith", None)
+        assert CaseEvent.objects.count() == events
+
+        with clock.travel_to(block.appeal_opens_at + timedelta(days=2)):
+            services.appeal_decide(actor=md, appeal=appeal, overturn=False, reason="Abuse resumed.")
+        summary = retention.account_erase(actor=manager, account=account)
+
+        assert summary["appeal_grounds"] == 2
+        appeal.refresh_from_db()
+        assert (appeal.status, appeal.grounds, appeal.decision_reason) == (
+            AppealStatus.UPHELD, flags.ERASED_TEXT, "Abuse resumed.",
+        )  # fmt: skip
+
     @pytest.mark.parametrize("role", ["officer", "director", "md"])
     def test_other_roles_are_refused_by_the_service(self, request, role, account):
         with pytest.raises(PermissionDenied):
@@ -159,6 +199,22 @@ class TestErasurePage:
         page = client.post(url, {"confirm": "on"}).content.decode()
         assert "There is a problem" in page
         assert "cannot be erased while a legal hold is on" in page
+        assert Post.objects.filter(text=TEXT).exists()
+
+    def test_refused_while_an_appeal_waits_on_the_page(self, client, manager, account):
+        block = Block.objects.get(account=account)
+        appeal_under_review(block, manager)
+        client.force_login(manager)
+        url = reverse("moderation:account_erase", args=[account.pk])
+        page = client.get(url).content.decode()
+        assert "cannot be erased while an appeal is waiting for a decision" in page
+        assert f"against the block on case {block.case_id} is waiting for a decision" in page
+        assert "Erase personal data</button>" not in page
+        # a post made anyway (a page opened before the appeal was recorded) is refused with the reason
+        page = client.post(url, {"confirm": "on"}).content.decode()
+        assert "There is a problem" in page
+        assert "cannot be erased while an appeal is waiting for a decision" in page
+        assert Appeal.objects.filter(grounds="A year has passed. Sam").exists()
         assert Post.objects.filter(text=TEXT).exists()
 
     @pytest.mark.parametrize("role", ["officer", "director", "md"])
