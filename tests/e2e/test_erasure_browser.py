@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import pytest
 
+from escalation import services
 from moderation import flags
 from moderation.models import Post
 from tests import factories
+from tests.e2e.conftest import screenshot
 from tests.e2e.test_accessibility import audit
 
 pytestmark = pytest.mark.e2e
@@ -67,3 +69,23 @@ def test_erasure_refused_under_legal_hold_then_done(site, new_context):
     page.goto(f"{site.url}/cases/{case.pk}/")
     assert page.get_by_text("Personal data erased on request").first.is_visible()
     assert page.get_by_text("Sam Smith").count() == 0
+
+
+def test_erasure_refused_while_an_appeal_waits_for_its_decision(site, new_context):
+    manager = factories.ManagerFactory(username="maya", first_name="Maya", last_name="Mistry", password=PASSWORD)
+    account = factories.SocialAccountFactory(handle="angry_resident", display_name="Sam Smith")
+    case = factories.OpenCaseFactory(account=account, recorded_by=factories.OfficerFactory(username="olivia"), posts=[])
+    block = factories.AppealEligibleBlockFactory(case=case)
+    appeal = services.appeal_record(actor=manager, block=block, grounds="A year has passed.")
+    page = new_context().new_page()
+    sign_in(page, site, manager)
+
+    page.goto(f"{site.url}/accounts/{account.pk}/")
+    page.get_by_role("link", name="Erase personal data").click()
+    assert page.get_by_text("cannot be erased while an appeal is waiting for a decision").is_visible()
+    assert page.get_by_text(f"against the block on case {case.pk} is waiting for a decision").is_visible()
+    assert page.get_by_role("button", name="Erase personal data").count() == 0
+    audit(page, "erasure refused while an appeal waits")
+    screenshot(page, "erasure-refused-appeal-waiting")
+    appeal.refresh_from_db()
+    assert appeal.grounds == "A year has passed."
