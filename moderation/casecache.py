@@ -7,7 +7,7 @@ changes. They are kept in Django's cache under a key that holds:
 
 * a *generation*, moved on after every committed write to a table the results are read from
   (cases, their rules, timelines, enquiries, warnings, blocks, sign-offs, appeals, posts, accounts,
-  channels, house rules, service areas, people and their roles, the policy). Writes are seen where
+  channels, house rules, service areas, people and their roles, the policy, crisis mode). Writes are seen where
   they happen, in the database connection (``watch``, a Django execute wrapper installed on every
   connection), so a service, a bulk ``QuerySet.update``, a raw SQL task, the admin and a management
   command all move it on; a page that read the results before the write was visible stored them
@@ -53,6 +53,7 @@ WATCHED = frozenset(
         "escalation_block",
         "escalation_signoff",
         "escalation_appeal",
+        "escalation_crisisperiod",  # crisis mode orders the default queue by priority
         "policy_policyversion",
         "auth_user",
         "auth_user_groups",

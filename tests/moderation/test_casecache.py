@@ -39,6 +39,7 @@ def one_minute():
         ("WITH due AS (SELECT id FROM escalation_block) UPDATE escalation_block SET x = 1 FROM due", True),
         ("  update auth_user set last_login = now()", True),
         ('UPDATE "moderation_post" SET "visibility" = %s', True),
+        ('UPDATE "escalation_crisisperiod" SET "in_force" = false', True),  # the default order changes
         # new posts and accounts are on no case yet
         ('INSERT INTO "moderation_post" ("text") VALUES (%s) ON CONFLICT DO NOTHING RETURNING "id"', False),
         ('INSERT INTO "moderation_socialaccount" ("handle") VALUES (%s) ON CONFLICT DO NOTHING', False),
