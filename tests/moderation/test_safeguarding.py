@@ -207,7 +207,12 @@ class TestPendingSignOffs:
 
 
 class TestReferral:
-    def test_a_lead_records_the_referral_at_a_weekend(self, held_case, lead):
+    def test_a_lead_records_the_referral_at_a_weekend(self, officer, lead):
+        # the case held that Saturday evening (a case recorded today would make a referral on a past
+        # Saturday "before the case was recorded" once a day has gone by)
+        with clock.travel_to(SATURDAY_NIGHT - timedelta(hours=1)):
+            held_case = factories.OpenCaseFactory(rules=[rule("abusive")])
+            case_mark_safeguarding(actor=officer, case=held_case, reason="Risk to a child.")
         with clock.travel_to(SATURDAY_NIGHT):
             referral = safeguarding_referral_record(
                 actor=lead,
