@@ -37,7 +37,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
 
 from escalation.constants import AppealStatus
-from escalation.models import Appeal, RetentionRun
+from escalation.models import Appeal, Block, RetentionRun
 from moderation import clock, flags
 from moderation.constants import EventKind
 from moderation.events import actor_label, record_event
@@ -348,6 +348,9 @@ def account_erase(*, actor: AbstractBaseUser, account: SocialAccount) -> dict[st
             + " ".join(held)
             + " Lift the hold first, if it is no longer needed."
         )
+    # an appeal is recorded under its block's lock (escalation.services.appeal_record): with the blocks
+    # locked, one recorded now is either seen here or waits for this erasure to commit
+    list(Block.objects.filter(account=account).select_for_update().order_by("pk").values_list("pk", flat=True))
     waiting = appeals_waiting(account)
     if waiting:
         raise conflict(

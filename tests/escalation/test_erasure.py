@@ -4,12 +4,15 @@ refused under any hold on the page and in the service; other roles get 403; the 
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.db import connection, transaction
 from django.urls import reverse
 
 from escalation import retention, services
@@ -294,3 +297,47 @@ class TestLegalHolds:
         page = client.get(reverse("admin:moderation_socialaccount_change", args=[account.pk])).content.decode()
         assert "Legal hold" in page
         assert 'name="legal_hold_reason"' not in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_appeal_recorded_during_an_erasure_is_seen_or_waits():
+    """An appeal being recorded (its block locked, not yet committed) when an erasure starts: the erasure
+    waits for it, then sees it under review and refuses, so no appeal waits with its grounds erased."""
+    manager = factories.ManagerFactory(username="maya.manager")
+    account = factories.SocialAccountFactory(handle="angry_resident", display_name="Sam Smith")
+    block = factories.AppealEligibleBlockFactory(case=factories.OpenCaseFactory(account=account), account=account)
+    pids: list[int] = []
+    outcome: list[object] = []
+
+    def erase() -> None:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                pids.append(cursor.fetchone()[0])
+            outcome.append(retention.account_erase(actor=manager, account=account))
+        except Exception as error:  # judged below
+            outcome.append(error)
+        finally:
+            connection.close()
+
+    eraser = threading.Thread(target=erase)
+    with transaction.atomic():
+        services.appeal_record(actor=manager, block=block, grounds="A year has passed. Sam")
+        eraser.start()
+        deadline = time.monotonic() + 10
+        while True:  # until the erasure waits for the block this transaction holds
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT count(*) FROM unnest(%s::int[]) AS pid WHERE pg_blocking_pids(pid) <> '{}'", [pids]
+                )
+                if pids and cursor.fetchone()[0] == 1:
+                    break
+            assert time.monotonic() < deadline, "the erasure never waited for the appeal's block"
+            time.sleep(0.01)
+    eraser.join(timeout=30)
+
+    [refused] = outcome
+    assert isinstance(refused, ValidationError)
+    assert "cannot be erased while an appeal is waiting for a decision" in refused.messages[0]
+    assert Appeal.objects.get().grounds == "A year has passed. Sam"
+    assert SocialAccount.objects.get(pk=account.pk).display_name == "Sam Smith"
