@@ -25,8 +25,10 @@ def test_an_foi_request_from_a_post_to_handing_it_on(site, new_context):
         name="FOI", kind=FlagKind.WORD_LIST, terms="FOI", house_rule=factories.rule("abusive")
     )
     Flag.objects.create(post=post, rule=rule, reason="matched ‘FOI’")
-    today = timezone.localdate(clock.now())
-    due = working_days_after(today, 20, statutory_calendar(policy.current().bank_holidays))
+    # the form takes the day the post was made as the day the request was received (an hour ago: in the
+    # first hour after midnight, yesterday)
+    received = timezone.localdate(post.posted_at)
+    due = working_days_after(received, 20, statutory_calendar(policy.current().bank_holidays))
 
     page = new_context().new_page()
     sign_in(page, site.url, officer.username, PASSWORD)
