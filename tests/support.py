@@ -1,8 +1,11 @@
-"""Helpers the tests that start other processes share (servers, workers, make run)."""
+"""Helpers the tests that start other processes or connections share (servers, workers, make run,
+sessions waiting on a lock)."""
 
 from __future__ import annotations
 
 import socket
+import time
+from collections.abc import Collection, Mapping
 from urllib.parse import quote
 
 
@@ -22,3 +25,22 @@ def database_url_for_test_db() -> str:
     host = quote(host, safe="") if host.startswith("/") else host
     port = f":{info['PORT']}" if info["PORT"] else ""
     return f"postgres://{info['USER']}@{host}{port}/{info['NAME']}"
+
+
+def wait_until_blocked(sessions: Collection[int] | Mapping[object, int], *, count: int, what: str) -> None:
+    """Wait (10 s at most) until ``count`` database sessions (their backend pids, filled in by the threads
+    that own them) are waiting for a lock; fail the test saying ``what`` they never waited for."""
+    from django.db import connection
+
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        pids = list(sessions.values() if isinstance(sessions, Mapping) else sessions)
+        if len(pids) == count:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT count(*) FROM unnest(%s::int[]) AS pid WHERE pg_blocking_pids(pid) <> '{}'", [pids]
+                )
+                if cursor.fetchone()[0] == count:
+                    return
+        time.sleep(0.01)
+    raise AssertionError(f"the {count} session(s) never waited for {what}")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import threading
-import time
 from datetime import timedelta
 
 import pytest
@@ -20,6 +19,7 @@ from moderation.constants import EventKind
 from moderation.events import record_event
 from moderation.models import CaseEvent
 from tests import factories
+from tests.support import wait_until_blocked
 
 
 @pytest.mark.django_db
@@ -93,22 +93,6 @@ class TestTimelineIsAppendOnly:
         assert CaseEvent.objects.filter(case=event.case).count() == 2
 
 
-def _wait_until_blocked(backend_pids: dict[int, int], *, count: int, timeout: float = 10) -> None:
-    """Wait until ``count`` database sessions are waiting for a lock."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        pids = list(backend_pids.values())
-        if len(pids) == count:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT count(*) FROM unnest(%s::int[]) AS pid WHERE pg_blocking_pids(pid) <> '{}'", [pids]
-                )
-                if cursor.fetchone()[0] == count:
-                    return
-        time.sleep(0.01)
-    pytest.fail(f"the {count} sessions never both waited for the sign-off's row lock")
-
-
 @pytest.mark.django_db(transaction=True)
 class TestConcurrentSignOff:
     """Two managers press "Approve" on the same block at the same moment (real commits, two connections)."""
@@ -142,7 +126,7 @@ class TestConcurrentSignOff:
             SignOff.objects.select_for_update().get(pk=signoff.pk)
             for thread in threads:
                 thread.start()
-            _wait_until_blocked(backend_pids, count=2)
+            wait_until_blocked(backend_pids, count=2, what="the sign-off's row lock")
         for thread in threads:
             thread.join(timeout=30)
 

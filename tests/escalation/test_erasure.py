@@ -5,7 +5,6 @@ refused under any hold on the page and in the service; other roles get 403; the 
 from __future__ import annotations
 
 import threading
-import time
 from datetime import timedelta
 
 import pytest
@@ -22,6 +21,7 @@ from moderation import clock, flags, holds
 from moderation.constants import EventKind, FlagKind
 from moderation.models import Case, CaseEvent, Evidence, Flag, FlagRule, Post, PostTextRevision, SocialAccount
 from tests import factories
+from tests.support import wait_until_blocked
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x01" * 32
 TEXT = "You lot are useless idiots, I'm Sam Smith of 1 High St."
@@ -324,16 +324,7 @@ def test_an_appeal_recorded_during_an_erasure_is_seen_or_waits():
     with transaction.atomic():
         services.appeal_record(actor=manager, block=block, grounds="A year has passed. Sam")
         eraser.start()
-        deadline = time.monotonic() + 10
-        while True:  # until the erasure waits for the block this transaction holds
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT count(*) FROM unnest(%s::int[]) AS pid WHERE pg_blocking_pids(pid) <> '{}'", [pids]
-                )
-                if pids and cursor.fetchone()[0] == 1:
-                    break
-            assert time.monotonic() < deadline, "the erasure never waited for the appeal's block"
-            time.sleep(0.01)
+        wait_until_blocked(pids, count=1, what="the block the appeal is recorded under")
     eraser.join(timeout=30)
 
     [refused] = outcome
